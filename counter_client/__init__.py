@@ -1,0 +1,1 @@
+"""Python SDK for the hallq API v1 (issue 5)."""

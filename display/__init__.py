@@ -1,0 +1,1 @@
+"""Hall display: TV page assets and the voice agent (issue 4)."""

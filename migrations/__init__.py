@@ -1,0 +1,1 @@
+"""Alembic migrations (every one reversible); applied by `hallq db upgrade`."""

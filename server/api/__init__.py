@@ -1,0 +1,1 @@
+"""HTTP and websocket layer: thin routers that parse, call one service function, answer."""

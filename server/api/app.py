@@ -1,0 +1,89 @@
+"""create_app(settings): nothing is built at import time, so each test builds its own app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from functools import partial
+
+from fastapi import FastAPI
+
+from server import __version__
+from server.api import errors
+from server.api.deps import AppState, utc_now
+from server.api.routes_auth import router as auth_router
+from server.api.routes_config import router as config_router
+from server.api.routes_counters import router as counters_router
+from server.api.routes_health import router as health_router
+from server.api.routes_stream import router as stream_router
+from server.api.routes_tickets import router as tickets_router
+from server.bus import bus_from_url
+from server.db.engine import Database
+from server.db.migrate import is_current
+from server.services.run import purge_expired
+from server.services.stream import fetch_events
+from server.settings import Settings
+from server.stream.hub import EventHub
+from server.stream.publisher import BusPublisher
+
+log = logging.getLogger(__name__)
+HOUSEKEEPING_S = 3600
+
+
+class DatabaseNotMigrated(RuntimeError):
+    pass
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now
+) -> FastAPI:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not await asyncio.to_thread(is_current, settings.database_url):
+            raise DatabaseNotMigrated(
+                "the database schema is not up to date: run `hallq db upgrade` first"
+            )
+        db = Database(settings.database_url)
+        bus = bus_from_url(settings.bus_url)
+        namespace = await asyncio.to_thread(db.identity)
+        hub = EventHub(partial(fetch_events, db), settings.subscriber_queue, namespace)
+        state = AppState(settings=settings, db=db, bus=bus, hub=hub, clock=clock)
+        state.publisher = BusPublisher(bus, asyncio.get_running_loop(), namespace)
+        await bus.connect(hub.on_message, hub.resync)
+        app.state.hallq = state
+        housekeeping = asyncio.create_task(_housekeeping(state))
+        try:
+            yield
+        finally:
+            housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await housekeeping
+            await bus.disconnect()
+            db.dispose()
+
+    app = FastAPI(
+        title="hallq",
+        version=__version__,
+        description="Queue-number and counter-calling system for service halls (叫号系统).",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for router in (
+        health_router, auth_router, config_router, tickets_router, counters_router, stream_router,
+    ):  # fmt: skip
+        app.include_router(router)
+    return app
+
+
+async def _housekeeping(state: AppState) -> None:
+    while True:
+        try:
+            await asyncio.to_thread(purge_expired, state.ctx())
+        except Exception:
+            log.exception("housekeeping failed")
+        await asyncio.sleep(HOUSEKEEPING_S)

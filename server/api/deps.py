@@ -1,0 +1,101 @@
+"""Dependencies: the app's state, the caller's principal, a use-case context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from server.bus.base import Bus
+from server.db.engine import Database
+from server.domain.errors import Unauthorized
+from server.services import auth
+from server.services.context import ANONYMOUS, Ctx, Principal
+from server.services.run import Idem, perform
+from server.settings import Settings
+from server.stream.hub import EventHub
+from server.stream.publisher import BusPublisher
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    bus: Bus
+    hub: EventHub
+    clock: Callable[[], datetime] = utc_now
+    publisher: BusPublisher | None = None
+    throttle: auth.LoginThrottle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.throttle = auth.LoginThrottle(
+            self.settings.login_max_failures, self.settings.login_window_s
+        )
+
+    def ctx(self, principal: Principal = ANONYMOUS) -> Ctx:
+        return Ctx(self.db, self.settings, self.clock, self.publisher, principal)
+
+
+def state(request: Request) -> AppState:
+    app_state: AppState = request.app.state.hallq
+    return app_state
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        return None
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("use Authorization: Bearer <token>")
+    return token.strip()
+
+
+def principal(request: Request) -> Principal:
+    token = bearer(request)
+    if token is None:
+        return ANONYMOUS
+    return auth.authenticate(state(request).ctx(), token)
+
+
+StateDep = Annotated[AppState, Depends(state)]
+PrincipalDep = Annotated[Principal, Depends(principal)]
+
+
+def context(app_state: StateDep, who: PrincipalDep) -> Ctx:
+    return app_state.ctx(who)
+
+
+CtxDep = Annotated[Ctx, Depends(context)]
+Limit = Annotated[int, Query(ge=1, le=10000)]
+Offset = Annotated[int, Query(ge=0, le=2**62)]
+BranchQuery = Annotated[int | None, Query(ge=1, le=2**62)]
+# Ids in the path are bounded like ids in bodies: a larger integer is a 422, never a database
+# overflow (SQLite binds at most 2**63 - 1).
+IdPath = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def respond(
+    ctx: Ctx,
+    action: Callable[..., BaseModel],
+    *,
+    request: Request,
+    body: BaseModel | None = None,
+    status: int = 200,
+) -> JSONResponse:
+    """Run a mutating use case (idempotent when the request carries Idempotency-Key)."""
+    payload: Any = body.model_dump(mode="json") if body is not None else None
+    idem = Idem.of(
+        request.headers.get("idempotency-key"), request.method, request.url.path, payload
+    )
+    code, content = perform(ctx, action, idem=idem, status=status)
+    return JSONResponse(content, status_code=code)

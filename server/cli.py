@@ -1,0 +1,186 @@
+"""The `hallq` command."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from sqlalchemy.engine import make_url
+
+from server import protocol as p
+from server.api.deps import utc_now
+from server.db.engine import Database
+from server.db.migrate import upgrade
+from server.services import auth, bootstrap, users
+from server.services.context import Ctx, Principal
+from server.settings import Settings
+
+app = typer.Typer(help="hallq — queue numbers and counter calling for service halls.",
+                  no_args_is_help=True)  # fmt: skip
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Users.", no_args_is_help=True)
+device_app = typer.Typer(help="Kiosk and display devices.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(device_app, name="device")
+ROOT = Principal(kind="admin", username="cli")
+
+
+def _ctx(settings: Settings | None = None) -> Ctx:
+    settings = settings or Settings()
+    return Ctx(Database(settings.database_url), settings, utc_now, None, ROOT)
+
+
+def _prepare(settings: Settings) -> Ctx:
+    upgrade(settings.database_url)
+    ctx = _ctx(settings)
+    bootstrap.ensure_default_branch(ctx)
+    return ctx
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations (creates the database if needed)."""
+    settings = Settings()
+    _prepare(settings)
+    typer.echo(f"database at head: {make_url(settings.database_url).render_as_string()}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (use redis:// bus for >1)")] = 1,
+) -> None:
+    """Migrate the database, create the first admin if none, and serve."""
+    settings = Settings()
+    if workers > 1 and settings.bus_url.startswith("memory://"):
+        typer.echo("warning: several workers need HALLQ_BUS_URL=redis://…; events would not "
+                   "cross workers with memory://", err=True)  # fmt: skip
+    ctx = _prepare(settings)
+    generated = bootstrap.ensure_admin(ctx, settings.admin_password)
+    if generated:
+        typer.echo(f"first run: created user 'admin' with password: {generated}")
+    ctx.db.dispose()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # No permessage-deflate: events are small and sent to every display, and compressing each
+    # copy per connection doubled the fan-out time and cost ~45 KB per subscriber
+    # (docs/benchmarks.md).
+    uvicorn.run(
+        "server.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+        ws_ping_interval=5.0, ws_ping_timeout=5.0, ws_per_message_deflate=False,
+        log_level="info",
+    )  # fmt: skip
+
+
+@app.command()
+def demo(
+    credentials: Annotated[
+        Path, typer.Option(help="File keeping the first-run credentials")
+    ] = Path("var/first-run.txt"),
+) -> None:
+    """Seed the demo hall (once) and print the URLs and credentials (used by `make run`)."""
+    settings = Settings()
+    ctx = _prepare(settings)
+    admin_password = bootstrap.ensure_admin(ctx, settings.admin_password)
+    hall = bootstrap.seed_demo(ctx)
+    base = settings.public_base_url
+    if admin_password or hall:
+        lines = []
+        if admin_password:
+            lines.append(f"admin password:   {admin_password}")
+        if hall:
+            lines += [
+                f"clerk password:   {hall.clerk_password}   (user 'clerk')",
+                f"kiosk device:     id {hall.kiosk_id} token {hall.kiosk_token}",
+                f"display device:   id {hall.display_id} token {hall.display_token}",
+            ]
+        credentials.parent.mkdir(parents=True, exist_ok=True)
+        with credentials.open("a", encoding="utf-8") as out:
+            out.write("\n".join(lines) + "\n")
+        credentials.chmod(0o600)
+    typer.echo(f"hallq {base}\n  API docs: {base}/docs\n  health:   {base}/healthz")
+    if credentials.exists():
+        typer.echo(f"first-run credentials ({credentials}):")
+        typer.echo(credentials.read_text(encoding="utf-8").rstrip())
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="admin | manager | clerk")] = "clerk",
+    branch: Annotated[list[int] | None, typer.Option(help="Branch id (repeatable)")] = None,
+    password: Annotated[str | None, typer.Option(help="Password (prompted if omitted)")] = None,
+) -> None:
+    """Create a user."""
+    secret = password or os.environ.get("HALLQ_NEW_USER_PASSWORD") or getpass.getpass("password: ")
+    body = p.UserCreate(username=username, password=secret, role=role,
+                        branch_ids=branch or ([] if role == "admin" else [1]))  # fmt: skip
+    ctx = _prepare(Settings())
+    password_hash = auth.hash_password(secret)
+    with ctx.uow() as uow:
+        user = users.create_user(ctx, uow, body, password_hash)
+        uow.commit()
+    typer.echo(f"created {user.role} {user.username!r} (id {user.id}), branches {user.branch_ids}")
+
+
+@device_app.command("add")
+def device_add(
+    kind: Annotated[str, typer.Option(help="kiosk | display")],
+    name: Annotated[str, typer.Option(help="A name managers recognise")],
+    branch: Annotated[int, typer.Option(help="Branch id")] = 1,
+) -> None:
+    """Create a kiosk or display device and print its token (shown once)."""
+    ctx = _prepare(Settings())
+    device = auth.create_device(
+        ctx,
+        p.DeviceCreate(kind=kind, name=name, branch_id=branch),
+    )
+    typer.echo(f"{device.kind} {device.name!r} id {device.id} token: {device.token}")
+
+
+@app.command("import")
+def import_(path: Path, branch: Annotated[int, typer.Option(help="Branch id")] = 1) -> None:
+    """Import services, counters, hours and settings from a hall.toml."""
+    from server.hallfile import import_hall
+
+    services, counters = import_hall(_prepare(Settings()), branch, path)
+    typer.echo(f"imported {services} services and {counters} counters into branch {branch}")
+
+
+@app.command("export")
+def export(path: Path, branch: Annotated[int, typer.Option(help="Branch id")] = 1) -> None:
+    """Export services, counters, hours and settings to a hall.toml."""
+    from server.hallfile import export_hall
+
+    export_hall(_prepare(Settings()), branch, path)
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
+def backup(path: Path) -> None:
+    """Write a consistent copy of the live database to FILE (SQLite backup API or pg_dump)."""
+    url = make_url(Settings().database_url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if url.get_backend_name() == "sqlite":
+        source = sqlite3.connect(url.database or "")
+        target = sqlite3.connect(path)
+        with target:
+            source.backup(target)
+        source.close()
+        target.close()
+    else:
+        libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        subprocess.run(["pg_dump", "--format=custom", f"--file={path}", libpq], check=True)
+    typer.echo(f"backup written to {path}")
+
+
+if __name__ == "__main__":
+    app()

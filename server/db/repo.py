@@ -1,0 +1,323 @@
+"""Queries. Services call these; nothing here commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from server.db.models import (
+    AuthToken,
+    Branch,
+    Counter,
+    CounterService,
+    Device,
+    IdempotencyKey,
+    Service,
+    ServiceDay,
+    Ticket,
+    TicketEvent,
+    User,
+    UserBranch,
+)
+from server.domain.errors import NotFound
+from server.domain.estimate import RECENT_WINDOW
+
+T = TypeVar("T")
+
+
+def get_or_404(session: Session, model: type[T], id_: int, what: str) -> T:
+    row = session.get(model, id_)
+    if row is None or getattr(row, "deleted", False):
+        raise NotFound(f"{what} {id_} does not exist")
+    return row
+
+
+def branches(session: Session, ids: Sequence[int] | None = None) -> Sequence[Branch]:
+    query = select(Branch).order_by(Branch.id)
+    if ids is not None:
+        query = query.where(Branch.id.in_(ids))
+    return session.scalars(query).all()
+
+
+def services(session: Session, branch_id: int | None) -> Sequence[Service]:
+    query = select(Service).where(Service.deleted.is_(False)).order_by(Service.id)
+    if branch_id is not None:
+        query = query.where(Service.branch_id == branch_id)
+    return session.scalars(query).all()
+
+
+def counters(session: Session, branch_id: int | None) -> Sequence[Counter]:
+    query = select(Counter).where(Counter.deleted.is_(False)).order_by(Counter.number)
+    if branch_id is not None:
+        query = query.where(Counter.branch_id == branch_id)
+    return session.scalars(query).all()
+
+
+def counter_service_ids(session: Session, counter_ids: Sequence[int]) -> dict[int, list[int]]:
+    rows = session.execute(
+        select(CounterService.counter_id, CounterService.service_id)
+        .where(CounterService.counter_id.in_(counter_ids))
+        .order_by(CounterService.counter_id, CounterService.position)
+    ).all()
+    result: dict[int, list[int]] = {cid: [] for cid in counter_ids}
+    for counter_id, service_id in rows:
+        result[counter_id].append(service_id)
+    return result
+
+
+def set_counter_services(session: Session, counter_id: int, service_ids: Sequence[int]) -> None:
+    session.execute(delete(CounterService).where(CounterService.counter_id == counter_id))
+    for position, service_id in enumerate(service_ids):
+        session.add(CounterService(counter_id=counter_id, service_id=service_id, position=position))
+
+
+def open_counters_by_service(session: Session, branch_id: int) -> dict[int, int]:
+    rows = session.execute(
+        select(CounterService.service_id, func.count())
+        .join(Counter, Counter.id == CounterService.counter_id)
+        .where(Counter.branch_id == branch_id, Counter.state == "open", Counter.deleted.is_(False))
+        .group_by(CounterService.service_id)
+    ).all()
+    return {service_id: int(n) for service_id, n in rows}
+
+
+def recent_service_durations(
+    session: Session, service_ids: Sequence[int], since: datetime
+) -> dict[int, list[float]]:
+    """Durations (s) of the last RECENT_WINDOW finished tickets per service since `since`."""
+    result: dict[int, list[float]] = {}
+    for service_id in service_ids:
+        rows = session.execute(
+            select(Ticket.finished_at, Ticket.started_at, Ticket.called_at)
+            .where(
+                Ticket.service_id == service_id,
+                Ticket.state == "done",
+                Ticket.finished_at >= since,
+            )
+            .order_by(Ticket.finished_at.desc())
+            .limit(RECENT_WINDOW)
+        ).all()
+        durations = []
+        for finished, started, called in rows:
+            began = started or called
+            if finished is not None and began is not None:
+                durations.append((finished - began).total_seconds())
+        result[service_id] = durations
+    return result
+
+
+def waiting_tickets(session: Session, branch_id: int, business_date: date) -> Sequence[Ticket]:
+    """All waiting tickets of the day in queue order."""
+    return session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.branch_id == branch_id,
+            Ticket.state == "waiting",
+            Ticket.business_date == business_date,
+        )
+        .order_by(Ticket.effective_at, Ticket.id)
+    ).all()
+
+
+def queue_head(
+    session: Session,
+    *,
+    branch_id: int,
+    business_date: date,
+    service_ids: Sequence[int],
+    counter_id: int,
+    priority: bool | None,
+) -> Ticket | None:
+    """The first waiting ticket for a counter: its services, or transferred to it."""
+    query = (
+        select(Ticket)
+        .where(
+            Ticket.branch_id == branch_id,
+            Ticket.state == "waiting",
+            Ticket.business_date == business_date,
+            (
+                (Ticket.service_id.in_(service_ids) & Ticket.target_counter_id.is_(None))
+                | (Ticket.target_counter_id == counter_id)
+            ),
+        )
+        .order_by(Ticket.effective_at, Ticket.id)
+        .limit(1)
+    )
+    if priority is True:
+        query = query.where(Ticket.priority != "normal")
+    elif priority is False:
+        query = query.where(Ticket.priority == "normal")
+    return session.scalars(query).first()
+
+
+def advance_service_day(session: Session, service_id: int, business_date: date) -> int:
+    """Advance and return the day's ticket count of a service (inside the write lock)."""
+    updated = session.execute(
+        update(ServiceDay)
+        .where(ServiceDay.service_id == service_id, ServiceDay.business_date == business_date)
+        .values(issued=ServiceDay.issued + 1)
+        .returning(ServiceDay.issued)
+    ).scalar_one_or_none()
+    if updated is not None:
+        return int(updated)
+    session.add(ServiceDay(service_id=service_id, business_date=business_date, issued=1))
+    session.flush()
+    return 1
+
+
+def issued_count(session: Session, service_id: int, business_date: date) -> int:
+    row = session.get(ServiceDay, (service_id, business_date))
+    return row.issued if row else 0
+
+
+def recent_calls(session: Session, branch_id: int, limit: int = 8) -> Sequence[TicketEvent]:
+    return session.scalars(
+        select(TicketEvent)
+        .where(
+            TicketEvent.branch_id == branch_id,
+            TicketEvent.type.in_(("ticket.called", "ticket.recalled")),
+        )
+        .order_by(TicketEvent.seq.desc())
+        .limit(limit)
+    ).all()
+
+
+def events_after(
+    session: Session, branch_id: int, after: int, upto: int | None = None
+) -> Sequence[TicketEvent]:
+    query = (
+        select(TicketEvent)
+        .where(TicketEvent.branch_id == branch_id, TicketEvent.seq > after)
+        .order_by(TicketEvent.seq)
+    )
+    if upto is not None:
+        query = query.where(TicketEvent.seq <= upto)
+    return session.scalars(query).all()
+
+
+def tickets(
+    session: Session,
+    *,
+    branch_ids: Sequence[int] | None,
+    branch_id: int | None,
+    state: str | None,
+    service_id: int | None,
+    business_date: date | None,
+    limit: int,
+    offset: int,
+) -> Sequence[Ticket]:
+    query = select(Ticket).order_by(Ticket.id)
+    if branch_ids is not None:
+        query = query.where(Ticket.branch_id.in_(branch_ids))
+    if branch_id is not None:
+        query = query.where(Ticket.branch_id == branch_id)
+    if state is not None:
+        query = query.where(Ticket.state == state)
+    if service_id is not None:
+        query = query.where(Ticket.service_id == service_id)
+    if business_date is not None:
+        query = query.where(Ticket.business_date == business_date)
+    return session.scalars(query.limit(limit).offset(offset)).all()
+
+
+def ticket_by_public_id(session: Session, public_id: str) -> Ticket | None:
+    return session.scalars(select(Ticket).where(Ticket.public_id == public_id)).one_or_none()
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def user_branch_ids(session: Session, user_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(UserBranch.branch_id)
+            .where(UserBranch.user_id == user_id)
+            .order_by(UserBranch.branch_id)
+        )
+    )
+
+
+def set_user_branches(session: Session, user_id: int, branch_ids: Sequence[int]) -> None:
+    session.execute(delete(UserBranch).where(UserBranch.user_id == user_id))
+    for branch_id in sorted(set(branch_ids)):
+        session.add(UserBranch(user_id=user_id, branch_id=branch_id))
+
+
+def users(session: Session) -> Sequence[User]:
+    return session.scalars(select(User).order_by(User.id)).all()
+
+
+def count_users(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+def token(session: Session, token_hash: str) -> AuthToken | None:
+    return session.scalars(select(AuthToken).where(AuthToken.token_hash == token_hash)).first()
+
+
+def device_by_token(session: Session, token_hash: str) -> Device | None:
+    return session.scalars(select(Device).where(Device.token_hash == token_hash)).first()
+
+
+def devices(session: Session, branch_ids: Sequence[int] | None) -> Sequence[Device]:
+    query = select(Device).order_by(Device.id)
+    if branch_ids is not None:
+        query = query.where(Device.branch_id.in_(branch_ids))
+    return session.scalars(query).all()
+
+
+def idempotency(session: Session, principal: str, key: str) -> IdempotencyKey | None:
+    return session.scalars(
+        select(IdempotencyKey).where(
+            IdempotencyKey.principal == principal, IdempotencyKey.key == key
+        )
+    ).first()
+
+
+def purge_idempotency(session: Session, before: datetime) -> None:
+    session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < before))
+
+
+def purge_tokens(session: Session, now: datetime) -> None:
+    session.execute(delete(AuthToken).where(AuthToken.expires_at < now - timedelta(days=1)))
+
+
+def position_in_queue(session: Session, ticket: Ticket) -> int:
+    """People waiting ahead of `ticket` in its service's queue today."""
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(
+            # branch_id is implied by service_id, but lets the queue index serve the count
+            Ticket.branch_id == ticket.branch_id,
+            Ticket.service_id == ticket.service_id,
+            Ticket.business_date == ticket.business_date,
+            Ticket.state == "waiting",
+            or_(
+                Ticket.effective_at < ticket.effective_at,
+                and_(Ticket.effective_at == ticket.effective_at, Ticket.id < ticket.id),
+            ),
+        )
+    )
+    return int(ahead or 0)
+
+
+def earliest_waiting(session: Session, ticket: Ticket) -> datetime | None:
+    """Effective time of the first other ticket waiting in `ticket`'s service queue today."""
+    return session.scalar(
+        select(func.min(Ticket.effective_at)).where(
+            Ticket.service_id == ticket.service_id,
+            Ticket.business_date == ticket.business_date,
+            Ticket.state == "waiting",
+            Ticket.id != ticket.id,
+        )
+    )
+
+
+def tickets_by_id(session: Session, ids: Iterable[int]) -> Sequence[Ticket]:
+    return session.scalars(select(Ticket).where(Ticket.id.in_(list(ids)))).all()

@@ -1,0 +1,146 @@
+"""One write transaction: state changes + the events they record, published after commit.
+
+Events get their per-branch `seq` from the branch row at commit time. On PostgreSQL every
+writer locks the branch row first (`lock_branch`), so writes to one branch serialise, commit
+order equals seq order, and seq is gap-free even across server instances. On SQLite the single
+writer connection with BEGIN IMMEDIATE gives the same. A rollback discards the recorded
+events: nothing is published for a transaction that was not saved.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.db.engine import Database
+from server.db.models import Branch, TicketEvent
+from server.domain.errors import NotFound
+
+
+class Publisher(Protocol):
+    def publish(self, branch_id: int, events: list[tuple[int, str]]) -> None:
+        """Hand committed events (seq, JSON text) to the bus; called from any thread."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change, for the audit log."""
+
+    user_id: int | None = None
+    device_id: int | None = None
+
+
+@dataclass
+class _Pending:
+    branch_id: int
+    type: str
+    data: dict[str, Any]
+    ticket_id: int | None
+    counter_id: int | None
+
+
+def event_text(seq: int, type_: str, ts: datetime, data: dict[str, Any]) -> str:
+    """The wire form of one event, serialised once and sent as-is to every subscriber."""
+    return json.dumps(
+        {"seq": seq, "type": type_, "ts": ts.isoformat(), "data": data},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        now: datetime,
+        actor: Actor,
+        publisher: Publisher | None = None,
+    ) -> None:
+        self.db = db
+        self.now = now
+        self.actor = actor
+        self.publisher = publisher
+        self._pending: list[_Pending] = []
+        self._locked: dict[int, Branch] = {}
+        self.session: Session
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self.db.write_session()
+        self.session.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.session.in_transaction():
+            self.session.rollback()
+        self._pending.clear()
+        self.session.close()
+
+    def lock_branch(self, branch_id: int) -> Branch:
+        """Load and (on PostgreSQL) lock the branch row; call before reading queue state."""
+        if branch_id in self._locked:
+            return self._locked[branch_id]
+        query = select(Branch).where(Branch.id == branch_id)
+        if not self.db.is_sqlite:
+            query = query.with_for_update()
+        branch = self.session.scalars(query).one_or_none()
+        if branch is None:
+            raise NotFound(f"branch {branch_id} does not exist")
+        self._locked[branch_id] = branch
+        return branch
+
+    def record(
+        self,
+        branch_id: int,
+        type_: str,
+        data: dict[str, Any],
+        *,
+        ticket_id: int | None = None,
+        counter_id: int | None = None,
+    ) -> None:
+        """Append an event to publish once this transaction commits."""
+        if branch_id not in self._locked:
+            raise RuntimeError("lock_branch() must precede record() for that branch")
+        self._pending.append(_Pending(branch_id, type_, data, ticket_id, counter_id))
+
+    def commit(self) -> None:
+        """Number and store the recorded events, commit, then publish them."""
+        outgoing: dict[int, list[tuple[int, str]]] = {}
+        for pending in self._pending:
+            branch = self._locked[pending.branch_id]
+            branch.last_seq += 1
+            self.session.add(
+                TicketEvent(
+                    branch_id=pending.branch_id,
+                    seq=branch.last_seq,
+                    type=pending.type,
+                    ts=self.now,
+                    ticket_id=pending.ticket_id,
+                    counter_id=pending.counter_id,
+                    user_id=self.actor.user_id,
+                    device_id=self.actor.device_id,
+                    data=pending.data,
+                )
+            )
+            text = event_text(branch.last_seq, pending.type, self.now, pending.data)
+            outgoing.setdefault(pending.branch_id, []).append((branch.last_seq, text))
+        self._pending.clear()
+        self.session.commit()
+        if self.publisher is not None:
+            for branch_id, events in outgoing.items():
+                self.publisher.publish(branch_id, events)
+
+
+Clock = Callable[[], datetime]

@@ -1,0 +1,80 @@
+"""Opening hours, holidays, issuing cut-off and the business date, in the branch's timezone.
+
+A branch with no opening hours configured at all is open around the clock (a sensible default
+for a fresh install); once any weekday has hours, days without an entry are closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_hhmm(text: str) -> time | None:
+    """`"08:30"` → time(8, 30); `"24:00"` → None, meaning the end of the day."""
+    hours, minutes = text.split(":")
+    h, m = int(hours), int(minutes)
+    if h == 24 and m == 0:
+        return None
+    return time(h, m)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    timezone: str
+    opening_hours: dict[str, list[list[str]]] = field(default_factory=dict)
+    holidays: frozenset[str] = frozenset()
+    cutoff_min: int = 0
+
+    def local(self, now: datetime) -> datetime:
+        return now.astimezone(ZoneInfo(self.timezone))
+
+    def business_date(self, now: datetime) -> date:
+        """The calendar date at the branch: tickets are numbered per business date."""
+        return self.local(now).date()
+
+    def issuing_refusal(self, now: datetime) -> str | None:
+        """Why a ticket cannot be issued now (a sentence), or None when issuing is open."""
+        local = self.local(now)
+        if local.date().isoformat() in self.holidays:
+            return "the hall is closed today (holiday)"
+        if not any(self.opening_hours.values()):
+            return None
+        intervals = self.opening_hours.get(WEEKDAYS[local.weekday()], [])
+        if not intervals:
+            return "the hall is closed today"
+        for opens_text, closes_text in intervals:
+            opens = datetime.combine(local.date(), parse_hhmm(opens_text) or time(0), local.tzinfo)
+            closes_t = parse_hhmm(closes_text)
+            closes = (
+                datetime.combine(local.date() + timedelta(days=1), time(0), local.tzinfo)
+                if closes_t is None
+                else datetime.combine(local.date(), closes_t, local.tzinfo)
+            )
+            if opens <= local < closes:
+                if local >= closes - timedelta(minutes=self.cutoff_min):
+                    return (
+                        f"ticket issuing stopped {self.cutoff_min} min before closing "
+                        f"at {closes_text}"
+                    )
+                return None
+        return "the hall is not open at this time"
+
+
+def validate_opening_hours(hours: dict[str, list[list[str]]]) -> None:
+    """Raise ValueError on an unknown weekday or a malformed/unordered interval."""
+    for day, intervals in hours.items():
+        if day not in WEEKDAYS:
+            raise ValueError(f"unknown weekday {day!r}; use one of {', '.join(WEEKDAYS)}")
+        for interval in intervals:
+            if len(interval) != 2:
+                raise ValueError(f"{day}: an interval is [open, close]")
+            try:
+                opens, closes = parse_hhmm(interval[0]), parse_hhmm(interval[1])
+            except ValueError:
+                raise ValueError(f"{day}: times are HH:MM, got {interval!r}") from None
+            if opens is None or (closes is not None and closes <= opens):
+                raise ValueError(f"{day}: {interval[0]}-{interval[1]} does not open before closing")

@@ -1,0 +1,168 @@
+"""Passwords (argon2id), opaque bearer tokens stored hashed, device tokens, login throttling."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError, VerifyMismatchError
+
+from server import protocol as p
+from server.db import repo
+from server.db.models import AuthToken, Device, User
+from server.domain.errors import RateLimited, Unauthorized
+from server.services.context import Ctx, Principal
+
+_hasher = PasswordHasher()  # argon2id with the library's current defaults
+# Verified against when the username is unknown, so both paths cost the same.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError):
+        return False
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class LoginThrottle:
+    """Counts failed logins per (username, client address) in a sliding window."""
+
+    def __init__(self, max_failures: int, window_s: float) -> None:
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str]) -> deque[float]:
+        now = time.monotonic()
+        failures = self._failures[key]
+        while failures and failures[0] < now - self.window_s:
+            failures.popleft()
+        return failures
+
+    def check(self, username: str, client: str) -> None:
+        with self._lock:
+            if len(self._recent((username, client))) >= self.max_failures:
+                raise RateLimited("too many failed logins; wait a few minutes and try again")
+
+    def failed(self, username: str, client: str) -> None:
+        with self._lock:
+            self._recent((username, client)).append(time.monotonic())
+
+    def succeeded(self, username: str, client: str) -> None:
+        with self._lock:
+            self._failures.pop((username, client), None)
+
+
+def user_wire(user: User, branch_ids: list[int]) -> p.UserOut:
+    return p.UserOut(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        branch_ids=branch_ids,
+        active=user.active,
+    )
+
+
+def login(ctx: Ctx, throttle: LoginThrottle, body: p.LoginRequest, client: str) -> p.LoginResponse:
+    """Check a password (slow on purpose, so never on the event loop) and issue a token."""
+    throttle.check(body.username, client)
+    with ctx.db.read() as session:
+        user = repo.user_by_name(session, body.username)
+        stored = user.password_hash if user and user.active else _DUMMY_HASH
+    if not verify_password(stored, body.password) or user is None or not user.active:
+        throttle.failed(body.username, client)
+        raise Unauthorized("wrong username or password")
+    throttle.succeeded(body.username, client)
+    token = new_token()
+    with ctx.uow() as uow:
+        expires = uow.now + timedelta(hours=ctx.settings.token_ttl_hours)
+        uow.session.add(
+            AuthToken(
+                token_hash=hash_token(token),
+                user_id=user.id,
+                created_at=uow.now,
+                expires_at=expires,
+            )
+        )
+        branch_ids = repo.user_branch_ids(uow.session, user.id)
+        uow.commit()
+    return p.LoginResponse(token=token, expires_at=expires, user=user_wire(user, branch_ids))
+
+
+def authenticate(ctx: Ctx, token: str) -> Principal:
+    """The user or device a bearer token belongs to, or Unauthorized."""
+    digest = hash_token(token)
+    now = ctx.clock()
+    with ctx.db.read() as session:
+        row = repo.token(session, digest)
+        if row is not None:
+            user = session.get(User, row.user_id)
+            if row.revoked_at is None and row.expires_at > now and user and user.active:
+                return Principal(
+                    kind=user.role,
+                    user_id=user.id,
+                    branch_ids=frozenset(repo.user_branch_ids(session, user.id)),
+                    username=user.username,
+                )
+            raise Unauthorized("the token has expired or was revoked; log in again")
+        device = repo.device_by_token(session, digest)
+        if device is not None and device.revoked_at is None:
+            return Principal(
+                kind=device.kind,
+                device_id=device.id,
+                branch_ids=frozenset({device.branch_id}),
+                username=device.name,
+            )
+    raise Unauthorized("unknown token")
+
+
+def logout(ctx: Ctx, token: str) -> None:
+    with ctx.uow() as uow:
+        row = repo.token(uow.session, hash_token(token))
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = uow.now
+        uow.commit()
+
+
+def create_device(ctx: Ctx, body: p.DeviceCreate) -> p.DeviceOut:
+    ctx.principal.require(("admin", "manager"), "creating devices")
+    ctx.principal.require_branch(body.branch_id)
+    token = new_token()
+    with ctx.uow() as uow:
+        uow.lock_branch(body.branch_id)
+        device = Device(
+            kind=body.kind,
+            name=body.name,
+            branch_id=body.branch_id,
+            token_hash=hash_token(token),
+            created_at=uow.now,
+        )
+        uow.session.add(device)
+        uow.session.flush()
+        uow.commit()
+    return p.DeviceOut(
+        id=device.id,
+        kind=device.kind,
+        name=device.name,
+        branch_id=device.branch_id,
+        token=token,
+    )

@@ -1,0 +1,88 @@
+"""Run a use case in one unit of work, honouring an Idempotency-Key.
+
+The key is checked and stored inside the same transaction as the change, so a retry either sees
+the stored answer or performs the change exactly once. If two requests with one key race
+(PostgreSQL), the loser's insert violates the unique constraint, its whole transaction is rolled
+back, and it then answers with the winner's stored response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+
+from server.db import repo
+from server.db.models import IdempotencyKey
+from server.db.unit_of_work import UnitOfWork
+from server.domain.errors import IdempotencyConflict
+from server.services.context import Ctx
+
+
+@dataclass(frozen=True)
+class Idem:
+    key: str
+    request_hash: str
+
+    @classmethod
+    def of(cls, key: str | None, method: str, path: str, body: Any) -> Idem | None:
+        if not key:
+            return None
+        canonical = json.dumps([method, path, body], sort_keys=True, default=str)
+        return cls(key=key[:200], request_hash=hashlib.sha256(canonical.encode()).hexdigest())
+
+
+def perform(
+    ctx: Ctx,
+    action: Callable[[UnitOfWork], BaseModel],
+    *,
+    idem: Idem | None = None,
+    status: int = 200,
+) -> tuple[int, dict[str, Any]]:
+    """Run `action` once; returns (status, JSON body) — the stored one on a replay."""
+    for attempt in range(2):
+        try:
+            with ctx.uow() as uow:
+                if idem is not None:
+                    stored = repo.idempotency(uow.session, ctx.principal.key, idem.key)
+                    if stored is not None:
+                        if stored.request_hash != idem.request_hash:
+                            raise IdempotencyConflict(
+                                "this Idempotency-Key was already used with another request"
+                            )
+                        return stored.status_code, stored.response
+                body = action(uow).model_dump(mode="json")
+                if idem is not None:
+                    uow.session.add(
+                        IdempotencyKey(
+                            principal=ctx.principal.key,
+                            key=idem.key,
+                            request_hash=idem.request_hash,
+                            status_code=status,
+                            response=body,
+                            created_at=uow.now,
+                        )
+                    )
+                    uow.session.flush()
+                uow.commit()
+                return status, body
+        except IntegrityError:
+            if idem is None or attempt == 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def purge_expired(ctx: Ctx) -> None:
+    """Forget idempotency keys older than the configured retention."""
+    with ctx.uow() as uow:
+        repo.purge_idempotency(
+            uow.session, uow.now - timedelta(hours=ctx.settings.idempotency_ttl_hours)
+        )
+        repo.purge_tokens(uow.session, uow.now)
+        uow.commit()

@@ -1,0 +1,176 @@
+"""Issuing tickets, and the staff actions on a ticket that are not tied to a counter."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from server import protocol as p
+from server.db import repo
+from server.db.models import Branch, Device, Service, Ticket
+from server.db.unit_of_work import UnitOfWork
+from server.domain.errors import NotFound, QuotaReached, ServiceClosed, Unauthorized
+from server.domain.numbering import number_for
+from server.domain.selection import effective_time
+from server.domain.states import Action, TicketState, transition
+from server.services.context import Ctx, Principal
+from server.services.hand import release_counter
+from server.services.views import schedule, ticket_wire
+
+ISSUERS = ("admin", "manager", "clerk", "kiosk")
+DEFAULT_CHANNEL = {"kiosk": "kiosk", "anonymous": "web"}
+
+
+def boost_min(ctx: Ctx, branch: Branch) -> int:
+    configured = (branch.settings or {}).get("priority_boost_min")
+    return ctx.settings.priority_boost_min if configured is None else int(configured)
+
+
+def _may_issue(principal: Principal, branch: Branch) -> None:
+    if principal.kind == "anonymous" and (branch.settings or {}).get("public_issue"):
+        return
+    principal.require(ISSUERS, "issuing a ticket")
+    principal.require_branch(branch.id)
+
+
+def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
+    """Number a new ticket for today and queue it; with kiosk_id, queue a print job too."""
+    session = uow.session
+    service = session.get(Service, body.service_id)
+    if service is None or service.deleted:
+        raise NotFound(f"service {body.service_id} does not exist")
+    if ctx.principal.kind == "anonymous":
+        branch_row = session.get(Branch, service.branch_id)
+        if branch_row is None or not (branch_row.settings or {}).get("public_issue"):
+            raise Unauthorized("this hall does not issue tickets without a login")
+    branch = uow.lock_branch(service.branch_id)
+    _may_issue(ctx.principal, branch)
+    if body.kiosk_id is not None:
+        kiosk = session.get(Device, body.kiosk_id)
+        if kiosk is None or kiosk.kind != "kiosk" or kiosk.branch_id != branch.id:
+            raise NotFound(f"kiosk {body.kiosk_id} does not exist in this branch")
+    if not service.active:
+        raise ServiceClosed(f"service {service.code} is not offered at the moment")
+    hours = schedule(branch)
+    refusal = hours.issuing_refusal(uow.now)
+    if refusal:
+        raise ServiceClosed(refusal)
+    day = hours.business_date(uow.now)
+    if service.daily_quota is not None and (
+        repo.issued_count(session, service.id, day) >= service.daily_quota
+    ):
+        raise QuotaReached(f"all {service.daily_quota} tickets of {service.code} today are taken")
+    daily_seq = repo.advance_service_day(session, service.id, day)
+    ticket = Ticket(
+        public_id=secrets.token_urlsafe(12),
+        branch_id=branch.id,
+        service_id=service.id,
+        issued_service_id=service.id,
+        number=number_for(
+            daily_seq, prefix=service.prefix, start=service.start_number, end=service.end_number
+        ),
+        daily_seq=daily_seq,
+        business_date=day,
+        state=TicketState.WAITING,
+        priority=body.priority,
+        channel=body.channel or DEFAULT_CHANNEL.get(ctx.principal.kind, "counter"),
+        locale=body.locale or branch.locale,
+        kiosk_id=body.kiosk_id,
+        issued_at=uow.now,
+        queued_at=uow.now,
+        effective_at=effective_time(uow.now, body.priority, boost_min=boost_min(ctx, branch)),
+        calls=0,
+    )
+    session.add(ticket)
+    session.flush()
+    wire = ticket_wire(session, ticket, uow.now)
+    uow.record(branch.id, "ticket.issued", wire.model_dump(mode="json"), ticket_id=ticket.id)
+    return wire
+
+
+def _staff_ticket(ctx: Ctx, uow: UnitOfWork, ticket_id: int) -> Ticket:
+    ticket = uow.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} does not exist")
+    ctx.principal.require_branch(ticket.branch_id)
+    uow.lock_branch(ticket.branch_id)
+    uow.session.refresh(ticket)
+    return ticket
+
+
+def cancel(ctx: Ctx, uow: UnitOfWork, ticket_id: int) -> p.Ticket:
+    ticket = _staff_ticket(ctx, uow, ticket_id)
+    ticket.state = transition(TicketState(ticket.state), Action.CANCEL)
+    ticket.finished_at = uow.now
+    release_counter(uow, ticket)
+    wire = ticket_wire(uow.session, ticket, uow.now)
+    uow.record(
+        ticket.branch_id, "ticket.cancelled", wire.model_dump(mode="json"), ticket_id=ticket.id
+    )
+    return wire
+
+
+def front_of_queue(uow: UnitOfWork, ticket: Ticket) -> None:
+    """Place `ticket` before everyone waiting for its service today."""
+    first = repo.earliest_waiting(uow.session, ticket)
+    ticket.effective_at = min(first - timedelta(seconds=1), uow.now) if first else uow.now
+
+
+def place(uow: UnitOfWork, ticket: Ticket, position: str) -> None:
+    """Queue position after a transfer or requeue: original issue time, front or back."""
+    if position == "front":
+        front_of_queue(uow, ticket)
+    elif position == "back":
+        ticket.effective_at = uow.now
+    ticket.queued_at = uow.now
+
+
+def requeue(ctx: Ctx, uow: UnitOfWork, ticket_id: int, body: p.RequeueRequest) -> p.Ticket:
+    """Put a no-show back in the queue (a latecomer)."""
+    ticket = _staff_ticket(ctx, uow, ticket_id)
+    ticket.state = transition(TicketState(ticket.state), Action.REQUEUE)
+    place(uow, ticket, body.position)
+    ticket.counter_id = ticket.clerk_id = None
+    ticket.called_at = ticket.started_at = ticket.finished_at = None
+    wire = ticket_wire(uow.session, ticket, uow.now)
+    uow.record(
+        ticket.branch_id, "ticket.requeued", wire.model_dump(mode="json"), ticket_id=ticket.id
+    )
+    return wire
+
+
+def get(ctx: Ctx, ticket_id: int) -> p.Ticket:
+    with ctx.db.read() as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound(f"ticket {ticket_id} does not exist")
+        ctx.principal.require_branch(ticket.branch_id)
+        return ticket_wire(session, ticket, ctx.clock())
+
+
+def listing(
+    ctx: Ctx,
+    *,
+    branch_id: int | None,
+    state: str | None,
+    service_id: int | None,
+    business_date: date | None,
+    limit: int,
+    offset: int,
+) -> Sequence[p.Ticket]:
+    if branch_id is not None:
+        ctx.principal.require_branch(branch_id)
+    now = ctx.clock()
+    with ctx.db.read() as session:
+        rows = repo.tickets(
+            session,
+            branch_ids=ctx.principal.visible_branches(),
+            branch_id=branch_id,
+            state=state,
+            service_id=service_id,
+            business_date=business_date,
+            limit=limit,
+            offset=offset,
+        )
+        return [ticket_wire(session, t, now) for t in rows]

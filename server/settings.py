@@ -1,0 +1,33 @@
+"""Server settings: environment variables with the HALLQ_ prefix, or a .env file."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HALLQ_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///var/hallq.db",
+        description="SQLAlchemy URL: sqlite:///… or postgresql+psycopg://…",
+    )
+    bus_url: str = Field("memory://", description="Event bus: memory:// or redis://host:port/db")
+    admin_password: str | None = Field(
+        None, description="Password of the first `admin` user (generated and printed if unset)"
+    )
+    token_ttl_hours: int = Field(12, description="Lifetime of a login token, hours")
+    login_max_failures: int = Field(5, description="Failed logins per username+IP before 429")
+    login_window_s: int = Field(300, description="Window for counting failed logins, seconds")
+    idempotency_ttl_hours: int = Field(48, description="How long Idempotency-Key answers are kept")
+    subscriber_queue: int = Field(1000, description="Events buffered per websocket subscriber")
+    replay_max_events: int = Field(
+        10000, description="A client further behind than this gets a snapshot instead of a replay"
+    )
+    priority_boost_min: int = Field(
+        15, description="Default bounded boost of priority tickets, minutes (branch may override)"
+    )
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL printed on tickets and in `make run`"
+    )

@@ -1,0 +1,1 @@
+"""Event stream: per-process fan-out of committed events to websocket subscribers."""

@@ -1,0 +1,152 @@
+"""Fan-out of committed events to this process's subscribers, in seq order.
+
+Events can reach the hub out of order (two threads publish after their commits, or two server
+instances publish through Redis), so each branch keeps the last seq delivered and holds later
+ones back until the gap is filled — from the bus, or after a short wait from the database,
+where every committed event is kept. Each subscriber has a bounded queue; one that is full is
+disconnected (it can reconnect with `since` and lose nothing) rather than growing memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+CHANNEL_PREFIX = "hallq:branch:"
+GAP_WAIT_S = 0.05
+Fetch = Callable[[int, int, int | None], list[tuple[int, str]]]  # branch, after, upto
+
+
+def channel_prefix(namespace: str = "") -> str:
+    """Channels carry the database's identity: installations sharing one Redis (or test runs
+    on private databases) must not receive each other's events, which have the same seqs."""
+    return f"hallq:{namespace}:branch:" if namespace else CHANNEL_PREFIX
+
+
+def channel_of(branch_id: int, namespace: str = "") -> str:
+    return f"{channel_prefix(namespace)}{branch_id}"
+
+
+class Subscriber:
+    """One websocket's queue of (seq, text); None means: disconnect, you fell behind."""
+
+    def __init__(self, branch_id: int, maxsize: int) -> None:
+        self.branch_id = branch_id
+        self.queue: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue(maxsize)
+        self.dropped = False
+
+    def offer(self, item: tuple[int, str]) -> None:
+        if self.dropped:
+            return
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.dropped = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(None)
+
+
+@dataclass
+class _Feed:
+    last: int | None = None
+    pending: dict[int, str] = field(default_factory=dict)
+    subscribers: set[Subscriber] = field(default_factory=set)
+    gap_task: asyncio.Task[None] | None = None
+
+
+class EventHub:
+    def __init__(self, fetch: Fetch, queue_size: int, namespace: str = "") -> None:
+        self._fetch = fetch
+        self._queue_size = queue_size
+        self._prefix = channel_prefix(namespace)
+        self._feeds: dict[int, _Feed] = {}
+
+    def subscribe(self, branch_id: int) -> Subscriber:
+        """Register before reading the snapshot, so nothing committed after it is missed."""
+        sub = Subscriber(branch_id, self._queue_size)
+        self._feeds.setdefault(branch_id, _Feed()).subscribers.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        feed = self._feeds.get(sub.branch_id)
+        if feed is None:
+            return
+        feed.subscribers.discard(sub)
+        if not feed.subscribers:
+            if feed.gap_task is not None:
+                feed.gap_task.cancel()
+            del self._feeds[sub.branch_id]
+
+    def started(self, branch_id: int, seq: int) -> None:
+        """A subscriber read the database up to `seq`: the feed can start there if new."""
+        feed = self._feeds.get(branch_id)
+        if feed is not None and feed.last is None:
+            feed.last = seq
+            self._flush(branch_id, feed)
+
+    def subscriber_count(self) -> int:
+        return sum(len(f.subscribers) for f in self._feeds.values())
+
+    def on_message(self, channel: str, message: str) -> None:
+        """Bus handler: a JSON list of [seq, event text] of one branch."""
+        if not channel.startswith(self._prefix):
+            return
+        branch_id = int(channel.removeprefix(self._prefix))
+        feed = self._feeds.get(branch_id)
+        if feed is None:
+            return
+        for seq, text in json.loads(message):
+            feed.pending[int(seq)] = text
+        self._flush(branch_id, feed)
+
+    def resync(self) -> None:
+        """After a bus reconnect: read from the database whatever may have been lost."""
+        for branch_id, feed in self._feeds.items():
+            if feed.last is not None:
+                self._schedule_fill(branch_id, feed, wait=0)
+
+    def _flush(self, branch_id: int, feed: _Feed) -> None:
+        if feed.last is None:
+            return
+        for seq in [s for s in feed.pending if s <= feed.last]:
+            del feed.pending[seq]
+        while feed.last + 1 in feed.pending:
+            feed.last += 1
+            item = (feed.last, feed.pending.pop(feed.last))
+            for sub in feed.subscribers:
+                sub.offer(item)
+        if feed.pending:
+            self._schedule_fill(branch_id, feed, wait=GAP_WAIT_S)
+
+    def _schedule_fill(self, branch_id: int, feed: _Feed, *, wait: float) -> None:
+        if feed.gap_task is None or feed.gap_task.done():
+            feed.gap_task = asyncio.create_task(self._fill(branch_id, feed, wait))
+
+    async def _fill(self, branch_id: int, feed: _Feed, wait: float) -> None:
+        await asyncio.sleep(wait)
+        if feed.last is None or (feed.pending and feed.last + 1 in feed.pending):
+            self._flush(branch_id, feed)
+            return
+        upto = min(feed.pending) - 1 if feed.pending else None
+        try:
+            rows = await asyncio.to_thread(self._fetch, branch_id, feed.last, upto)
+        except Exception:
+            log.exception("could not fill an event gap of branch %s from the database", branch_id)
+            rows = []
+        for seq, text in rows:
+            feed.pending.setdefault(seq, text)
+        feed.gap_task = None
+        self._flush(branch_id, feed)
+
+
+async def cancel_quietly(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,0 +1,237 @@
+"""Test helpers: databases (SQLite, and PostgreSQL when reachable), apps, clients, servers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+IN_CI = os.environ.get("CI") == "true"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def reachable(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, port: int) -> None:
+    """Skip without the service locally; in CI a missing service is a failure."""
+    if reachable(port):
+        return
+    if IN_CI:
+        pytest.fail(f"{name} on 127.0.0.1:{port} is required in CI")
+    pytest.skip(f"{name} on 127.0.0.1:{port} not reachable")
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database that this test created, dropped afterwards."""
+    import psycopg
+
+    require_service("PostgreSQL", 5432)
+    name = f"hallq_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Clock:
+    """An injectable clock the test moves by hand."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """`hallq serve` in a subprocess on a free loopback port."""
+
+    def __init__(self, env: dict[str, str], port: int | None = None, workers: int = 1) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **env}
+        self.workers = workers
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.admin_password = env.get("HALLQ_ADMIN_PASSWORD", "")
+
+    def start(self, timeout: float = 30) -> LiveServer:
+        cmd = [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port),
+               "--workers", str(self.workers)]  # fmt: skip
+        self.proc = subprocess.Popen(
+            cmd, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("server did not become healthy")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def login(self, username: str = "admin", password: str | None = None) -> dict[str, str]:
+        body = {"username": username, "password": password or self.admin_password}
+        r = httpx.post(self.url + "/api/v1/auth/login", json=body)
+        r.raise_for_status()
+        return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, (response.status_code, response.text)
+    return response.json()
+
+
+LIVE_ADMIN_PASSWORD = "live-admin-password-1"
+
+
+def live_env(db_url: str, bus_url: str = "memory://") -> dict[str, str]:
+    """Environment of a LiveServer on `db_url`, with a known admin password."""
+    return {
+        "HALLQ_DATABASE_URL": db_url,
+        "HALLQ_BUS_URL": bus_url,
+        "HALLQ_ADMIN_PASSWORD": LIVE_ADMIN_PASSWORD,
+    }
+
+
+@contextmanager
+def live_servers(
+    env: dict[str, str], count: int = 1, *, together: bool = False
+) -> Iterator[list[LiveServer]]:
+    """`count` LiveServers on one database, started one after the other (or all at once with
+    `together`: each migrates and bootstraps on start), stopped afterwards whatever happens."""
+    servers = [LiveServer(env) for _ in range(count)]
+    try:
+        if together:
+            with ThreadPoolExecutor(count) as pool:
+                for future in [pool.submit(server.start) for server in servers]:
+                    future.result(timeout=60)
+        else:
+            for server in servers:
+                server.start()
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def wait_until(predicate: Any, timeout: float, what: str, interval: float = 0.02) -> Any:
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Hall:
+    """Setup steps of a scenario over any httpx-style client (TestClient or httpx.Client)."""
+
+    client: Any
+    admin: dict[str, str]
+
+    def post(self, path: str, json: Any = None, headers: dict[str, str] | None = None,
+             status: int = 200) -> Any:  # fmt: skip
+        return ok(self.client.post(path, json=json, headers=headers or self.admin), status)
+
+    def get(self, path: str, headers: dict[str, str] | None = None, **params: Any) -> Any:
+        return ok(self.client.get(path, params=params, headers=headers or self.admin))
+
+    def login(self, username: str, password: str) -> dict[str, str]:
+        body = ok(self.client.post("/api/v1/auth/login",
+                                   json={"username": username, "password": password}))  # fmt: skip
+        return {"Authorization": f"Bearer {body['token']}"}
+
+    def service(self, prefix: str = "A", branch_id: int = 1, **fields: Any) -> dict[str, Any]:
+        body = {"branch_id": branch_id, "code": prefix.lower(), "prefix": prefix,
+                "name": {"zh-CN": f"业务{prefix}", "en": f"Service {prefix}"}} | fields  # fmt: skip
+        return dict(self.post("/api/v1/services", body, status=201))
+
+    def counter(self, number: int, service_ids: list[int], branch_id: int = 1) -> dict[str, Any]:
+        body = {"branch_id": branch_id, "number": number, "service_ids": service_ids}
+        return dict(self.post("/api/v1/counters", body, status=201))
+
+    def user(self, username: str, role: str = "clerk", branch_ids: list[int] | None = None,
+             ) -> dict[str, str]:  # fmt: skip
+        body = {"username": username, "password": "password-123", "role": role,
+                "branch_ids": [1] if branch_ids is None else branch_ids}  # fmt: skip
+        self.post("/api/v1/users", body, status=201)
+        return self.login(username, "password-123")
+
+
+class Remote(Hall):
+    """Setup helpers over real HTTP against a LiveServer (admin unless told otherwise)."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.url = server.url
+        self.client = httpx.Client(base_url=server.url, timeout=30)
+        self.admin = server.login()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def device(self, kind: str, branch_id: int = 1) -> tuple[int, str]:
+        body = self.post("/api/v1/devices", {"kind": kind, "name": kind, "branch_id": branch_id},
+                         status=201)  # fmt: skip
+        return int(body["id"]), str(body["token"])
+
+
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at minimal cost: the same code path without ~0.15 s per hash and per login."""
+    from argon2 import PasswordHasher
+
+    from server.services import auth
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))

@@ -1,0 +1,1 @@
+"""hallq benchmarks: `python -m bench` (see docs/benchmarks.md)."""

@@ -14,10 +14,14 @@ import typer
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from counter_client.terminal import counter_command
+from display.cli import display_command
+from kiosk.cli import kiosk_command
 from server import protocol as p
 from server.api.deps import utc_now
 from server.db.engine import Database
 from server.db.migrate import upgrade
+from server.reports.cli import report_app
 from server.services import auth, bootstrap, users
 from server.services.context import Ctx, Principal
 from server.settings import Settings
@@ -30,6 +34,10 @@ device_app = typer.Typer(help="Kiosk and display devices.", no_args_is_help=True
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(device_app, name="device")
+app.add_typer(report_app, name="report")
+app.command("kiosk")(kiosk_command)
+app.command("display")(display_command)
+app.command("counter")(counter_command)
 ROOT = Principal(kind="admin", username="cli")
 
 

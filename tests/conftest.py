@@ -18,6 +18,7 @@ from server.settings import Settings
 from tests.support import REDIS_URL, Clock, Hall, postgres_database, require_service
 
 ADMIN_PASSWORD = "admin-password-1"
+pytest_plugins = ["tests.browser"]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

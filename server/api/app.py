@@ -18,6 +18,8 @@ from server.api.routes_auth import router as auth_router
 from server.api.routes_config import router as config_router
 from server.api.routes_counters import router as counters_router
 from server.api.routes_health import router as health_router
+from server.api.routes_print import router as print_router
+from server.api.routes_stats import router as stats_router
 from server.api.routes_stream import router as stream_router
 from server.api.routes_tickets import router as tickets_router
 from server.bus import bus_from_url
@@ -28,6 +30,7 @@ from server.services.stream import fetch_events
 from server.settings import Settings
 from server.stream.hub import EventHub
 from server.stream.publisher import BusPublisher
+from server.web import pages
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_S = 3600
@@ -75,8 +78,10 @@ def create_app(
     errors.install(app)
     for router in (
         health_router, auth_router, config_router, tickets_router, counters_router, stream_router,
+        print_router, stats_router,
     ):  # fmt: skip
         app.include_router(router)
+    pages.install(app)
     return app
 
 

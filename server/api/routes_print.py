@@ -1,0 +1,7 @@
+"""Print jobs, printer status and kiosks."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1", tags=["printing"])

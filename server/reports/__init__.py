@@ -1,0 +1,1 @@
+"""Statistics reports: the `hallq report` command and the end-of-day report."""

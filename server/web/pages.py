@@ -1,0 +1,44 @@
+"""Routes for the pages. Each page is one `index.html` under `static/<page>/`; its scripts,
+styles and sounds are served from `/static/`. Pages carry no data: they read the API with the
+token given in the URL (kept in the browser's storage) or the clerk's login."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+STATIC = Path(__file__).resolve().parent / "static"
+PAGES = {"/kiosk": "kiosk", "/display": "display", "/counter": "counter", "/rate": "rate",
+         "/admin": "admin"}  # fmt: skip
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+def page_file(page: str) -> FileResponse:
+    return FileResponse(STATIC / page / "index.html", media_type="text/html", headers=NO_CACHE)
+
+
+def _page_route(page: str) -> object:
+    async def serve() -> FileResponse:
+        return page_file(page)
+
+    return serve
+
+
+def install(app: FastAPI) -> None:
+    router = APIRouter(include_in_schema=False)
+    for path, page in PAGES.items():
+        router.add_api_route(path, _page_route(page), methods=["GET"])  # type: ignore[arg-type]
+
+    @router.get("/t/{public_id}")
+    async def mobile_ticket(public_id: str) -> FileResponse:
+        return page_file("mobile")
+
+    @router.get("/")
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/admin")
+
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -108,6 +108,15 @@ class BranchSettings(BaseModel):
     voice_templates: dict[Locale, str] = Field(default_factory=dict)
     priority_interleave: int = Field(0, ge=0, le=100)
     priority_boost_min: int | None = Field(None, ge=0, le=24 * 60)
+    # Pages and agents (added to API.md's list; all optional):
+    offer_priority: bool = False  # the kiosk offers a priority ticket (elderly, disabled, pregnant)
+    kiosk_idle_s: int = Field(8, ge=2, le=600)  # kiosk returns to its idle screen after this
+    display_recent: int = Field(8, ge=1, le=30)  # calls listed on the TV page
+    media_url: str = Field("", max_length=2000)  # image or video shown on the TV page
+    server_speech: bool = False  # the TV page plays announcements synthesised by the server
+    announce_repeat: int = Field(1, ge=1, le=5)
+    rating_timeout_s: int = Field(30, ge=5, le=600)  # the rating screen goes idle after this
+    pause_alert_min: int = Field(30, ge=1, le=24 * 60)  # monitor alert: counter paused longer
 
     @field_validator("opening_hours")
     @classmethod
@@ -383,6 +392,77 @@ class Event(BaseModel):
     type: str
     ts: datetime
     data: dict[str, Any]
+
+
+class Me(BaseModel):
+    """Who a token belongs to: a user (id, username, role, branch_ids) or a device."""
+
+    kind: Literal["user", "device"]
+    id: int
+    username: str | None = None
+    role: str
+    branch_ids: list[int]
+    name: str | None = None
+
+
+# ---- printing -----------------------------------------------------------------------------
+
+PrintJobState = Literal["pending", "printed", "failed"]
+Paper = Literal["ok", "near_end", "out"]
+
+
+class PrintJob(BaseModel):
+    """Everything a kiosk agent needs to render the ticket, in the ticket's language."""
+
+    id: int
+    branch_id: int
+    kiosk_id: int
+    ticket_id: int
+    state: PrintJobState
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    locale: Locale
+    ticket: Ticket
+    branch_name: str
+    service_name: dict[str, str]
+    footer: str
+    public_url: str
+
+
+class PrintResult(Request):
+    ok: bool
+    error: str | None = Field(None, max_length=500)
+
+
+class PrinterStatusReport(Request):
+    online: bool
+    paper: Paper = "ok"
+    detail: str | None = Field(None, max_length=500)
+
+
+class PrinterStatus(BaseModel):
+    online: bool
+    paper: Paper
+    detail: str | None
+    reported_at: datetime
+
+
+class Kiosk(BaseModel):
+    id: int
+    branch_id: int
+    name: str
+    printer: PrinterStatus | None
+    pending_jobs: int
+
+
+class ReprintRequest(Request):
+    kiosk_id: Id
+
+
+class RatingRequest(Request):
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(None, max_length=1000)
 
 
 class Health(BaseModel):

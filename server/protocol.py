@@ -289,6 +289,9 @@ class PublicTicket(BaseModel):
     counter: dict[str, Any] | None
     issued_at: datetime | None = None
     branch: str | None = None
+    rating: int | None = None
+    locale: str | None = None
+    branch_id: int | None = None
 
 
 class CounterRef(BaseModel):
@@ -353,6 +356,9 @@ class QueueService(BaseModel):
     name: dict[str, str]
     waiting: int
     estimated_wait_s: int
+    open: bool = True  # a ticket can be issued now
+    closed_reason: Literal["closed", "cutoff", "holiday", "quota_reached"] | None = None
+    target_wait_min: int = 15
 
 
 class QueueTicketRef(BaseModel):
@@ -368,6 +374,8 @@ class QueueCounter(BaseModel):
     state: CounterState
     pause_reason: str | None
     ticket: QueueTicketRef | None
+    service_ids: list[int] = Field(default_factory=list)
+    clerk_id: int | None = None
 
 
 class RecentCall(BaseModel):

@@ -34,6 +34,20 @@ def logout(request: Request, ctx: CtxDep) -> Response:
     return Response(status_code=204)
 
 
+@router.get("/auth/me", response_model=p.Me, responses=ERR)
+def me(ctx: CtxDep) -> p.Me:
+    """Who this token belongs to (devices learn their id and branch from it)."""
+    who = ctx.principal
+    if who.kind == "anonymous":
+        ctx.principal.require(("admin",), "this")  # raises 401
+    if who.device_id is not None:
+        return p.Me(kind="device", id=who.device_id, role=who.kind,
+                    branch_ids=sorted(who.branch_ids), name=who.username or None)  # fmt: skip
+    assert who.user_id is not None
+    return p.Me(kind="user", id=who.user_id, username=who.username, role=who.kind,
+                branch_ids=sorted(who.branch_ids))  # fmt: skip
+
+
 @router.get("/users", response_model=list[p.UserOut], responses=ERR)
 def list_users(ctx: CtxDep, limit: Limit = 1000, offset: Offset = 0) -> list[p.UserOut]:
     return users.list_users(ctx)[offset : offset + limit]

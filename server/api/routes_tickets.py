@@ -79,3 +79,18 @@ def public(public_id: PublicId, app: StateDep) -> p.PublicTicket:
         if ticket is None:
             raise NotFound("no such ticket")
         return public_ticket(session, ticket, app.clock())
+
+
+@router.post("/public/tickets/{public_id}/rating", response_model=p.PublicTicket,
+             responses=CONFLICTS)  # fmt: skip
+def rate(public_id: PublicId, body: p.RatingRequest, request: Request, ctx: CtxDep) -> JSONResponse:
+    """The customer's 1–5 score, once, after the ticket is done (no login: the public id is the
+    capability)."""
+    return respond(ctx, lambda uow: tickets.rate(uow, public_id, body), request=request, body=body)
+
+
+@router.post("/public/tickets/{public_id}/cancel", response_model=p.PublicTicket,
+             responses=CONFLICTS)  # fmt: skip
+def public_cancel(public_id: PublicId, request: Request, ctx: CtxDep) -> JSONResponse:
+    """The customer gives up a waiting ticket from the mobile page."""
+    return respond(ctx, lambda uow: tickets.public_cancel(uow, public_id), request=request)

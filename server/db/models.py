@@ -108,6 +108,11 @@ class Device(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # A kiosk's last reported printer status (null until it reports).
+    printer_online: Mapped[bool | None] = mapped_column(Boolean)
+    printer_paper: Mapped[str | None] = mapped_column(String(16))
+    printer_detail: Mapped[str | None] = mapped_column(String(500))
+    printer_reported_at: Mapped[datetime | None]
 
 
 class AuthToken(Base):
@@ -187,3 +192,18 @@ class IdempotencyKey(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PrintJob(Base):
+    """A ticket to print at a kiosk: pending until the kiosk reports printed or failed."""
+
+    __tablename__ = "print_job"
+    __table_args__ = (Index("ix_print_job_kiosk_state", "kiosk_id", "state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("device.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

@@ -38,14 +38,19 @@ class Schedule:
 
     def issuing_refusal(self, now: datetime) -> str | None:
         """Why a ticket cannot be issued now (a sentence), or None when issuing is open."""
+        closed = self.issuing_closed(now)
+        return closed[1] if closed else None
+
+    def issuing_closed(self, now: datetime) -> tuple[str, str] | None:
+        """(code, sentence) when issuing is closed now: code `holiday`, `closed` or `cutoff`."""
         local = self.local(now)
         if local.date().isoformat() in self.holidays:
-            return "the hall is closed today (holiday)"
+            return "holiday", "the hall is closed today (holiday)"
         if not any(self.opening_hours.values()):
             return None
         intervals = self.opening_hours.get(WEEKDAYS[local.weekday()], [])
         if not intervals:
-            return "the hall is closed today"
+            return "closed", "the hall is closed today"
         for opens_text, closes_text in intervals:
             opens = datetime.combine(local.date(), parse_hhmm(opens_text) or time(0), local.tzinfo)
             closes_t = parse_hhmm(closes_text)
@@ -56,12 +61,12 @@ class Schedule:
             )
             if opens <= local < closes:
                 if local >= closes - timedelta(minutes=self.cutoff_min):
-                    return (
+                    return "cutoff", (
                         f"ticket issuing stopped {self.cutoff_min} min before closing "
                         f"at {closes_text}"
                     )
                 return None
-        return "the hall is not open at this time"
+        return "closed", "the hall is not open at this time"
 
 
 def validate_opening_hours(hours: dict[str, list[list[str]]]) -> None:

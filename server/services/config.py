@@ -53,7 +53,13 @@ def patch_branch(ctx: Ctx, uow: UnitOfWork, branch_id: int, body: p.BranchPatch)
             setattr(branch, name, fields[name])
     if "settings" in fields and fields["settings"] is not None:
         branch.settings = (body.settings or p.BranchSettings()).model_dump(mode="json")
+    config_changed(uow, branch_id, "branch", branch_id)
     return branch_detail(branch)
+
+
+def config_changed(uow: UnitOfWork, branch_id: int, what: str, id_: int) -> None:
+    """`config.updated`: pages (kiosk, TV, counter, monitor) reload what they show."""
+    uow.record(branch_id, "config.updated", {"what": what, "id": id_})
 
 
 # ---- services -----------------------------------------------------------------------------
@@ -85,6 +91,7 @@ def create_service(ctx: Ctx, uow: UnitOfWork, body: p.ServiceCreate) -> p.Servic
     service = Service(**body.model_dump(), deleted=False)
     uow.session.add(service)
     uow.session.flush()
+    config_changed(uow, service.branch_id, "service", service.id)
     return service_wire(service)
 
 
@@ -104,6 +111,7 @@ def patch_service(ctx: Ctx, uow: UnitOfWork, service_id: int, body: p.ServicePat
     if service.end_number < service.start_number:
         raise Conflict("end_number must not be below start_number")
     _unique_code(uow, service.branch_id, service.code, service.prefix, service.id)
+    config_changed(uow, service.branch_id, "service", service.id)
     return service_wire(service)
 
 
@@ -111,6 +119,7 @@ def delete_service(ctx: Ctx, uow: UnitOfWork, service_id: int) -> p.Service:
     """Retire a service; its past tickets keep pointing at it (soft delete)."""
     service = _service(ctx, uow, service_id)
     service.deleted, service.active = True, False
+    config_changed(uow, service.branch_id, "service", service.id)
     return service_wire(service)
 
 
@@ -164,6 +173,7 @@ def create_counter(ctx: Ctx, uow: UnitOfWork, body: p.CounterCreate) -> p.Counte
     uow.session.flush()
     repo.set_counter_services(uow.session, counter.id, body.service_ids)
     record_counter(uow, counter)
+    config_changed(uow, counter.branch_id, "counter", counter.id)
     return counter_wire(counter, list(body.service_ids))
 
 
@@ -190,6 +200,7 @@ def patch_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int, body: p.CounterPat
         repo.set_counter_services(uow.session, counter.id, fields["service_ids"])
         uow.session.flush()
     record_counter(uow, counter)
+    config_changed(uow, counter.branch_id, "counter", counter.id)
     return counter_wire(counter, repo.counter_service_ids(uow.session, [counter.id])[counter.id])
 
 
@@ -199,4 +210,5 @@ def delete_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.Counter:
         raise Conflict(f"counter {counter.number} has a ticket in hand")
     counter.deleted, counter.state, counter.clerk_id = True, "closed", None
     record_counter(uow, counter)
+    config_changed(uow, counter.branch_id, "counter", counter.id)
     return counter_wire(counter, repo.counter_service_ids(uow.session, [counter.id])[counter.id])

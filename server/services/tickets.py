@@ -8,15 +8,22 @@ from datetime import date, timedelta
 
 from server import protocol as p
 from server.db import repo
-from server.db.models import Branch, Device, Service, Ticket
+from server.db.models import Branch, Service, Ticket
 from server.db.unit_of_work import UnitOfWork
-from server.domain.errors import NotFound, QuotaReached, ServiceClosed, Unauthorized
+from server.domain.errors import (
+    InvalidTransition,
+    NotFound,
+    QuotaReached,
+    ServiceClosed,
+    Unauthorized,
+)
 from server.domain.numbering import number_for
 from server.domain.selection import effective_time
 from server.domain.states import Action, TicketState, transition
 from server.services.context import Ctx, Principal
 from server.services.hand import release_counter
-from server.services.views import schedule, ticket_wire
+from server.services.printing import queue_job
+from server.services.views import public_ticket, schedule, ticket_wire
 
 ISSUERS = ("admin", "manager", "clerk", "kiosk")
 DEFAULT_CHANNEL = {"kiosk": "kiosk", "anonymous": "web"}
@@ -46,10 +53,6 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
             raise Unauthorized("this hall does not issue tickets without a login")
     branch = uow.lock_branch(service.branch_id)
     _may_issue(ctx.principal, branch)
-    if body.kiosk_id is not None:
-        kiosk = session.get(Device, body.kiosk_id)
-        if kiosk is None or kiosk.kind != "kiosk" or kiosk.branch_id != branch.id:
-            raise NotFound(f"kiosk {body.kiosk_id} does not exist in this branch")
     if not service.active:
         raise ServiceClosed(f"service {service.code} is not offered at the moment")
     hours = schedule(branch)
@@ -86,6 +89,8 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
     session.flush()
     wire = ticket_wire(session, ticket, uow.now)
     uow.record(branch.id, "ticket.issued", wire.model_dump(mode="json"), ticket_id=ticket.id)
+    if body.kiosk_id is not None:
+        queue_job(ctx, uow, ticket, body.kiosk_id)
     return wire
 
 
@@ -174,3 +179,42 @@ def listing(
             offset=offset,
         )
         return [ticket_wire(session, t, now) for t in rows]
+
+
+def _public_ticket(uow: UnitOfWork, public_id: str) -> Ticket:
+    ticket = repo.ticket_by_public_id(uow.session, public_id)
+    if ticket is None:
+        raise NotFound("no such ticket")
+    uow.lock_branch(ticket.branch_id)
+    uow.session.refresh(ticket)
+    return ticket
+
+
+def rate(uow: UnitOfWork, public_id: str, body: p.RatingRequest) -> p.PublicTicket:
+    """The customer's satisfaction score: once, after the ticket is done."""
+    ticket = _public_ticket(uow, public_id)
+    if ticket.state != TicketState.DONE:
+        raise InvalidTransition(f"{ticket.number} can be rated once it is done")
+    if ticket.rating is not None:
+        raise InvalidTransition(f"{ticket.number} has already been rated")
+    ticket.rating = body.score
+    ticket.rating_comment = body.comment
+    wire = ticket_wire(uow.session, ticket, uow.now)
+    uow.record(ticket.branch_id, "ticket.rated", wire.model_dump(mode="json"),
+               ticket_id=ticket.id, counter_id=ticket.counter_id)  # fmt: skip
+    return public_ticket(uow.session, ticket, uow.now)
+
+
+def public_cancel(uow: UnitOfWork, public_id: str) -> p.PublicTicket:
+    """The customer gives up their ticket from the mobile page (waiting or parked only)."""
+    ticket = _public_ticket(uow, public_id)
+    if ticket.state not in (TicketState.WAITING, TicketState.PARKED):
+        raise InvalidTransition(f"{ticket.number} is {ticket.state} and can no longer be cancelled")
+    ticket.state = transition(TicketState(ticket.state), Action.CANCEL)
+    ticket.finished_at = uow.now
+    release_counter(uow, ticket)
+    wire = ticket_wire(uow.session, ticket, uow.now)
+    uow.record(
+        ticket.branch_id, "ticket.cancelled", wire.model_dump(mode="json"), ticket_id=ticket.id
+    )
+    return public_ticket(uow.session, ticket, uow.now)

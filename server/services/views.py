@@ -161,6 +161,20 @@ def queue_view(session: Session, branch: Branch, now: datetime) -> p.QueueView:
     services = [s for s in repo.services(session, branch.id) if s.active]
     waits = service_waits(session, branch, services, now)
     counters = repo.counters(session, branch.id)
+    served_by = repo.counter_service_ids(session, [c.id for c in counters])
+    hours = schedule(branch)
+    closed = hours.issuing_closed(now)
+    today = hours.business_date(now)
+
+    def closed_reason(service: Service) -> str | None:
+        if closed:
+            return closed[0]
+        quota = service.daily_quota
+        if quota is not None and repo.issued_count(session, service.id, today) >= quota:
+            return "quota_reached"
+        return None
+
+    reasons = {s.id: closed_reason(s) for s in services}
     in_hand = {c.ticket_id for c in counters if c.ticket_id is not None}
     hand_tickets = {t.id: t for t in repo.tickets_by_id(session, in_hand)}
     queue_counters = []
@@ -176,6 +190,8 @@ def queue_view(session: Session, branch: Branch, now: datetime) -> p.QueueView:
                 ticket=p.QueueTicketRef(id=held.id, number=held.number, state=held.state)
                 if held
                 else None,
+                service_ids=served_by.get(counter.id, []),
+                clerk_id=counter.clerk_id,
             )
         )
     recent = [
@@ -200,6 +216,9 @@ def queue_view(session: Session, branch: Branch, now: datetime) -> p.QueueView:
                 name=dict(s.name),
                 waiting=waits[s.id][0],
                 estimated_wait_s=waits[s.id][1],
+                open=reasons[s.id] is None,
+                closed_reason=reasons[s.id],
+                target_wait_min=s.target_wait_min,
             )
             for s in services
         ],
@@ -222,4 +241,7 @@ def public_ticket(session: Session, ticket: Ticket, now: datetime) -> p.PublicTi
         counter=counter_ref(counter) if counter and ticket.state in ("called", "serving") else None,
         issued_at=ticket.issued_at,
         branch=branch.name if branch else None,
+        rating=ticket.rating,
+        locale=ticket.locale,
+        branch_id=ticket.branch_id,
     )

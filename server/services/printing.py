@@ -1,0 +1,201 @@
+"""Print jobs for kiosks, their results, and each kiosk's printer status.
+
+A job is `pending` until its kiosk reports `printed` or `failed`; both are final (a reprint is a
+new job), so a late or repeated report can never turn a failure into a success or print twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server import protocol as p
+from server.db.models import Branch, Device, PrintJob, Service, Ticket
+from server.db.unit_of_work import UnitOfWork
+from server.domain.errors import Conflict, Forbidden, InvalidTransition, NotFound
+from server.services.context import Ctx, Principal
+from server.services.views import ticket_wire
+
+REPRINTERS = ("admin", "manager", "clerk", "kiosk")
+
+
+def job_wire(ctx: Ctx, session: Session, job: PrintJob, ticket: Ticket) -> p.PrintJob:
+    branch = session.get(Branch, job.branch_id)
+    service = session.get(Service, ticket.issued_service_id)
+    assert branch is not None and service is not None
+    settings = branch.settings or {}
+    locale = ticket.locale if ticket.locale in ("zh-CN", "zh-TW", "en") else branch.locale
+    return p.PrintJob(
+        id=job.id,
+        branch_id=job.branch_id,
+        kiosk_id=job.kiosk_id,
+        ticket_id=job.ticket_id,
+        state=job.state,
+        error=job.error,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+        locale=locale,
+        ticket=ticket_wire(session, ticket, ctx.clock()),
+        branch_name=branch.name,
+        service_name=dict(service.name),
+        footer=str(settings.get("ticket_footer") or ""),
+        public_url=f"{ctx.settings.public_base_url.rstrip('/')}/t/{ticket.public_id}",
+    )
+
+
+def _kiosk(session: Session, kiosk_id: int, branch_id: int) -> Device:
+    kiosk = session.get(Device, kiosk_id)
+    if kiosk is None or kiosk.kind != "kiosk" or kiosk.branch_id != branch_id:
+        raise NotFound(f"kiosk {kiosk_id} does not exist in this branch")
+    if kiosk.revoked_at is not None:
+        raise Conflict(f"kiosk {kiosk_id} has been revoked")
+    return kiosk
+
+
+def queue_job(ctx: Ctx, uow: UnitOfWork, ticket: Ticket, kiosk_id: int) -> p.PrintJob:
+    """Queue a print of `ticket` at the kiosk (in the caller's transaction; branch locked)."""
+    _kiosk(uow.session, kiosk_id, ticket.branch_id)
+    job = PrintJob(
+        branch_id=ticket.branch_id, kiosk_id=kiosk_id, ticket_id=ticket.id, state="pending",
+        created_at=uow.now,
+    )  # fmt: skip
+    uow.session.add(job)
+    uow.session.flush()
+    wire = job_wire(ctx, uow.session, job, ticket)
+    uow.record(ticket.branch_id, "print.requested", {"job": wire.model_dump(mode="json")},
+               ticket_id=ticket.id)  # fmt: skip
+    return wire
+
+
+def reprint(ctx: Ctx, uow: UnitOfWork, ticket_id: int, body: p.ReprintRequest) -> p.PrintJob:
+    ctx.principal.require(REPRINTERS, "reprinting a ticket")
+    ticket = uow.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} does not exist")
+    ctx.principal.require_branch(ticket.branch_id)
+    uow.lock_branch(ticket.branch_id)
+    if ctx.principal.kind == "kiosk" and ctx.principal.device_id != body.kiosk_id:
+        raise Forbidden("a kiosk can only reprint on its own printer")
+    return queue_job(ctx, uow, ticket, body.kiosk_id)
+
+
+def _own_job(principal: Principal, session: Session, job_id: int) -> PrintJob:
+    principal.require(("kiosk",), "reporting a print result")
+    job = session.get(PrintJob, job_id)
+    if job is None or job.kiosk_id != principal.device_id:
+        raise NotFound(f"print job {job_id} does not exist for this kiosk")
+    return job
+
+
+def report_result(ctx: Ctx, uow: UnitOfWork, job_id: int, body: p.PrintResult) -> p.PrintJob:
+    job = _own_job(ctx.principal, uow.session, job_id)
+    uow.lock_branch(job.branch_id)
+    uow.session.refresh(job)
+    ticket = uow.session.get(Ticket, job.ticket_id)
+    assert ticket is not None
+    outcome = "printed" if body.ok else "failed"
+    if job.state == outcome:  # the same report again (a retry): answer, change nothing
+        return job_wire(ctx, uow.session, job, ticket)
+    if job.state != "pending":
+        raise InvalidTransition(f"print job {job_id} is already {job.state}")
+    job.state = outcome
+    job.error = None if body.ok else (body.error or "print failed")
+    job.finished_at = uow.now
+    wire = job_wire(ctx, uow.session, job, ticket)
+    uow.record(job.branch_id, "print.completed" if body.ok else "print.failed",
+               {"job": wire.model_dump(mode="json")}, ticket_id=ticket.id)  # fmt: skip
+    return wire
+
+
+def _status(kiosk: Device) -> p.PrinterStatus | None:
+    if kiosk.printer_reported_at is None:
+        return None
+    return p.PrinterStatus(
+        online=bool(kiosk.printer_online), paper=kiosk.printer_paper or "ok",
+        detail=kiosk.printer_detail, reported_at=kiosk.printer_reported_at,
+    )  # fmt: skip
+
+
+def report_status(
+    ctx: Ctx, uow: UnitOfWork, kiosk_id: int, body: p.PrinterStatusReport
+) -> p.PrinterStatus:
+    """Store the kiosk's printer status; `printer.status` is published only when it changes."""
+    ctx.principal.require(("kiosk",), "reporting printer status")
+    if ctx.principal.device_id != kiosk_id:
+        raise Forbidden("a kiosk reports only its own printer")
+    kiosk = uow.session.get(Device, kiosk_id)
+    assert kiosk is not None
+    uow.lock_branch(kiosk.branch_id)
+    uow.session.refresh(kiosk)
+    changed = (kiosk.printer_online, kiosk.printer_paper, kiosk.printer_detail) != (
+        body.online,
+        body.paper,
+        body.detail,
+    ) or kiosk.printer_reported_at is None
+    kiosk.printer_online, kiosk.printer_paper, kiosk.printer_detail = (
+        body.online, body.paper, body.detail
+    )  # fmt: skip
+    kiosk.printer_reported_at = uow.now
+    status = _status(kiosk)
+    assert status is not None
+    if changed:
+        data = {"kiosk_id": kiosk.id, **status.model_dump(mode="json")}
+        uow.record(kiosk.branch_id, "printer.status", data)
+    return status
+
+
+def jobs(ctx: Ctx, *, state: str | None, kiosk_id: int | None, branch_id: int | None,
+         limit: int, offset: int) -> Sequence[p.PrintJob]:  # fmt: skip
+    """A kiosk sees its own jobs; staff see their branches' (oldest first)."""
+    principal = ctx.principal
+    if principal.kind == "kiosk":
+        kiosk_id = principal.device_id
+    else:
+        principal.require(("admin", "manager", "clerk"), "listing print jobs")
+        if branch_id is not None:
+            principal.require_branch(branch_id)
+    query = select(PrintJob, Ticket).join(Ticket, Ticket.id == PrintJob.ticket_id)
+    if state is not None:
+        query = query.where(PrintJob.state == state)
+    if kiosk_id is not None:
+        query = query.where(PrintJob.kiosk_id == kiosk_id)
+    if branch_id is not None:
+        query = query.where(PrintJob.branch_id == branch_id)
+    visible = principal.visible_branches() if principal.kind != "kiosk" else None
+    if visible is not None:
+        query = query.where(PrintJob.branch_id.in_(visible))
+    query = query.order_by(PrintJob.id).limit(limit).offset(offset)
+    with ctx.db.read() as session:
+        return [job_wire(ctx, session, job, ticket) for job, ticket in session.execute(query)]
+
+
+def kiosks(ctx: Ctx, branch_id: int | None) -> Sequence[p.Kiosk]:
+    ctx.principal.require(("admin", "manager", "clerk"), "listing kiosks")
+    if branch_id is not None:
+        ctx.principal.require_branch(branch_id)
+    query = select(Device).where(Device.kind == "kiosk", Device.revoked_at.is_(None))
+    if branch_id is not None:
+        query = query.where(Device.branch_id == branch_id)
+    visible = ctx.principal.visible_branches()
+    if visible is not None:
+        query = query.where(Device.branch_id.in_(visible))
+    with ctx.db.read() as session:
+        pending = dict(
+            session.execute(
+                select(PrintJob.kiosk_id, func.count())
+                .where(PrintJob.state == "pending")
+                .group_by(PrintJob.kiosk_id)
+            ).all()
+        )
+        return [
+            p.Kiosk(
+                id=k.id,
+                branch_id=k.branch_id,
+                name=k.name,
+                printer=_status(k),
+                pending_jobs=int(pending.get(k.id, 0)),
+            )
+            for k in session.scalars(query.order_by(Device.id))
+        ]

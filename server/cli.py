@@ -109,12 +109,22 @@ def demo(
                 f"clerk password:   {hall.clerk_password}   (user 'clerk')",
                 f"kiosk device:     id {hall.kiosk_id} token {hall.kiosk_token}",
                 f"display device:   id {hall.display_id} token {hall.display_token}",
+                f"kiosk page:       {base}/kiosk?kiosk={hall.kiosk_id}&token={hall.kiosk_token}",
+                f"hall TV page:     {base}/display?branch=1&token={hall.display_token}",
+                f"rating screen:    {base}/rate?counter=1&token={hall.display_token}",
+                f"kiosk agent:      hallq kiosk --server {base} --token {hall.kiosk_token}"
+                " --printer dummy:",
+                f"voice agent:      hallq display --server {base} --token {hall.display_token}",
             ]
         credentials.parent.mkdir(parents=True, exist_ok=True)
         with credentials.open("a", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n")
         credentials.chmod(0o600)
-    typer.echo(f"hallq {base}\n  API docs: {base}/docs\n  health:   {base}/healthz")
+    typer.echo(
+        f"hallq {base}\n  API docs:      {base}/docs\n  health:        {base}/healthz\n"
+        f"  counter page:  {base}/counter\n  manager pages: {base}/admin\n"
+        f"  mobile ticket: {base}/t/<public id> (the QR code on each ticket)"
+    )
     if credentials.exists():
         typer.echo(f"first-run credentials ({credentials}):")
         typer.echo(credentials.read_text(encoding="utf-8").rstrip())

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from counter_client.terminal import counter_command
@@ -21,6 +22,7 @@ from server import protocol as p
 from server.api.deps import utc_now
 from server.db.engine import Database
 from server.db.migrate import upgrade
+from server.domain.errors import DomainError
 from server.reports.cli import report_app
 from server.services import auth, bootstrap, users
 from server.services.context import Ctx, Principal
@@ -139,13 +141,22 @@ def user_add(
 ) -> None:
     """Create a user."""
     secret = password or os.environ.get("HALLQ_NEW_USER_PASSWORD") or getpass.getpass("password: ")
-    body = p.UserCreate(username=username, password=secret, role=role,
-                        branch_ids=branch or ([] if role == "admin" else [1]))  # fmt: skip
+    try:
+        body = p.UserCreate(username=username, password=secret, role=role,
+                            branch_ids=branch or ([] if role == "admin" else [1]))  # fmt: skip
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        typer.echo(f"error: {problems}", err=True)
+        raise typer.Exit(1) from None
     ctx = _prepare(Settings())
     password_hash = auth.hash_password(secret)
-    with ctx.uow() as uow:
-        user = users.create_user(ctx, uow, body, password_hash)
-        uow.commit()
+    try:
+        with ctx.uow() as uow:
+            user = users.create_user(ctx, uow, body, password_hash)
+            uow.commit()
+    except DomainError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"created {user.role} {user.username!r} (id {user.id}), branches {user.branch_ids}")
 
 

@@ -321,3 +321,12 @@ def test_creating_a_user_twice_with_one_idempotency_key_creates_it_once(api: Api
     assert first.json() == again.json()
     users = ok(api.client.get("/api/v1/users", headers=api.admin))
     assert [u["username"] for u in users] == ["admin", "clerk"]
+
+
+def test_an_admin_cannot_demote_or_deactivate_itself(api: Api) -> None:
+    me = ok(api.client.get("/api/v1/auth/me", headers=api.admin))
+    for change in ({"role": "clerk"}, {"active": False}):
+        r = api.client.patch(f"/api/v1/users/{me['id']}", json=change, headers=api.admin)
+        assert r.status_code == 409 and r.json()["error"] == "conflict", r.text
+    r = api.client.patch(f"/api/v1/users/{me['id']}", json={"role": "admin"}, headers=api.admin)
+    assert r.status_code == 200, r.text

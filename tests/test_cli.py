@@ -146,7 +146,10 @@ def test_user_add_creates_a_clerk_who_can_log_in(hallq: Hallq) -> None:
     )
     assert re.search(r"created clerk 'wang' \(id \d+\), branches \[1\]", out), out
     # A second user of that name is refused (non-zero exit), the first one is left alone.
-    hallq("user", "add", "wang", "--role", "clerk", "--password", "other-password-1", code=1)
+    err = hallq("user", "add", "wang", "--role", "clerk", "--password", "other-password-1", code=1)
+    assert "already exists" in err and "Traceback" not in err, err
+    err = hallq("user", "add", "li", "--role", "boss", "--password", "other-password-1", code=1)
+    assert "role" in err and "Traceback" not in err, err
     with hallq.client() as client:
         headers = login(client, "wang", "clerk-password-1")
         assert ok(client.get("/api/v1/branches", headers=headers))[0]["id"] == 1

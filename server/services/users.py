@@ -71,6 +71,10 @@ def _user(ctx: Ctx, uow: UnitOfWork, user_id: int) -> User:
 
 def patch_user(ctx: Ctx, uow: UnitOfWork, user_id: int, body: p.UserPatch) -> p.UserOut:
     user = _user(ctx, uow, user_id)
+    if user.id == ctx.principal.user_id and (
+        (body.role is not None and body.role != user.role) or body.active is False
+    ):
+        raise Conflict("you cannot change your own role or deactivate yourself")
     if body.role is not None:
         _may_manage(ctx, body.role, repo.user_branch_ids(uow.session, user.id))
         user.role = body.role

@@ -289,9 +289,7 @@ class PublicTicket(BaseModel):
     counter: dict[str, Any] | None
     issued_at: datetime | None = None
     branch: str | None = None
-    rating: int | None = None
-    locale: str | None = None
-    branch_id: int | None = None
+    rated: bool = False  # the mobile page offers a rating once the ticket is done and not rated
 
 
 class CounterRef(BaseModel):

@@ -21,7 +21,9 @@ from server.services.views import ticket_wire
 REPRINTERS = ("admin", "manager", "clerk", "kiosk")
 
 
-def job_wire(ctx: Ctx, session: Session, job: PrintJob, ticket: Ticket) -> p.PrintJob:
+def job_wire(
+    ctx: Ctx, session: Session, job: PrintJob, ticket: Ticket, wire: p.Ticket | None = None
+) -> p.PrintJob:
     branch = session.get(Branch, job.branch_id)
     service = session.get(Service, ticket.issued_service_id)
     assert branch is not None and service is not None
@@ -37,7 +39,7 @@ def job_wire(ctx: Ctx, session: Session, job: PrintJob, ticket: Ticket) -> p.Pri
         created_at=job.created_at,
         finished_at=job.finished_at,
         locale=locale,
-        ticket=ticket_wire(session, ticket, ctx.clock()),
+        ticket=wire or ticket_wire(session, ticket, ctx.clock()),
         branch_name=branch.name,
         service_name=dict(service.name),
         footer=str(settings.get("ticket_footer") or ""),
@@ -54,8 +56,11 @@ def _kiosk(session: Session, kiosk_id: int, branch_id: int) -> Device:
     return kiosk
 
 
-def queue_job(ctx: Ctx, uow: UnitOfWork, ticket: Ticket, kiosk_id: int) -> p.PrintJob:
-    """Queue a print of `ticket` at the kiosk (in the caller's transaction; branch locked)."""
+def queue_job(
+    ctx: Ctx, uow: UnitOfWork, ticket: Ticket, kiosk_id: int, wire: p.Ticket | None = None
+) -> p.PrintJob:
+    """Queue a print of `ticket` at the kiosk (in the caller's transaction; branch locked);
+    `wire` is the ticket's wire form when the caller has just built it."""
     _kiosk(uow.session, kiosk_id, ticket.branch_id)
     job = PrintJob(
         branch_id=ticket.branch_id, kiosk_id=kiosk_id, ticket_id=ticket.id, state="pending",
@@ -63,10 +68,10 @@ def queue_job(ctx: Ctx, uow: UnitOfWork, ticket: Ticket, kiosk_id: int) -> p.Pri
     )  # fmt: skip
     uow.session.add(job)
     uow.session.flush()
-    wire = job_wire(ctx, uow.session, job, ticket)
-    uow.record(ticket.branch_id, "print.requested", {"job": wire.model_dump(mode="json")},
+    job_out = job_wire(ctx, uow.session, job, ticket, wire)
+    uow.record(ticket.branch_id, "print.requested", {"job": job_out.model_dump(mode="json")},
                ticket_id=ticket.id)  # fmt: skip
-    return wire
+    return job_out
 
 
 def reprint(ctx: Ctx, uow: UnitOfWork, ticket_id: int, body: p.ReprintRequest) -> p.PrintJob:

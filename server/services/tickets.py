@@ -90,7 +90,7 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
     wire = ticket_wire(session, ticket, uow.now)
     uow.record(branch.id, "ticket.issued", wire.model_dump(mode="json"), ticket_id=ticket.id)
     if body.kiosk_id is not None:
-        queue_job(ctx, uow, ticket, body.kiosk_id)
+        queue_job(ctx, uow, ticket, body.kiosk_id, wire)
     return wire
 
 

@@ -241,7 +241,5 @@ def public_ticket(session: Session, ticket: Ticket, now: datetime) -> p.PublicTi
         counter=counter_ref(counter) if counter and ticket.state in ("called", "serving") else None,
         issued_at=ticket.issued_at,
         branch=branch.name if branch else None,
-        rating=ticket.rating,
-        locale=ticket.locale,
-        branch_id=ticket.branch_id,
+        rated=ticket.rating is not None,
     )

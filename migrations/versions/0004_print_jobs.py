@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -39,7 +38,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("printer_online", sa.Boolean(), nullable=True))
         batch_op.add_column(sa.Column("printer_paper", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("printer_detail", sa.String(length=500), nullable=True))
-        batch_op.add_column(sa.Column("printer_reported_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("printer_reported_at", sa.DateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:

@@ -19,6 +19,7 @@ from server.api.routes_config import router as config_router
 from server.api.routes_counters import router as counters_router
 from server.api.routes_health import router as health_router
 from server.api.routes_print import router as print_router
+from server.api.routes_speech import router as speech_router
 from server.api.routes_stats import router as stats_router
 from server.api.routes_stream import router as stream_router
 from server.api.routes_tickets import router as tickets_router
@@ -78,7 +79,7 @@ def create_app(
     errors.install(app)
     for router in (
         health_router, auth_router, config_router, tickets_router, counters_router, stream_router,
-        print_router, stats_router,
+        print_router, stats_router, speech_router,
     ):  # fmt: skip
         app.include_router(router)
     pages.install(app)

@@ -1,0 +1,306 @@
+"""The kiosk agent: follows this kiosk's print jobs, prints each at most once, reports every
+result and the printer's status, and (with `--keys`) issues tickets from a button box.
+
+Jobs come from two sources that overlap on purpose: `print.requested` events on the stream, and
+`GET /print-jobs?state=pending` after every (re)connect and every few seconds. The on-disk
+`PrintedStore` makes the overlap harmless: a job id it knows is never printed again, only its
+result is reported again until the server has it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, tzinfo
+from typing import Literal, TypeVar
+from zoneinfo import ZoneInfo
+
+from counter_client import ApiError, AsyncClient, EventStream, Unreachable
+from kiosk.escpos_writer import Options
+from kiosk.keys import keypresses
+from kiosk.port import Outcome, PrinterPort
+from kiosk.printers import parse_printer_url
+from kiosk.render import render_ticket
+from kiosk.settings import KioskSettings
+from kiosk.status import Health
+from kiosk.store import PrintedStore, default_state_dir
+from server import protocol as p
+
+log = logging.getLogger("hallq.kiosk")
+T = TypeVar("T")
+Source = Literal["event", "pending"]
+
+
+class KioskError(Exception):
+    """The agent cannot run with this configuration (wrong token, not a kiosk)."""
+
+
+def _retryable(exc: ApiError) -> bool:
+    return isinstance(exc, Unreachable) or exc.status >= 500 or exc.status == 429
+
+
+class KioskAgent:
+    def __init__(self, settings: KioskSettings, echo: Callable[[str], None] | None = None) -> None:
+        self.settings = settings
+        self.printer_url = parse_printer_url(settings.printer)
+        self.port = PrinterPort(
+            self.printer_url, settings.profile, probe_timeout=settings.probe_timeout
+        )
+        self.options = Options(
+            profile=settings.profile,
+            cjk=settings.cjk,
+            font=settings.font,
+            width_px=settings.width_px,
+        )
+        self.client = AsyncClient(settings.server, settings.token)
+        self.echo = echo or log.info
+        self.kiosk_id = 0
+        self.branch_id = 0
+        self.tz: tzinfo | None = None
+        self.store: PrintedStore | None = None
+        self.health: Health | None = None
+        self.stream: EventStream | None = None
+        self._jobs: asyncio.Queue[tuple[p.PrintJob, Source]] = asyncio.Queue()
+        self._queued: set[int] = set()
+        self._fetch_now = asyncio.Event()
+        self._key_services: list[p.Service | None] | None = None
+        self.unreported_results = 0  # results the server could not be told yet (monitoring)
+
+    # ---- start ----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run until cancelled."""
+        try:
+            me = await self._until_done(self.client.me, "asking the server who this kiosk is")
+            if me.kind != "device" or me.role != "kiosk" or not me.branch_ids:
+                raise KioskError(
+                    "the token is not a kiosk device token (hallq device add --kind kiosk)"
+                )
+            self.kiosk_id, self.branch_id = me.id, me.branch_ids[0]
+            with contextlib.suppress(ApiError, KeyError, ValueError):
+                branch = await self.client.branch(self.branch_id)
+                self.tz = ZoneInfo(branch.timezone)
+            server_key = hashlib.sha256(self.settings.server.encode()).hexdigest()[:8]
+            state_dir = self.settings.state_dir or default_state_dir()
+            self.store = PrintedStore(state_dir / f"printed-{server_key}-kiosk{self.kiosk_id}.json")
+            self.echo(
+                f"kiosk {self.kiosk_id} (branch {self.branch_id}), printer {self.printer_url}"
+            )
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(self._status_loop())
+                tasks.create_task(self._print_loop())
+                tasks.create_task(self._follow())
+                tasks.create_task(self._poll_pending())
+                if self.settings.keys:
+                    tasks.create_task(self._keys_loop())
+        finally:
+            if self.stream is not None:
+                await self.stream.close()
+            await self.client.aclose()
+
+    async def _until_done(self, call: Callable[[], Awaitable[T]], what: str) -> T:
+        """Retry while the server is unreachable (backoff with jitter, at most 30 s apart)."""
+        delay = 0.5
+        while True:
+            try:
+                return await call()
+            except ApiError as exc:
+                if not _retryable(exc):
+                    raise KioskError(f"{what}: {exc}") from exc
+                log.warning("%s: %s; retrying in %.1f s", what, exc, delay)
+            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+            delay = min(30.0, delay * 2)
+
+    # ---- printer status -------------------------------------------------------------------
+
+    async def _status_loop(self) -> None:
+        while True:
+            await self._report_health(await asyncio.to_thread(self.port.probe))
+            await asyncio.sleep(self.settings.status_interval)
+
+    async def _report_health(self, health: Health) -> None:
+        if health != self.health:
+            state = "ready" if health.ready else "NOT READY"
+            self.echo(
+                f"printer {state}: online={health.online} paper={health.paper} "
+                f"{health.detail or ''}".rstrip()
+            )
+        self.health = health
+        try:
+            await self.client.report_printer_status(
+                self.kiosk_id, health.online, health.paper, health.detail
+            )
+        except ApiError as exc:
+            log.warning("printer status not reported: %s", exc)
+
+    # ---- jobs -----------------------------------------------------------------------------
+
+    def _enqueue(self, job: p.PrintJob, source: Source) -> None:
+        if job.kiosk_id != self.kiosk_id or job.id in self._queued:
+            return
+        self._queued.add(job.id)
+        self._jobs.put_nowait((job, source))
+
+    async def _follow(self) -> None:
+        """The event stream: print.requested for this kiosk; a snapshot or a reconnect means
+        events may have been missed, so the pending list is fetched again."""
+        self.stream = EventStream(self.settings.server, self.branch_id, self.settings.token)
+        seen_reconnects = 0
+        try:
+            async for event in self.stream:
+                if event.type == "snapshot" or self.stream.reconnects != seen_reconnects:
+                    seen_reconnects = self.stream.reconnects
+                    self._fetch_now.set()
+                if event.type == "print.requested":
+                    self._enqueue(p.PrintJob.model_validate(event.data["job"]), "event")
+                elif event.type == "config.updated" and event.data.get("what") == "service":
+                    self._key_services = None
+        except ApiError as exc:
+            raise KioskError(f"event stream refused: {exc}") from exc
+
+    async def _poll_pending(self) -> None:
+        interval = min(self.settings.status_interval, 30.0)
+        delay = 0.5
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._fetch_now.wait(), interval)
+            self._fetch_now.clear()
+            try:
+                jobs = await self.client.print_jobs(state="pending")
+            except ApiError as exc:
+                log.warning("pending print jobs not fetched: %s", exc)
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+                delay = min(30.0, delay * 2)
+                self._fetch_now.set()
+                continue
+            delay = 0.5
+            for job in jobs:
+                self._enqueue(job, "pending")
+            assert self.store is not None
+            pending = {job.id for job in jobs}
+            for job_id in self.store.unreported():
+                if job_id not in pending and job_id not in self._queued:
+                    await self._report_result(job_id)
+
+    async def _print_loop(self) -> None:
+        while True:
+            job, source = await self._jobs.get()
+            try:
+                await self._handle(job, source)
+            except Exception:
+                log.exception("print job %d", job.id)
+            finally:
+                self._queued.discard(job.id)
+
+    async def _handle(self, job: p.PrintJob, source: Source) -> None:
+        store = self.store
+        assert store is not None
+        record = store.get(job.id)
+        if record is None:
+            age = (datetime.now(UTC) - job.created_at).total_seconds()
+            if age > self.settings.job_max_age_s:
+                store.mark(job.id, "failed", f"expired: {int(age)} s old, not printed")
+            else:
+                store.mark(job.id, "printing")  # before the first byte: never printed twice
+                outcome = await self._print(job)
+                store.mark(job.id, "printed" if outcome.ok else "failed", outcome.error)
+                self.echo(
+                    f"{job.ticket.number}: "
+                    + ("printed" if outcome.ok else f"NOT printed ({outcome.error})")
+                )
+                await self._report_health(outcome.health)
+        elif record.state == "printing":
+            store.mark(job.id, "failed", "interrupted: the kiosk agent stopped while printing")
+        elif record.reported and source == "event":
+            return  # a replayed event of a job already done and reported
+        await self._report_result(job.id)
+
+    async def _print(self, job: p.PrintJob) -> Outcome:
+        try:
+            data = await asyncio.to_thread(render_ticket, job, self.options, self.tz)
+        except Exception as exc:
+            log.exception("rendering ticket %s", job.ticket.number)
+            return Outcome(False, f"render failed: {exc}"[:500], self.health or Health(True))
+        return await asyncio.to_thread(self.port.print, data)
+
+    async def _report_result(self, job_id: int) -> None:
+        assert self.store is not None
+        record = self.store.get(job_id)
+        if record is None or record.state == "printing":
+            return
+        try:
+            await self.client.report_print_result(
+                job_id,
+                record.state == "printed",
+                record.error,
+                idempotency_key=f"kiosk{self.kiosk_id}-job{job_id}-{record.state}",
+            )
+        except ApiError as exc:
+            if _retryable(exc):
+                log.warning("result of job %d not reported yet: %s", job_id, exc)
+                self.unreported_results += 1
+                return
+            log.warning("result of job %d refused: %s", job_id, exc)  # final already, or gone
+        self.store.reported(job_id)
+
+    # ---- button box -----------------------------------------------------------------------
+
+    async def _services_for_keys(self) -> list[p.Service | None]:
+        if self._key_services is None:
+            services = await self.client.services(self.branch_id)
+            chosen: list[p.Service | None] = []
+            for wanted in (w.strip() for w in self.settings.keys.split(",") if w.strip()):
+                match = [
+                    s
+                    for s in services
+                    if s.active
+                    and (s.prefix.upper() == wanted.upper() or s.code.lower() == wanted.lower())
+                ]
+                if not match:
+                    self.echo(f"no active service {wanted!r} in branch {self.branch_id}")
+                chosen.append(match[0] if match else None)
+            self._key_services = chosen
+        return self._key_services
+
+    async def _keys_loop(self) -> None:
+        services = await self._until_done(self._services_for_keys, "loading services")
+        names = ", ".join(
+            f"{i} = {s.prefix} {s.name.get('zh-CN') or s.code}"
+            for i, s in enumerate(services, 1)
+            if s
+        )
+        self.echo(f"button box ready: {names}")
+        keys: asyncio.Queue[str] = asyncio.Queue()
+        with keypresses(asyncio.get_running_loop(), keys):
+            while (key := await keys.get()) != "":
+                if not key.isdigit() or not 1 <= int(key) <= len(services):
+                    continue
+                try:
+                    service = (await self._services_for_keys())[int(key) - 1]
+                except ApiError as exc:
+                    self.echo(f"key {key}: services not loaded ({exc.code})")
+                    continue
+                if service is not None:
+                    await self._issue(service)
+
+    async def _issue(self, service: p.Service) -> None:
+        """One ticket per keypress: the same Idempotency-Key on every retry."""
+        key = str(uuid.uuid4())
+        for attempt in range(5):
+            try:
+                ticket = await self.client.issue_ticket(
+                    service.id, channel="kiosk", kiosk_id=self.kiosk_id, idempotency_key=key
+                )
+            except ApiError as exc:
+                if _retryable(exc) and attempt < 4:
+                    await asyncio.sleep(0.5 * 2**attempt)
+                    continue
+                self.echo(f"{service.prefix}: no ticket ({exc.code}: {exc.detail})")
+                return
+            self.echo(f"ticket {ticket.number} issued")
+            return

@@ -1,0 +1,427 @@
+"""A fake ESC/POS network printer on 127.0.0.1, and a decoder of what it received.
+
+FakePrinter records every byte, answers `DLE EOT n` (n = 1, 2, 4) like a real printer in the
+configured state, and can refuse connections (nothing listening), drop the open ones, or stay
+silent. `decode()` turns the bytes into text runs (ASCII, and `FS &` runs in the codec), QR
+payloads (`GS ( k`), raster images (`GS v 0`, decoded with zxing-cpp when they hold a QR code)
+and cuts (`GS V`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from kiosk.agent import KioskAgent
+from kiosk.settings import KioskSettings
+from tests.support import LiveServer, Remote, free_port, live_env, wait_until
+
+State = Literal["online", "cover_open", "near_end", "paper_out"]
+# Replies to DLE EOT 1 / 2 / 4. Fixed bits 1 and 4 are set in every reply, as on Epson printers.
+REPLIES: dict[str, tuple[int, int, int]] = {
+    "online": (0x12, 0x12, 0x12),
+    "near_end": (0x12, 0x12, 0x1E),
+    "cover_open": (0x1A, 0x16, 0x12),
+    "paper_out": (0x1A, 0x32, 0x7E),
+}
+DLE_EOT = b"\x10\x04"
+
+
+class FakePrinter:
+    """Threaded TCP printer. Use as a context manager; `port` is fixed for its whole life."""
+
+    def __init__(self, state: State = "online") -> None:
+        self.state: State = state
+        self.silent = False
+        self.received = bytearray()
+        self.connections = 0
+        self.status_queries = 0
+        self.on_data: Callable[[], object] | None = None  # called after each chunk is recorded
+        self._lock = threading.Lock()
+        self._clients: list[socket.socket] = []
+        self._server: socket.socket | None = None
+        self._stop = threading.Event()
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port: int = probe.getsockname()[1]
+        probe.close()
+        self.url = f"tcp://127.0.0.1:{self.port}"
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def __enter__(self) -> FakePrinter:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Listen (again) on the same port."""
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", self.port))
+        server.listen(8)
+        server.settimeout(0.1)
+        self._server = server
+        self._stop.clear()
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def refuse(self) -> None:
+        """Stop listening and drop every connection: connects are refused until `start()`."""
+        self._stop.set()
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        self.drop()
+
+    def stop(self) -> None:
+        self.refuse()
+
+    def drop(self) -> None:
+        """Close the open connections (a cable pulled, the printer switched off)."""
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            with contextlib.suppress(OSError):
+                client.shutdown(socket.SHUT_RDWR)
+            client.close()
+
+    # -- recorded data --------------------------------------------------------------------
+    def data(self) -> bytes:
+        with self._lock:
+            return bytes(self.received)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.received.clear()
+
+    def tickets(self) -> list[Decoded]:
+        """What was printed, split at each cut (status queries are not printouts)."""
+        return [d for d in split_cuts(self.data()) if d.texts or d.rasters or d.qr_codes]
+
+    # -- threads --------------------------------------------------------------------------
+    def _accept(self, server: socket.socket) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self._clients.append(client)
+                self.connections += 1
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        parser = StreamParser()
+        while True:
+            try:
+                chunk = client.recv(65536)
+            except OSError:
+                return
+            if not chunk:
+                client.close()
+                return
+            with self._lock:
+                self.received += chunk
+            if self.on_data is not None:
+                self.on_data()
+            for n in parser.feed(chunk):
+                with self._lock:
+                    self.status_queries += 1
+                if self.silent or n not in (1, 2, 4):
+                    continue
+                reply = REPLIES[self.state][{1: 0, 2: 1, 4: 2}[n]]
+                try:
+                    client.sendall(bytes((reply,)))
+                except OSError:
+                    return
+
+
+# ---- decoding ---------------------------------------------------------------------------
+
+
+@dataclass
+class Raster:
+    width: int  # dots
+    height: int
+    data: bytes
+    continues: bool = False  # directly follows another raster block (same picture)
+
+    def image(self) -> Any:
+        from PIL import Image
+
+        row = self.width // 8
+        inverted = bytes(b ^ 0xFF for b in self.data[: row * self.height])
+        return Image.frombytes("1", (self.width, self.height), inverted).convert("L")
+
+
+@dataclass
+class Decoded:
+    texts: list[str] = field(default_factory=list)  # each printed line, decoded
+    kanji: list[str] = field(default_factory=list)  # lines that came inside FS & … FS .
+    qr_codes: list[str] = field(default_factory=list)  # GS ( k payloads
+    rasters: list[Raster] = field(default_factory=list)  # GS v 0 blocks
+    cuts: int = 0
+    status_queries: list[int] = field(default_factory=list)
+
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+    def raster_images(self) -> list[Any]:
+        """The raster blocks glued into pictures (consecutive blocks of one width form one)."""
+        from PIL import Image
+
+        pictures: list[Any] = []
+        groups: list[list[Raster]] = []
+        for block in self.rasters:
+            if groups and groups[-1][-1].width == block.width and block.continues:
+                groups[-1].append(block)
+            else:
+                groups.append([block])
+        for group in groups:
+            height = sum(b.height for b in group)
+            canvas = Image.new("L", (group[0].width, height), 255)
+            top = 0
+            for b in group:
+                canvas.paste(b.image(), (0, top))
+                top += b.height
+            pictures.append(canvas)
+        return pictures
+
+    def raster_qr_codes(self) -> list[str]:
+        import zxingcpp
+
+        found: list[str] = []
+        for picture in self.raster_images():
+            found += [r.text for r in zxingcpp.read_barcodes(picture)]
+        return found
+
+
+class StreamParser:
+    """Incremental: yields the n of each `DLE EOT n` found at a command boundary."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+
+    def feed(self, chunk: bytes) -> list[int]:
+        self.buffer += chunk
+        found: list[int] = []
+        i = 0
+        buf = self.buffer
+        while i < len(buf):
+            size = command_length(buf, i)
+            if size is None:  # incomplete: wait for more bytes
+                break
+            if buf[i : i + 2] == DLE_EOT:
+                found.append(buf[i + 2])
+            i += size
+        del self.buffer[:i]
+        return found
+
+
+def command_length(buf: bytes | bytearray, i: int) -> int | None:
+    """Length of the command starting at i (1 for a plain byte), None if it is cut off."""
+    b = buf[i]
+    need: int
+    if b == 0x10:  # DLE EOT n
+        need = 3 if buf[i + 1 : i + 2] == b"\x04" or i + 1 >= len(buf) else 1
+    elif b == 0x1B:  # ESC x [n]
+        if i + 1 >= len(buf):
+            return None
+        need = 2 if buf[i + 1] == 0x40 else 3
+    elif b == 0x1C:  # FS & / FS . / FS ! n
+        if i + 1 >= len(buf):
+            return None
+        need = 3 if buf[i + 1] == 0x21 else 2
+    elif b == 0x1D:
+        if i + 1 >= len(buf):
+            return None
+        op = buf[i + 1]
+        if op == 0x76:  # GS v 0 m xL xH yL yH data
+            if i + 8 > len(buf):
+                return None
+            need = 8 + (buf[i + 4] | buf[i + 5] << 8) * (buf[i + 6] | buf[i + 7] << 8)
+        elif op == 0x28:  # GS ( x pL pH data
+            if i + 5 > len(buf):
+                return None
+            need = 5 + (buf[i + 3] | buf[i + 4] << 8)
+        elif op == 0x56:  # GS V m [n]
+            if i + 3 > len(buf):
+                return None
+            need = 4 if buf[i + 2] in (65, 66) else 3
+        else:
+            need = 3
+    else:
+        need = 1
+    return need if i + need <= len(buf) else None
+
+
+def decode(data: bytes, codec: str = "gb18030") -> Decoded:
+    """Walk the commands; collect printed lines, QR payloads, rasters and cuts."""
+    out = Decoded()
+    line = bytearray()
+    kanji = False
+    had_kanji = False
+    last_was_raster = False
+
+    def flush() -> None:
+        nonlocal had_kanji
+        text = line.decode(codec, errors="replace")
+        out.texts.append(text)
+        if had_kanji:
+            out.kanji.append(text)
+        line.clear()
+        had_kanji = False
+
+    i = 0
+    while i < len(data):
+        size = command_length(data, i)
+        if size is None:
+            break
+        chunk = data[i : i + size]
+        is_raster = False
+        if chunk[:2] == DLE_EOT:
+            out.status_queries.append(chunk[2])
+        elif chunk == b"\x1c\x26":
+            kanji = had_kanji = True
+        elif chunk == b"\x1c\x2e":
+            kanji = False
+        elif chunk[:2] == b"\x1dv":
+            width, height = (chunk[4] | chunk[5] << 8) * 8, chunk[6] | chunk[7] << 8
+            out.rasters.append(Raster(width, height, bytes(chunk[8:]), last_was_raster))
+            is_raster = True
+        elif chunk[:3] == b"\x1d(k" and chunk[5:7] == b"1P":  # store QR data: cn=49 fn=80 m=48
+            out.qr_codes.append(bytes(chunk[8:]).decode("utf-8"))
+        elif chunk[:2] == b"\x1dV":
+            out.cuts += 1
+        elif size == 1 and chunk == b"\n":
+            flush()
+        elif size == 1 and (chunk[0] >= 0x20 or kanji):
+            line += chunk
+        last_was_raster = is_raster
+        i += size
+    if line:
+        flush()
+    out.texts = [t for t in out.texts if t.strip()]
+    return out
+
+
+def split_cuts(data: bytes) -> list[Decoded]:
+    """Decode each printout (the bytes up to and including each cut) separately."""
+    pieces: list[bytes] = []
+    start = i = 0
+    while i < len(data):
+        size = command_length(data, i)
+        if size is None:
+            break
+        if data[i : i + 2] == b"\x1dV":
+            pieces.append(data[start : i + size])
+            start = i + size
+        i += size
+    if start < len(data):
+        pieces.append(data[start:])
+    return [decode(piece) for piece in pieces]
+
+
+# ---- the agent and a hall of its own, for the kiosk tests ---------------------------------
+
+
+def start_server(tmp: Path) -> LiveServer:
+    """A LiveServer whose tickets link to itself (HALLQ_PUBLIC_BASE_URL)."""
+    port = free_port()
+    env = live_env(f"sqlite:///{tmp}/hallq.db") | {
+        "HALLQ_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"
+    }
+    return LiveServer(env, port=port).start()
+
+
+class AgentThread:
+    """A KioskAgent running on its own event loop in a thread; `stop()` cancels it."""
+
+    def __init__(self, settings: KioskSettings) -> None:
+        self.settings = settings
+        self.lines: list[str] = []
+        self.error: BaseException | None = None
+        self._loop = asyncio.new_event_loop()
+        self._task: asyncio.Task[None] | None = None
+        self.agent: KioskAgent | None = None
+        self._thread = threading.Thread(target=self._main, daemon=True)
+
+    def _main(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self.agent = agent = KioskAgent(self.settings, echo=self.lines.append)
+        self._task = self._loop.create_task(agent.run())
+        try:
+            self._loop.run_until_complete(self._task)
+        except asyncio.CancelledError:
+            pass
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            self._loop.close()
+
+    def start(self) -> AgentThread:
+        self._thread.start()
+        wait_until(lambda: self._task is not None, 10, "agent task")
+        return self
+
+    def stop(self) -> None:
+        if self._task is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._task.cancel)
+        self._thread.join(15)
+        assert not self._thread.is_alive(), "agent did not stop"
+
+
+class KioskHall:
+    """One kiosk device and one or two services of its own (tests share the server)."""
+
+    def __init__(self, server: LiveServer, prefixes: str = "A") -> None:
+        self.remote = Remote(server)
+        body = self.remote.post("/api/v1/branches", {"name": f"大厅{free_port()}"}, status=201)
+        self.branch_id = int(body["id"])
+        self.branch_name = str(body["name"])
+        self.services = {
+            prefix: self.remote.service(prefix, branch_id=self.branch_id)["id"]
+            for prefix in prefixes
+        }
+        self.kiosk_id, self.token = self.remote.device("kiosk", branch_id=self.branch_id)
+
+    def issue(self, prefix: str = "A") -> dict[str, Any]:
+        body = {"service_id": self.services[prefix], "kiosk_id": self.kiosk_id}
+        return dict(self.remote.post("/api/v1/tickets", body, status=201))
+
+    def jobs(self, state: str | None = None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"kiosk_id": self.kiosk_id}
+        if state:
+            params["state"] = state
+        return list(self.remote.get("/api/v1/print-jobs", **params))
+
+    def kiosk(self) -> dict[str, Any]:
+        kiosks = self.remote.get("/api/v1/kiosks", branch_id=self.branch_id)
+        return dict(next(k for k in kiosks if k["id"] == self.kiosk_id))
+
+    def settings(self, url: str, printer: FakePrinter, state_dir: Path) -> KioskSettings:
+        return KioskSettings(server=url, token=self.token, printer=printer.url,
+                             state_dir=state_dir, status_interval=0.5, probe_timeout=1.0,
+                             _env_file=None)  # type: ignore[call-arg]  # fmt: skip
+
+
+NUMBER = re.compile(r"^[A-Z]{1,3}\d{3}$")
+
+
+def numbers(printed: list[Decoded]) -> list[str]:
+    return [t for d in printed for t in d.texts if NUMBER.match(t)]
+
+
+def all_done(hall: KioskHall, count: int) -> bool:
+    jobs = hall.jobs()
+    return len(jobs) == count and all(j["state"] != "pending" for j in jobs)

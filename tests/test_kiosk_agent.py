@@ -1,0 +1,281 @@
+"""The kiosk agent against a real server (LiveServer) and the fake network printer: every job
+printed exactly once across dropped connections and restarts, paper out reported, the button
+box driven through a pty."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.store import PrintedStore
+from tests.fake_printer import (
+    AgentThread,
+    FakePrinter,
+    KioskHall,
+    all_done,
+    numbers,
+    start_server,
+)
+from tests.support import ROOT, LiveServer, free_port, wait_until
+
+NUMBER = re.compile(r"^[A-Z]{1,3}\d{3}$")
+
+
+# ---- harness ------------------------------------------------------------------------------
+
+
+class Proxy:
+    """A TCP relay between the agent and the server that the test can cut (drop every open
+    connection and refuse new ones) and restore on the same port."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target = target_port
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._listener: socket.socket | None = None
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def open(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(32)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for s in sockets:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    live = start_server(tmp_path_factory.mktemp("kiosk"))
+    yield live
+    live.stop()
+
+
+# ---- tests --------------------------------------------------------------------------------
+
+
+def test_each_job_prints_exactly_once_across_dropped_connections(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    hall = KioskHall(server)
+    proxy = Proxy(server.port)  # closed: the server is unreachable when the agent starts
+    with FakePrinter() as printer:
+        agent = AgentThread(hall.settings(proxy.url, printer, tmp_path)).start()
+        try:
+            hall.issue()  # queued while the agent cannot reach the server
+            time.sleep(0.5)
+            proxy.open()
+            wait_until(lambda: numbers(printer.tickets()) == ["A001"], 20, "A001 printed")
+            wait_until(lambda: all_done(hall, 1), 20, "A001 reported")
+
+            proxy.cut()  # connection lost: two tickets are issued meanwhile
+            hall.issue()
+            hall.issue()
+            proxy.open()
+            wait_until(lambda: len(printer.tickets()) == 3 and all_done(hall, 3), 30, "3 jobs")
+
+            # The printer takes the ticket, then the link to the server dies before the result
+            # is reported: the job is still pending on the server, the agent must not print it
+            # again when it comes back — only report it.
+            before = len(printer.data())
+            assert agent.agent is not None
+            failures = agent.agent.unreported_results
+            printer.on_data = lambda: proxy.cut() if len(printer.data()) > before + 200 else None
+            hall.issue()
+            wait_until(lambda: len(printer.tickets()) == 4, 20, "A004 printed")
+            printer.on_data = None
+            lost = agent.agent
+            wait_until(lambda: lost.unreported_results > failures, 20, "a result not reported")
+            assert [j["state"] for j in hall.jobs()][3] == "pending"
+            proxy.open()
+            wait_until(lambda: all_done(hall, 4), 30, "A004 reported")
+        finally:
+            agent.stop()
+            proxy.cut()
+        assert agent.error is None
+        assert numbers(printer.tickets()) == ["A001", "A002", "A003", "A004"]
+        assert [j["state"] for j in hall.jobs()] == ["printed"] * 4
+
+
+def test_restart_prints_what_is_pending_and_nothing_twice(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    hall = KioskHall(server)
+    with FakePrinter() as printer:
+        agent = AgentThread(hall.settings(server.url, printer, tmp_path)).start()
+        hall.issue()
+        wait_until(lambda: all_done(hall, 1), 20, "A001 printed")
+        agent.stop()
+
+        hall.issue()  # A002: pending while the agent is down
+        hall.issue()  # A003: the agent "crashed" while printing it (marked, never sent)
+        interrupted = hall.jobs()[2]["id"]
+        [store_file] = tmp_path.glob("printed-*.json")
+        PrintedStore(store_file).mark(interrupted, "printing")
+
+        agent = AgentThread(hall.settings(server.url, printer, tmp_path)).start()
+        try:
+            wait_until(lambda: all_done(hall, 3), 20, "jobs settled after restart")
+        finally:
+            agent.stop()
+        assert numbers(printer.tickets()) == ["A001", "A002"]
+        jobs = hall.jobs()
+        assert [j["state"] for j in jobs] == ["printed", "printed", "failed"]
+        assert jobs[2]["error"].startswith("interrupted")
+
+
+def test_paper_out_fails_the_job_and_managers_see_it(server: LiveServer, tmp_path: Path) -> None:
+    from websockets.sync.client import connect
+
+    hall = KioskHall(server)
+    token = server.login()["Authorization"].split()[1]
+    ws_url = f"ws://127.0.0.1:{server.port}/api/v1/branches/{hall.branch_id}/events?token={token}"
+    with FakePrinter("paper_out") as printer, connect(ws_url) as ws:
+        assert json.loads(ws.recv(10))["type"] == "snapshot"
+        agent = AgentThread(hall.settings(server.url, printer, tmp_path)).start()
+        try:
+            ticket = hall.issue()
+            seen: dict[str, dict[str, Any]] = {}
+            while "print.failed" not in seen or "printer.status" not in seen:
+                event = json.loads(ws.recv(20))
+                seen.setdefault(event["type"], event["data"])
+            assert seen["print.failed"]["job"]["ticket"]["number"] == ticket["number"]
+            assert seen["print.failed"]["job"]["error"] == "paper_out"
+            assert seen["printer.status"]["paper"] == "out"
+            kiosk = hall.kiosk()
+            assert kiosk["printer"]["paper"] == "out" and kiosk["printer"]["detail"] == "paper_out"
+            assert printer.tickets() == []
+
+            printer.state = "online"  # paper loaded: the next probe reports it
+            wait_until(lambda: hall.kiosk()["printer"]["paper"] == "ok", 20, "paper ok again")
+            hall.issue()
+            wait_until(lambda: numbers(printer.tickets()) == ["A002"], 20, "A002 printed")
+        finally:
+            agent.stop()
+
+
+def test_printer_offline_at_start_is_reported_and_retried(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    hall = KioskHall(server)
+    printer = FakePrinter()  # not listening yet
+    agent = AgentThread(hall.settings(server.url, printer, tmp_path)).start()
+    try:
+        wait_until(lambda: hall.kiosk()["printer"] is not None, 20, "a status report")
+        status = hall.kiosk()["printer"]
+        assert status["online"] is False and status["detail"].startswith("unreachable")
+        printer.start()
+        wait_until(lambda: hall.kiosk()["printer"]["online"], 20, "printer online")
+        hall.issue()
+        wait_until(lambda: numbers(printer.tickets()) == ["A001"], 20, "A001 printed")
+    finally:
+        agent.stop()
+        printer.stop()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pty")
+def test_button_box_keys_through_a_pty(server: LiveServer, tmp_path: Path) -> None:
+    import pty
+
+    hall = KioskHall(server, prefixes="AB")
+    with FakePrinter() as printer:
+        master, slave = pty.openpty()
+        cmd = [sys.executable, "-m", "server.cli", "kiosk", "--server", server.url,
+               "--token", hall.token, "--printer", printer.url, "--keys", "A,B",
+               "--state-dir", str(tmp_path), "--status-interval", "5"]  # fmt: skip
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HALLQ_")}
+        proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT,
+                                env=env, close_fds=True)  # fmt: skip
+        os.close(slave)
+        output = bytearray()
+
+        def read_until(text: str) -> bool:
+            while select.select([master], [], [], 0.05)[0]:
+                try:
+                    output.extend(os.read(master, 4096))
+                except OSError:
+                    break
+            return text.encode() in output
+
+        try:
+            wait_until(lambda: read_until("button box ready"), 30, "button box ready")
+            os.write(master, b"2")  # key 2 = service B: no Enter, single keypress
+            wait_until(lambda: numbers(printer.tickets()) == ["B001"], 20, "B001 printed")
+            os.write(master, b"1x9")  # unknown keys are ignored
+            wait_until(lambda: numbers(printer.tickets()) == ["B001", "A001"], 20, "A001")
+            assert read_until("ticket A001 issued")
+            wait_until(lambda: all_done(hall, 2), 20, "both reported")
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            os.close(master)
+        issued = hall.remote.get("/api/v1/tickets", branch_id=hall.branch_id)
+        assert [t["number"] for t in issued] == ["B001", "A001"]
+
+
+def test_a_refused_token_stops_the_agent_with_a_clear_error(server: LiveServer) -> None:
+    from typer.testing import CliRunner
+
+    from server.cli import app
+
+    runner = CliRunner()
+    bad = ["kiosk", "--server", server.url, "--token", "not-a-token", "--printer", "dummy:"]
+    result = runner.invoke(app, bad)
+    assert result.exit_code == 1 and "error:" in result.output
+    result = runner.invoke(app, [*bad[:-1], "tcp://", "--profile", "nope"])
+    assert result.exit_code == 2 and "printer URL" in result.output
+    result = runner.invoke(app, ["kiosk", "--printer", "dummy:", "--profile", "nope"])
+    assert result.exit_code == 2 and "unknown printer profile" in result.output

@@ -27,8 +27,10 @@ def require_chromium() -> None:
     pytest.skip(f"{CHROMIUM} not installed")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped: playwright's sync API keeps an asyncio loop running in the main thread
+    while it is open, which would break `asyncio.run` in the modules that follow."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 

@@ -68,7 +68,18 @@ const HallQ = (() => {
       let url = `${proto}//${location.host}/api/v1/branches/${branchId}/events?token=${encodeURIComponent(tok)}`;
       if (lastSeq !== null) url += `&since=${lastSeq}`;
       ws = new WebSocket(url);
-      ws.onopen = () => { attempt = 0; };
+      ws.onopen = () => {
+        attempt = 0;
+        // A resume that missed nothing gets no message at all: call it connected once the socket
+        // has stayed open a moment (a refused token is closed at once).
+        const sock = ws;
+        setTimeout(() => {
+          if (ws === sock && sock.readyState === WebSocket.OPEN && downSince !== null) {
+            downSince = null;
+            onStatus("connected", null);
+          }
+        }, 1000);
+      };
       ws.onmessage = (ev) => {
         const msg = JSON.parse(ev.data);
         if (msg.error) { onStatus("error", msg); return; }

@@ -105,7 +105,10 @@ def _staff_ticket(ctx: Ctx, uow: UnitOfWork, ticket_id: int) -> Ticket:
 
 
 def cancel(ctx: Ctx, uow: UnitOfWork, ticket_id: int) -> p.Ticket:
-    ticket = _staff_ticket(ctx, uow, ticket_id)
+    return _cancel(uow, _staff_ticket(ctx, uow, ticket_id))
+
+
+def _cancel(uow: UnitOfWork, ticket: Ticket) -> p.Ticket:
     ticket.state = transition(TicketState(ticket.state), Action.CANCEL)
     ticket.finished_at = uow.now
     release_counter(uow, ticket)
@@ -210,11 +213,5 @@ def public_cancel(uow: UnitOfWork, public_id: str) -> p.PublicTicket:
     ticket = _public_ticket(uow, public_id)
     if ticket.state not in (TicketState.WAITING, TicketState.PARKED):
         raise InvalidTransition(f"{ticket.number} is {ticket.state} and can no longer be cancelled")
-    ticket.state = transition(TicketState(ticket.state), Action.CANCEL)
-    ticket.finished_at = uow.now
-    release_counter(uow, ticket)
-    wire = ticket_wire(uow.session, ticket, uow.now)
-    uow.record(
-        ticket.branch_id, "ticket.cancelled", wire.model_dump(mode="json"), ticket_id=ticket.id
-    )
+    _cancel(uow, ticket)
     return public_ticket(uow.session, ticket, uow.now)

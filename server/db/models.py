@@ -135,6 +135,7 @@ class Ticket(Base):
         Index("ix_ticket_queue", "branch_id", "state", "business_date", "effective_at"),
         # Recent service durations (estimates on every issue): no scan of the whole history.
         Index("ix_ticket_finished", "service_id", "state", "finished_at"),
+        Index("ix_ticket_branch_date", "branch_id", "business_date"),  # statistics
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -169,7 +170,11 @@ class TicketEvent(Base):
     """Append-only: the event stream's source and the audit log (who, when, which counter)."""
 
     __tablename__ = "ticket_event"
-    __table_args__ = (UniqueConstraint("branch_id", "seq", name="uq_event_seq"),)
+    __table_args__ = (
+        UniqueConstraint("branch_id", "seq", name="uq_event_seq"),
+        # statistics: the transfers and requeues of a period (waits per queue segment)
+        Index("ix_ticket_event_branch_type_ts", "branch_id", "type", "ts"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
     seq: Mapped[int] = mapped_column(Integer)

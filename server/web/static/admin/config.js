@@ -1,0 +1,299 @@
+// Hall configuration through the existing API: hall settings and hours, services, counters,
+// users, devices (a new device's token is shown once). Changes reach kiosks and TVs live
+// through the server's config.updated event.
+"use strict";
+
+(() => {
+  const { S, $, t, api } = Admin;
+  const el = HallQ.el;
+  const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+  let sub = "branch";
+  let initialised = false;
+
+  function say(text, bad = false) {
+    $("config-msg").textContent = text || "";
+    $("config-msg").classList.toggle("error", bad);
+  }
+
+  const fail = (err) => say(t("error", { detail: err.detail || err.message }), true);
+
+  // fields: [{key, label, type, value, options, attrs}] → a <form> and a getter of its values
+  function form(fields, onSubmit, submitLabel = t("save"), extra = []) {
+    const inputs = {};
+    const rows = fields.map((f) => {
+      let input;
+      if (f.type === "select") {
+        input = el("select", { name: f.key }, f.options.map(([v, label]) => el("option", { value: v }, label)));
+        input.value = f.value == null ? "" : String(f.value);
+      } else if (f.type === "textarea") {
+        input = el("textarea", { name: f.key, rows: f.rows || 3 });
+        input.value = f.value == null ? "" : f.value;
+      } else if (f.type === "checkbox") {
+        input = el("input", { type: "checkbox", name: f.key });
+        input.checked = !!f.value;
+      } else {
+        input = el("input", { type: f.type || "text", name: f.key, ...(f.attrs || {}) });
+        input.value = f.value == null ? "" : String(f.value);
+      }
+      inputs[f.key] = input;
+      return el("label", { class: f.type === "checkbox" ? "check" : "" }, el("span", {}, f.label), input);
+    });
+    const node = el("form", { class: "cfg-form" }, rows, extra,
+      el("div", { class: "buttons" }, el("button", { type: "submit", class: "primary" }, submitLabel)));
+    const values = () => {
+      const out = {};
+      for (const f of fields) {
+        const input = inputs[f.key];
+        if (f.type === "checkbox") out[f.key] = input.checked;
+        else if (f.type === "number") out[f.key] = input.value === "" ? null : Number(input.value);
+        else out[f.key] = input.value;
+      }
+      return out;
+    };
+    node.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      say("");
+      try { await onSubmit(values()); } catch (err) { fail(err); }
+    });
+    return node;
+  }
+
+  function table(headers, rows) {
+    return el("table", { class: "data" }, el("thead", {}, el("tr", {}, headers.map((h) => el("th", {}, t(h))))),
+      el("tbody", {}, rows));
+  }
+
+  const button = (label, onClick, cls = "plain") => el("button", { type: "button", class: cls, onclick: async () => {
+    say("");
+    try { await onClick(); } catch (err) { fail(err); }
+  } }, label);
+
+  // ---- hall settings ----------------------------------------------------------------------
+
+  async function branchSettings(body) {
+    const b = await api(`/api/v1/branches/${S.branchId}`);
+    const s = b.settings;
+    const hours = DAYS.map((d) => ({ key: `h_${d}`, label: t(d), value: (s.opening_hours[d] || []).map((r) => r.join("-")).join(", ") }));
+    const fields = [
+      { key: "name", label: t("name"), value: b.name },
+      { key: "timezone", label: t("timezone"), value: b.timezone },
+      { key: "locale", label: t("locale"), type: "select", value: b.locale, options: [["zh-CN", "简体中文"], ["zh-TW", "繁體中文"], ["en", "English"]] },
+      { key: "region", label: t("region"), value: b.region || "" },
+      ...hours,
+      { key: "holidays", label: t("holidays"), type: "textarea", value: s.holidays.join("\n") },
+      { key: "cutoff_min", label: t("cutoff"), type: "number", value: s.cutoff_min, attrs: { min: 0 } },
+      { key: "pause_alert_min", label: t("pauseAlert"), type: "number", value: s.pause_alert_min, attrs: { min: 1 } },
+      { key: "priority_interleave", label: t("interleave"), type: "number", value: s.priority_interleave, attrs: { min: 0 } },
+      { key: "marquee", label: t("marquee"), type: "textarea", value: s.marquee },
+      { key: "ticket_footer", label: t("footer"), type: "textarea", value: s.ticket_footer },
+      ...HallQ.LOCALES.map((l) => ({ key: `v_${l}`, label: `${t("voiceTemplates")} ${l}`, value: s.voice_templates[l] || "" })),
+    ];
+    body.replaceChildren(el("p", { class: "note" }, t("hoursHint")), form(fields, async (v) => {
+      const opening = {};
+      for (const d of DAYS) {
+        const ranges = v[`h_${d}`].split(/[,，;]/).map((x) => x.trim()).filter(Boolean).map((x) => x.split(/\s*[-–~]\s*/));
+        if (ranges.length) opening[d] = ranges;
+      }
+      const voice = {};
+      for (const l of HallQ.LOCALES) if (v[`v_${l}`].trim()) voice[l] = v[`v_${l}`].trim();
+      const settings = {
+        ...s, opening_hours: opening, holidays: v.holidays.split(/\s+/).filter(Boolean),
+        cutoff_min: v.cutoff_min || 0, pause_alert_min: v.pause_alert_min || 30,
+        priority_interleave: v.priority_interleave || 0, marquee: v.marquee, ticket_footer: v.ticket_footer,
+        voice_templates: voice,
+      };
+      await api(`/api/v1/branches/${S.branchId}`, { method: "PATCH", body: {
+        name: v.name, timezone: v.timezone, locale: v.locale, region: v.region.trim() || null, settings } });
+      await Admin.loadBranches();
+      say(t("saved"));
+    }));
+  }
+
+  // ---- services -----------------------------------------------------------------------------
+
+  async function servicesView(body, editing = null) {
+    const services = await api(`/api/v1/services?branch_id=${S.branchId}`);
+    const s = editing || {};
+    const fields = [
+      { key: "code", label: t("code"), value: s.code, attrs: { required: true, maxlength: 32 } },
+      { key: "prefix", label: t("prefix"), value: s.prefix, attrs: { required: true, pattern: "[A-Z]{1,3}" } },
+      ...HallQ.LOCALES.map((l) => ({ key: `n_${l}`, label: `${t("name")} ${l}`, value: (s.name || {})[l] || "" })),
+      { key: "start_number", label: t("start"), type: "number", value: s.start_number ?? 1 },
+      { key: "end_number", label: t("end"), type: "number", value: s.end_number ?? 999 },
+      { key: "target_wait_min", label: t("targetMin"), type: "number", value: s.target_wait_min ?? 15 },
+      { key: "service_min", label: t("serviceMin"), type: "number", value: s.service_min ?? 5, attrs: { step: "any" } },
+      { key: "daily_quota", label: t("quota"), type: "number", value: s.daily_quota },
+      { key: "active", label: t("active"), type: "checkbox", value: s.active ?? true },
+    ];
+    const save = async (v) => {
+      const name = {};
+      for (const l of HallQ.LOCALES) if (v[`n_${l}`].trim()) name[l] = v[`n_${l}`].trim();
+      const data = { code: v.code.trim(), prefix: v.prefix.trim().toUpperCase(), name,
+        start_number: v.start_number, end_number: v.end_number, target_wait_min: v.target_wait_min,
+        service_min: v.service_min, daily_quota: v.daily_quota || null, active: v.active };
+      if (editing) await api(`/api/v1/services/${editing.id}`, { method: "PATCH", body: data });
+      else await api("/api/v1/services", { method: "POST", body: { ...data, branch_id: S.branchId } });
+      say(t("saved"));
+      await servicesView(body);
+    };
+    const rows = services.map((x) => el("tr", { "data-service-id": x.id },
+      el("td", {}, x.prefix), el("td", {}, x.code), el("td", {}, HallQ.LOCALES.map((l) => x.name[l] || "").join(" / ")),
+      el("td", {}, `${x.start_number}–${x.end_number}`), el("td", { class: "num" }, x.target_wait_min),
+      el("td", { class: "num" }, x.service_min), el("td", { class: "num" }, x.daily_quota ?? t("none")),
+      el("td", {}, t(x.active ? "yes" : "no")),
+      el("td", {}, button(t("edit"), () => servicesView(body, x)), button(t("remove"), async () => {
+        if (!confirm(t("confirmRemove", { name: x.prefix }))) return;
+        await api(`/api/v1/services/${x.id}`, { method: "DELETE" });
+        await servicesView(body);
+      }))));
+    body.replaceChildren(
+      table(["prefix", "code", "name", "range", "targetMin", "serviceMin", "quota", "active", ""], rows),
+      el("h3", {}, editing ? `${t("edit")} ${editing.prefix}` : t("add")),
+      form(fields, save, editing ? t("save") : t("add"), editing ? [button(t("cancel"), () => servicesView(body))] : []));
+    body.querySelector("form").id = "service-form";
+  }
+
+  // ---- counters -----------------------------------------------------------------------------
+
+  async function countersView(body, editing = null) {
+    const [counters, services] = await Promise.all([
+      api(`/api/v1/counters?branch_id=${S.branchId}`), api(`/api/v1/services?branch_id=${S.branchId}`)]);
+    const byId = new Map(services.map((s) => [s.id, s]));
+    const chosen = editing ? [...editing.service_ids] : [];
+    const order = [...chosen, ...services.map((s) => s.id).filter((id) => !chosen.includes(id))];
+    const picker = el("ol", { class: "picker" });
+    const drawPicker = () => picker.replaceChildren(...order.filter((id) => byId.has(id)).map((id, i) => {
+      const box = el("input", { type: "checkbox", value: id });
+      box.checked = chosen.includes(id);
+      box.addEventListener("change", () => {
+        if (box.checked) chosen.push(id); else chosen.splice(chosen.indexOf(id), 1);
+      });
+      const move = (d) => () => {
+        const j = i + d;
+        if (j < 0 || j >= order.length) return;
+        [order[i], order[j]] = [order[j], order[i]];
+        drawPicker();
+      };
+      const s = byId.get(id);
+      return el("li", {}, el("label", { class: "check" }, box, `${s.prefix} ${HallQ.name(s.name, S.lang)}`),
+        el("button", { type: "button", class: "plain", onclick: move(-1), title: t("up") }, "▲"),
+        el("button", { type: "button", class: "plain", onclick: move(1), title: t("down") }, "▼"));
+    }));
+    drawPicker();
+    const c = editing || {};
+    const fields = [
+      { key: "number", label: t("number"), type: "number", value: c.number, attrs: { required: true, min: 1 } },
+      { key: "name", label: t("name"), value: c.name || "" },
+      { key: "priority_interleave", label: t("interleave"), type: "number", value: c.priority_interleave },
+    ];
+    const save = async (v) => {
+      const data = { number: v.number, name: v.name, priority_interleave: v.priority_interleave,
+        service_ids: order.filter((id) => chosen.includes(id)) };
+      if (editing) await api(`/api/v1/counters/${editing.id}`, { method: "PATCH", body: data });
+      else await api("/api/v1/counters", { method: "POST", body: { ...data, branch_id: S.branchId } });
+      say(t("saved"));
+      await countersView(body);
+    };
+    const rows = counters.map((x) => el("tr", { "data-counter-id": x.id },
+      el("td", { class: "num" }, x.number), el("td", {}, x.name),
+      el("td", {}, x.service_ids.map((id) => (byId.get(id) || {}).prefix || id).join(" → ")),
+      el("td", { class: "num" }, x.priority_interleave ?? t("none")), el("td", {}, t("st_" + x.state)),
+      el("td", {}, button(t("edit"), () => countersView(body, x)), button(t("remove"), async () => {
+        if (!confirm(t("confirmRemove", { name: x.number }))) return;
+        await api(`/api/v1/counters/${x.id}`, { method: "DELETE" });
+        await countersView(body);
+      }))));
+    body.replaceChildren(table(["number", "name", "servicesServed", "interleave", "state", ""], rows),
+      el("h3", {}, editing ? `${t("edit")} ${editing.number}` : t("add")),
+      form(fields, save, editing ? t("save") : t("add"),
+        [el("div", { class: "field" }, el("span", {}, t("servicesServed")), picker),
+          editing ? button(t("cancel"), () => countersView(body)) : null]));
+  }
+
+  // ---- users ---------------------------------------------------------------------------------
+
+  async function usersView(body) {
+    await Admin.loadUsers();
+    const names = new Map(S.branches.map((b) => [b.id, b.name]));
+    const rows = S.users.map((u) => el("tr", { "data-user-id": u.id, class: u.active ? "" : "muted" },
+      el("td", {}, u.username), el("td", {}, t("r_" + u.role)),
+      el("td", {}, u.branch_ids.map((id) => names.get(id) || id).join(", ")), el("td", {}, t(u.active ? "yes" : "no")),
+      el("td", {},
+        button(t(u.active ? "deactivate" : "activate"), async () => {
+          await api(`/api/v1/users/${u.id}`, { method: "PATCH", body: { active: !u.active } });
+          await usersView(body);
+        }),
+        button(t("newPassword"), async () => {
+          const password = prompt(`${t("newPassword")} (${u.username})`);
+          if (!password) return;
+          await api(`/api/v1/users/${u.id}`, { method: "PATCH", body: { password } });
+          say(t("saved"));
+        }))));
+    const halls = el("div", { class: "field" }, el("span", {}, t("halls")),
+      el("div", {}, S.branches.map((b) => el("label", { class: "check" },
+        el("input", { type: "checkbox", value: b.id, checked: b.id === S.branchId, class: "hall-box" }), b.name))));
+    const roles = S.me.role === "admin" ? ["clerk", "manager", "admin"] : ["clerk", "manager"];
+    const fields = [
+      { key: "username", label: t("username"), attrs: { required: true } },
+      { key: "password", label: t("password"), type: "password", attrs: { required: true, minlength: 8 } },
+      { key: "role", label: t("role"), type: "select", value: "clerk", options: roles.map((r) => [r, t("r_" + r)]) },
+    ];
+    body.replaceChildren(table(["username", "role", "halls", "active", ""], rows), el("h3", {}, t("add")),
+      form(fields, async (v) => {
+        const branch_ids = [...halls.querySelectorAll(".hall-box")].filter((b) => b.checked).map((b) => Number(b.value));
+        await api("/api/v1/users", { method: "POST", body: { username: v.username.trim(), password: v.password, role: v.role, branch_ids } });
+        say(t("saved"));
+        await usersView(body);
+      }, t("add"), [halls]));
+  }
+
+  // ---- devices -------------------------------------------------------------------------------
+
+  async function devicesView(body, created = null) {
+    const devices = (await api("/api/v1/devices")).filter((d) => d.branch_id === S.branchId);
+    const rows = devices.map((d) => el("tr", { "data-device-id": d.id, class: d.revoked ? "muted" : "" },
+      el("td", { class: "num" }, d.id), el("td", {}, t("k_" + d.kind)), el("td", {}, d.name),
+      el("td", {}, d.revoked ? t("revoked") : ""),
+      el("td", {}, d.revoked ? "" : button(t("revoke"), async () => {
+        if (!confirm(t("confirmRemove", { name: d.name }))) return;
+        await api(`/api/v1/devices/${d.id}`, { method: "DELETE" });
+        await devicesView(body);
+      }))));
+    const fields = [
+      { key: "kind", label: t("kind"), type: "select", value: "kiosk", options: [["kiosk", t("k_kiosk")], ["display", t("k_display")]] },
+      { key: "name", label: t("name"), attrs: { required: true, maxlength: 100 } },
+    ];
+    let shown = null;
+    if (created) {
+      const page = created.kind === "kiosk" ? `/kiosk?kiosk=${created.id}&token=${created.token}`
+        : `/display?branch=${created.branch_id}&token=${created.token}`;
+      shown = el("div", { class: "token-once", id: "device-token" }, el("p", {}, t("tokenOnce")),
+        el("code", {}, created.token), el("p", {}, el("a", { href: page, target: "_blank" }, location.origin + page)));
+    }
+    body.replaceChildren(...[shown, table(["", "kind", "name", "state", ""], rows), el("h3", {}, t("add")),
+      form(fields, async (v) => {
+        const device = await api("/api/v1/devices", { method: "POST", body: { kind: v.kind, name: v.name.trim(), branch_id: S.branchId } });
+        await devicesView(body, device);
+      }, t("add"))].filter(Boolean));
+  }
+
+  const SUBVIEWS = { branch: branchSettings, services: servicesView, counters: countersView, users: usersView, devices: devicesView };
+
+  async function show(name) {
+    sub = name;
+    for (const b of document.querySelectorAll("#config-tabs [data-sub]")) b.classList.toggle("on", b.dataset.sub === name);
+    const body = $("config-body");
+    try { await SUBVIEWS[name](body); } catch (err) { fail(err); }
+  }
+
+  function enter() {
+    if (!initialised) {
+      initialised = true;
+      for (const b of document.querySelectorAll("#config-tabs [data-sub]")) b.addEventListener("click", () => { say(""); show(b.dataset.sub); });
+    }
+    say("");
+    show(sub);
+  }
+
+  Admin.register("config", { enter, relabel: () => { if (initialised && S.view === "config") show(sub); } });
+})();

@@ -1,0 +1,172 @@
+"""The manager pages in Debian's chromium against a live server: monitor, alerts, statistics,
+configuration (a new service reaches the kiosk page) and the audit log."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.browser import shot
+from tests.support import LIVE_ADMIN_PASSWORD, LiveServer, Remote, live_env
+
+log = logging.getLogger(__name__)
+WAIT_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    db: Path = tmp_path_factory.mktemp("admin_page") / "hallq.db"
+    live = LiveServer(live_env(f"sqlite:///{db}")).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def hall(server: LiveServer) -> Iterator[Remote]:
+    remote = Remote(server)
+    yield remote
+    remote.close()
+
+
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as pw_expect
+
+    return pw_expect(locator)
+
+
+def sign_in(page: Any, server: LiveServer, view: str = "monitor", lang: str = "zh-CN") -> None:
+    page.add_init_script(f"localStorage.setItem('hallq.admin.view', '{view}');"
+                         f"localStorage.setItem('hallq.admin.lang', '{lang}');")  # fmt: skip
+    page.goto(f"{server.url}/admin")
+    page.fill("#username", "admin")
+    page.fill("#password", LIVE_ADMIN_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator(f"#{view}-view")).to_be_visible(timeout=WAIT_MS)
+
+
+def test_the_monitor_shows_a_call_within_a_second(page: Any, server: LiveServer, hall: Remote
+                                                  ) -> None:  # fmt: skip
+    service = hall.service("M", target_wait_min=10)
+    counter = hall.counter(11, [service["id"]])
+    clerk = hall.user("monclerk")
+    hall.post(f"/api/v1/counters/{counter['id']}/open", headers=clerk)
+    first = hall.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
+    hall.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
+    sign_in(page, server)
+    row = page.locator(f'#monitor-counters tr[data-counter-id="{counter["id"]}"]')
+    expect(row).to_contain_text("monclerk", timeout=WAIT_MS)
+    waiting = page.locator(f'#monitor-services tr[data-service-id="{service["id"]}"] td').nth(1)
+    expect(waiting).to_have_text("2", timeout=WAIT_MS)
+    expect(page.locator("#conn")).to_have_text("实时", timeout=WAIT_MS)
+    started = time.monotonic()
+    hall.post(f"/api/v1/counters/{counter['id']}/call-next", {}, headers=clerk)
+    expect(row.locator("td.hand")).to_have_text(first["number"], timeout=WAIT_MS)
+    elapsed = time.monotonic() - started
+    log.warning("monitor showed the call %.3f s after call-next was sent", elapsed)
+    expect(waiting).to_have_text("1", timeout=WAIT_MS)
+    hall.post(f"/api/v1/counters/{counter['id']}/complete", {}, headers=clerk)
+    hall.post(f"/api/v1/counters/{counter['id']}/pause", {"reason": "午休"}, headers=clerk)
+    expect(row).to_contain_text("午休", timeout=WAIT_MS)
+    shot(page, "admin-monitor")
+
+
+def test_an_alert_appears_when_a_ticket_passes_its_target(page: Any, server: LiveServer,
+                                                          hall: Remote) -> None:  # fmt: skip
+    service = hall.service("T", target_wait_min=3)
+    ticket = hall.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
+    page.clock.install(time=datetime.now(UTC))
+    sign_in(page, server)
+    alerts = page.locator("#alerts")
+    # nobody serves T: that alert is there at once; the wait alert is not (yet)
+    expect(alerts.locator(f'[data-key="u{service["id"]}"]')).to_be_visible(timeout=WAIT_MS)
+    expect(alerts.locator(f'[data-key="w{ticket["id"]}"]')).to_have_count(0)
+    page.clock.fast_forward("03:30")  # three and a half minutes later, by the page's clock
+    late = alerts.locator(f'[data-key="w{ticket["id"]}"]')
+    expect(late).to_be_visible(timeout=WAIT_MS)
+    expect(late).to_contain_text(ticket["number"])
+    expect(late).to_contain_text("3 分钟")
+
+
+def test_a_service_created_in_the_configuration_reaches_the_kiosk(
+    browser: Any, page: Any, server: LiveServer, hall: Remote
+) -> None:
+    sign_in(page, server, view="config", lang="en")
+    page.click('#config-tabs [data-sub="services"]')
+    form = page.locator("#service-form")
+    expect(form).to_be_visible(timeout=WAIT_MS)
+    form.locator('[name="code"]').fill("passport")
+    form.locator('[name="prefix"]').fill("PP")
+    form.locator('[name="n_zh-CN"]').fill("护照办理")
+    form.locator('[name="n_zh-TW"]').fill("護照辦理")
+    form.locator('[name="n_en"]').fill("Passports")
+    form.locator('[name="target_wait_min"]').fill("20")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#config-body table")).to_contain_text("护照办理", timeout=WAIT_MS)
+    created = next(s for s in hall.get("/api/v1/services", branch_id=1) if s["code"] == "passport")
+    assert created["name"] == {"zh-CN": "护照办理", "zh-TW": "護照辦理", "en": "Passports"}
+    assert created["target_wait_min"] == 20
+    kiosk_id, token = hall.device("kiosk")
+    context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN")
+    try:
+        kiosk = context.new_page()
+        kiosk.goto(f"{server.url}/kiosk?kiosk={kiosk_id}&token={token}")
+        button = kiosk.locator(f'button.service[data-service="{created["id"]}"]')
+        expect(button).to_contain_text("护照办理", timeout=WAIT_MS)
+        button.click()
+        expect(kiosk.locator("#result-number")).to_have_text("PP001", timeout=WAIT_MS)
+    finally:
+        context.close()
+    issued = hall.get("/api/v1/tickets", branch_id=1, service_id=created["id"])
+    assert [t["number"] for t in issued] == ["PP001"]
+
+
+def test_the_statistics_page_draws_figures_charts_and_downloads(
+    page: Any, server: LiveServer, hall: Remote
+) -> None:
+    service = hall.service("S", target_wait_min=5)
+    counter = hall.counter(21, [service["id"]])
+    clerk = hall.user("statclerk")
+    hall.post(f"/api/v1/counters/{counter['id']}/open", headers=clerk)
+    for _ in range(3):
+        hall.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
+    for _ in range(2):
+        hall.post(f"/api/v1/counters/{counter['id']}/call-next", {"complete_current": True},
+                  headers=clerk)  # fmt: skip
+    sign_in(page, server, view="stats")
+    page.select_option("#stats-group", "clerk")
+    page.click("#stats-run")
+    table = page.locator("#stats-table")
+    expect(table.locator("tr", has_text="statclerk")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator('#stats-summary [data-figure="issued"] b')).not_to_have_text("0")
+    expect(page.locator("#chart-hours svg rect").first).to_be_visible()
+    expect(page.locator("#chart-clerks svg")).to_contain_text("statclerk")
+    with page.expect_download() as info:
+        page.click("#dl-grouped-xlsx")
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    with page.expect_download() as info:
+        page.click("#dl-tickets-csv")
+    assert Path(info.value.path()).read_bytes().startswith(b"\xef\xbb\xbf")
+    shot(page, "admin-statistics")
+
+
+def test_the_audit_log_lists_who_did_what(page: Any, server: LiveServer, hall: Remote) -> None:
+    service = hall.service("L")
+    ticket = hall.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
+    hall.post(f"/api/v1/tickets/{ticket['id']}/cancel")
+    sign_in(page, server, view="audit", lang="zh-TW")
+    page.fill("#audit-ticket", str(ticket["id"]))
+    page.click("#audit-form button[type=submit]")
+    rows = page.locator("#audit-table tbody tr")
+    expect(rows).to_have_count(2, timeout=WAIT_MS)
+    expect(rows.first).to_contain_text("取消")
+    expect(rows.first).to_contain_text("admin")
+    expect(rows.nth(1)).to_contain_text("取號")
+    assert httpx.get(f"{server.url}/admin").status_code == 200

@@ -1,4 +1,5 @@
-"""Fixtures: every API test runs on SQLite, and on PostgreSQL (+ Redis) when reachable."""
+"""Fixtures: every API test runs on SQLite, and on PostgreSQL (+ Redis) when reachable; the
+live-server tests of a module share one `hallq serve` (`server`, `remote`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,17 @@ from server.db.migrate import upgrade
 from server.services import bootstrap
 from server.services.context import Ctx
 from server.settings import Settings
-from tests.support import REDIS_URL, Clock, Hall, postgres_database, require_service
+from tests.support import (
+    REDIS_URL,
+    Clock,
+    Hall,
+    LiveServer,
+    Remote,
+    free_port,
+    live_env,
+    postgres_database,
+    require_service,
+)
 
 ADMIN_PASSWORD = "admin-password-1"
 pytest_plugins = ["tests.browser"]
@@ -83,3 +94,27 @@ class Api(Hall):
 def api(settings: Settings, clock: Clock) -> Iterator[Api]:
     with TestClient(create_app(settings, clock=clock)) as client:
         yield Api(client)
+
+
+@pytest.fixture(scope="module")
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """`hallq serve` on a fresh SQLite database, shared by the tests of a module. The tickets it
+    prints link to the server itself (HALLQ_PUBLIC_BASE_URL)."""
+    tmp = tmp_path_factory.mktemp(request.module.__name__.rpartition(".")[2])
+    port = free_port()
+    env = live_env(f"sqlite:///{tmp}/hallq.db")
+    live = LiveServer(env | {"HALLQ_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port=port)
+    try:
+        yield live.start()
+    finally:
+        live.stop()  # also when it never became healthy
+
+
+@pytest.fixture(scope="module")
+def remote(server: LiveServer) -> Iterator[Remote]:
+    """The admin's setup steps over HTTP against `server`."""
+    admin = Remote(server)
+    yield admin
+    admin.close()

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from kiosk.agent import KioskAgent
 from kiosk.settings import KioskSettings
-from tests.support import LiveServer, Remote, free_port, live_env, wait_until
+from tests.support import LiveServer, Remote, free_port, wait_until
 
 State = Literal["online", "cover_open", "near_end", "paper_out"]
 # Replies to DLE EOT 1 / 2 / 4. Fixed bits 1 and 4 are set in every reply, as on Epson printers.
@@ -332,15 +332,6 @@ def split_cuts(data: bytes) -> list[Decoded]:
 
 
 # ---- the agent and a hall of its own, for the kiosk tests ---------------------------------
-
-
-def start_server(tmp: Path) -> LiveServer:
-    """A LiveServer whose tickets link to itself (HALLQ_PUBLIC_BASE_URL)."""
-    port = free_port()
-    env = live_env(f"sqlite:///{tmp}/hallq.db") | {
-        "HALLQ_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"
-    }
-    return LiveServer(env, port=port).start()
 
 
 class AgentThread:

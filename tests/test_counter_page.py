@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.browser import shot
 from tests.support import LiveServer, Remote, live_env, wait_until
@@ -17,36 +14,23 @@ _numbers = itertools.count(1)
 _prefixes = iter("ACDEFGHJKLMNPQRSTUVWXYZ")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    db: Path = tmp_path_factory.mktemp("counter_page") / "hallq.db"
-    live = LiveServer(live_env(f"sqlite:///{db}")).start()
-    yield live
-    live.stop()
-
-
-@pytest.fixture(scope="module")
-def hall(server: LiveServer) -> Iterator[Remote]:
-    remote = Remote(server)
-    yield remote
-    remote.close()
-
-
 def expect(locator: Any) -> Any:
     from playwright.sync_api import expect as pw_expect
 
     return pw_expect(locator)
 
 
-def desk(hall: Remote, counters: int = 1) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+def desk(
+    remote: Remote, counters: int = 1
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
     """A fresh service with `counters` counters serving it and one clerk each."""
-    service = hall.service(next(_prefixes))
+    service = remote.service(next(_prefixes))
     made, clerks = [], []
     for _ in range(counters):
         number = next(_numbers)
-        made.append(hall.counter(number, [service["id"]]))
+        made.append(remote.counter(number, [service["id"]]))
         clerks.append(f"clerk{number}")
-        hall.user(clerks[-1])
+        remote.user(clerks[-1])
     return service, made, clerks
 
 
@@ -61,15 +45,15 @@ def sign_in(
     expect(page.locator("#desk-view")).to_be_visible(timeout=WAIT_MS)
 
 
-def issue(hall: Remote, service: dict[str, Any]) -> dict[str, Any]:
-    return dict(hall.post("/api/v1/tickets", {"service_id": service["id"]}, status=201))
+def issue(remote: Remote, service: dict[str, Any]) -> dict[str, Any]:
+    return dict(remote.post("/api/v1/tickets", {"service_id": service["id"]}, status=201))
 
 
 def test_serve_a_ticket_and_the_customer_rates_it(
-    browser: Any, server: LiveServer, hall: Remote
+    browser: Any, server: LiveServer, remote: Remote
 ) -> None:
-    service, (counter,), (clerk,) = desk(hall)
-    _, display_token = hall.device("display")
+    service, (counter,), (clerk,) = desk(remote)
+    _, display_token = remote.device("display")
     clerk_ctx = browser.new_context(viewport={"width": 1600, "height": 900}, locale="en-US")
     tablet_ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     try:
@@ -80,7 +64,7 @@ def test_serve_a_ticket_and_the_customer_rates_it(
         expect(page.locator("#state-badge")).to_have_text("closed")
         page.keyboard.press("o")  # keyboard shortcut: open
         expect(page.locator("#message")).to_have_text("Counter open", timeout=WAIT_MS)
-        ticket = issue(hall, service)
+        ticket = issue(remote, service)
         expect(page.locator(f'#waiting [data-ticket="{ticket["number"]}"]')).to_be_visible(
             timeout=WAIT_MS
         )
@@ -108,7 +92,7 @@ def test_serve_a_ticket_and_the_customer_rates_it(
         tablet.click("#submit")
         expect(tablet.locator("#thanks-text")).to_be_visible(timeout=WAIT_MS)
         shot(tablet, "rate_thanks")
-        stored = hall.get(f"/api/v1/tickets/{ticket['id']}")
+        stored = remote.get(f"/api/v1/tickets/{ticket['id']}")
         assert (stored["rating"], stored["outcome"]) == (4, "documents checked")
         expect(page.locator("#fig-served")).to_have_text("1", timeout=WAIT_MS)
         expect(page.locator("#fig-rating")).to_contain_text("4.0", timeout=WAIT_MS)
@@ -119,7 +103,7 @@ def test_serve_a_ticket_and_the_customer_rates_it(
         expect(page.locator("#dialog")).to_contain_text("交接班")
         page.keyboard.press("1")
         expect(page.locator("#login-view")).to_be_visible(timeout=WAIT_MS)
-        states = {c["id"]: c["state"] for c in hall.get("/api/v1/counters", branch_id=1)}
+        states = {c["id"]: c["state"] for c in remote.get("/api/v1/counters", branch_id=1)}
         assert states[counter["id"]] == "open"
     finally:
         clerk_ctx.close()
@@ -127,13 +111,13 @@ def test_serve_a_ticket_and_the_customer_rates_it(
 
 
 def test_transfer_to_another_service_then_pause_and_close(
-    page: Any, server: LiveServer, hall: Remote
+    page: Any, server: LiveServer, remote: Remote
 ) -> None:
-    service, (counter,), (clerk,) = desk(hall)
-    other = hall.service(next(_prefixes))
+    service, (counter,), (clerk,) = desk(remote)
+    other = remote.service(next(_prefixes))
     sign_in(page, server, clerk, counter)
     page.click('[data-action="open"]')
-    ticket = issue(hall, service)
+    ticket = issue(remote, service)
     expect(page.locator("#waiting-count")).to_have_text("1", timeout=WAIT_MS)
     page.keyboard.press("n")
     expect(page.locator("#hand-number")).to_have_text(ticket["number"], timeout=WAIT_MS)
@@ -145,12 +129,12 @@ def test_transfer_to_another_service_then_pause_and_close(
     expect(page.locator("#message")).to_have_text(
         f"{ticket['number']} transferred to Service {other['prefix']}", timeout=WAIT_MS
     )
-    moved = hall.get(f"/api/v1/tickets/{ticket['id']}")
+    moved = remote.get(f"/api/v1/tickets/{ticket['id']}")
     assert (moved["service_id"], moved["state"]) == (other["id"], "waiting")
     page.keyboard.press("z")
     page.click("#dialog .option:has-text('Meeting')")
     expect(page.locator("#state-badge")).to_have_text("paused · Meeting", timeout=WAIT_MS)
-    issue(hall, service)  # someone waits: closing warns that no other counter serves them
+    issue(remote, service)  # someone waits: closing warns that no other counter serves them
     expect(page.locator("#waiting-count")).to_have_text("1", timeout=WAIT_MS)
     page.keyboard.press("l")
     expect(page.locator("#dialog .note")).to_contain_text("no other open counter serves them")
@@ -159,9 +143,9 @@ def test_transfer_to_another_service_then_pause_and_close(
 
 
 def test_two_counters_press_call_next_at_once_on_one_ticket(
-    browser: Any, server: LiveServer, hall: Remote
+    browser: Any, server: LiveServer, remote: Remote
 ) -> None:
-    service, counters, clerks = desk(hall, counters=2)
+    service, counters, clerks = desk(remote, counters=2)
     contexts = [browser.new_context(viewport={"width": 1440, "height": 900}) for _ in clerks]
     try:
         pages = [ctx.new_page() for ctx in contexts]
@@ -169,7 +153,7 @@ def test_two_counters_press_call_next_at_once_on_one_ticket(
             sign_in(page, server, clerk, counter)
             page.click('[data-action="open"]')
             expect(page.locator("#state-badge")).to_have_text("open", timeout=WAIT_MS)
-        ticket = issue(hall, service)
+        ticket = issue(remote, service)
         for page in pages:
             expect(page.locator(f'#waiting [data-ticket="{ticket["number"]}"]')).to_be_visible(
                 timeout=WAIT_MS

@@ -7,17 +7,14 @@ the speaker's real playback path, with a log instead of a sound card."""
 from __future__ import annotations
 
 import array
-import contextlib
 import ctypes.util
 import itertools
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +25,8 @@ from typing import Any
 import pytest
 
 from display.audio import read_wav
-from tests.support import IN_CI, ROOT, LiveServer, Remote, free_port, live_env, wait_until
+from tests.support import IN_CI, ROOT, LiveServer, Remote, wait_until
+from tests.tcp_proxy import TcpProxy
 
 CHIME_S = 1.2 + 0.2  # the chime and the gap after it, at the start of every WAV
 FAKE_PLAYER = """#!/bin/sh
@@ -66,77 +64,14 @@ class HallSetup:
 
 
 @pytest.fixture(scope="module")
-def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallSetup]:
+def hall(server: LiveServer, remote: Remote) -> HallSetup:
     require_espeak()
-    tmp = tmp_path_factory.mktemp("display-agent")
-    server = LiveServer(live_env(f"sqlite:///{tmp}/hallq.db")).start()
-    remote = Remote(server)
-    try:
-        service = remote.service("A")
-        counters = [remote.counter(n, [service["id"]])["id"] for n in (1, 2, 3)]
-        for counter in counters:
-            remote.post(f"/api/v1/counters/{counter}/open")
-        _, token = remote.device("display")
-        yield HallSetup(server, remote, service["id"], counters, token)
-    finally:
-        remote.close()
-        server.stop()
-
-
-class Proxy:
-    """A TCP relay in front of the server whose connections the test can cut."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target = target_port
-        self.port = free_port()
-        self.up = True
-        self._conns: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._listener = socket.create_server(("127.0.0.1", self.port))
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            if not self.up:
-                client.close()
-                continue
-            upstream = socket.create_connection(("127.0.0.1", self.target))
-            with self._lock:
-                self._conns += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-
-    def cut(self) -> None:
-        self.up = False
-        with self._lock:
-            conns, self._conns = self._conns, []
-        for s in conns:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            s.close()
-
-    def resume(self) -> None:
-        self.up = True
-
-    def close(self) -> None:
-        self.cut()
-        self._listener.close()
+    service = remote.service("A")
+    counters = [remote.counter(n, [service["id"]])["id"] for n in (1, 2, 3)]
+    for counter in counters:
+        remote.post(f"/api/v1/counters/{counter}/open")
+    _, token = remote.device("display")
+    return HallSetup(server, remote, service["id"], counters, token)
 
 
 class AgentRun:
@@ -282,22 +217,22 @@ def test_three_calls_within_100_ms_are_announced_in_order_one_after_the_other(
 def test_calls_made_while_the_agent_is_cut_off_are_each_spoken_once(
     hall: HallSetup, agents: list[AgentRun], tmp_path: Path
 ) -> None:
-    proxy = Proxy(hall.server.port)
+    proxy = TcpProxy(hall.server.port).open()
     try:
-        run = AgentRun(tmp_path, hall, "--no-play", url=f"http://127.0.0.1:{proxy.port}")
+        run = AgentRun(tmp_path, hall, "--no-play", url=proxy.url)
         agents.append(run.start())
         first = hall.call(hall.counters[0])
         run.wait_spoken([first])
         proxy.cut()
         missed = [hall.call(hall.counters[1]), hall.call(hall.counters[2])]
-        proxy.resume()
+        proxy.open()
         run.wait_spoken(missed)
         after = hall.call(hall.counters[0])
         run.wait_spoken([after])
         assert run.spoken() == [first, *missed, after]
         assert "connection lost" in run.stderr.read_text()  # it was cut off, and resumed
     finally:
-        proxy.close()
+        proxy.cut()
 
 
 def test_a_restarted_agent_speaks_what_it_missed_once_and_nothing_again(

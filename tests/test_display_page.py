@@ -50,6 +50,7 @@ def tv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tv]:
     env = live_env(f"sqlite:///{tmp}/hallq.db")
     server = LiveServer(env).start()
     remote = Remote(server)
+    box: Tv | None = None
     try:
         names = {"A": ("综合业务", "綜合業務", "General"), "B": ("缴费", "繳費", "Payments"),
                  "C": ("咨询", "諮詢", "Enquiries")}  # fmt: skip
@@ -69,6 +70,9 @@ def tv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tv]:
     finally:
         remote.close()
         server.stop()
+        if box is not None:  # a test may have restarted the server: stop that one too
+            box.remote.close()
+            box.server.stop()
 
 
 def open_tv(page: Any, tv: Tv, extra: str = "") -> None:

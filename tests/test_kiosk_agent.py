@@ -4,17 +4,13 @@ box driven through a pty."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import select
-import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,81 +23,11 @@ from tests.fake_printer import (
     KioskHall,
     all_done,
     numbers,
-    start_server,
 )
-from tests.support import ROOT, LiveServer, free_port, wait_until
+from tests.support import ROOT, LiveServer, wait_until
+from tests.tcp_proxy import TcpProxy
 
 NUMBER = re.compile(r"^[A-Z]{1,3}\d{3}$")
-
-
-# ---- harness ------------------------------------------------------------------------------
-
-
-class Proxy:
-    """A TCP relay between the agent and the server that the test can cut (drop every open
-    connection and refuse new ones) and restore on the same port."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target = target_port
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._listener: socket.socket | None = None
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-
-    def open(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(32)
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def cut(self) -> None:
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
-        with self._lock:
-            sockets, self._sockets = self._sockets, []
-        for s in sockets:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            s.close()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target))
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._sockets += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = start_server(tmp_path_factory.mktemp("kiosk"))
-    yield live
-    live.stop()
 
 
 # ---- tests --------------------------------------------------------------------------------
@@ -111,7 +37,7 @@ def test_each_job_prints_exactly_once_across_dropped_connections(
     server: LiveServer, tmp_path: Path
 ) -> None:
     hall = KioskHall(server)
-    proxy = Proxy(server.port)  # closed: the server is unreachable when the agent starts
+    proxy = TcpProxy(server.port)  # closed: the server is unreachable when the agent starts
     with FakePrinter() as printer:
         agent = AgentThread(hall.settings(proxy.url, printer, tmp_path)).start()
         try:

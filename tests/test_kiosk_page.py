@@ -11,19 +11,12 @@ from typing import Any
 import pytest
 
 from tests.browser import shot
-from tests.fake_printer import AgentThread, FakePrinter, KioskHall, numbers, start_server
+from tests.fake_printer import AgentThread, FakePrinter, KioskHall, numbers
 from tests.support import LiveServer, wait_until
 
 PORTRAIT = {"width": 1080, "height": 1920}
 LANDSCAPE = {"width": 1920, "height": 1080}
 PHONE = {"width": 360, "height": 740}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = start_server(tmp_path_factory.mktemp("kiosk-page"))
-    yield live
-    live.stop()
 
 
 @pytest.fixture

@@ -35,14 +35,6 @@ _prefixes = (a + b for a, b in itertools.product("BCDEFGHJKLMNPQRSTUVWXYZ", "ABC
 _numbers = itertools.count(10)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    db = tmp_path_factory.mktemp("sdk") / "hallq.db"
-    live = LiveServer(live_env(f"sqlite:///{db}")).start()
-    yield live
-    live.stop()
-
-
 @pytest.fixture
 def admin(server: LiveServer) -> Iterator[Client]:
     with Client(server.url) as client:

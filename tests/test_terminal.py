@@ -12,14 +12,10 @@ import subprocess
 import sys
 import termios
 import threading
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from counter_client.screen import HEIGHT, WIDTH, cells
 from counter_client.terminal import CLEAR
-from tests.support import ROOT, LiveServer, Remote, live_env, wait_until
+from tests.support import ROOT, LiveServer, Remote, wait_until
 
 WAIT_S = 20.0
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -80,21 +76,6 @@ class Terminal:
         os.close(self.master)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    db: Path = tmp_path_factory.mktemp("terminal") / "hallq.db"
-    live = LiveServer(live_env(f"sqlite:///{db}")).start()
-    yield live
-    live.stop()
-
-
-@pytest.fixture(scope="module")
-def hall(server: LiveServer) -> Iterator[Remote]:
-    remote = Remote(server)
-    yield remote
-    remote.close()
-
-
 def start_client(server: LiveServer, user: str, counter: int, lang: str) -> Terminal:
     args = [sys.executable, "-m", "server.cli", "counter", "--server", server.url,
             "--user", user, "--counter", str(counter), "--lang", lang]  # fmt: skip
@@ -107,12 +88,12 @@ def assert_fits(screen: str) -> None:
     assert all(cells(line) <= WIDTH for line in lines), screen
 
 
-def test_a_clerk_serves_from_the_keyboard(server: LiveServer, hall: Remote) -> None:
-    a, b = hall.service("A"), hall.service("B")
-    hall.counter(1, [a["id"]])
-    hall.user("clerk1")
+def test_a_clerk_serves_from_the_keyboard(server: LiveServer, remote: Remote) -> None:
+    a, b = remote.service("A"), remote.service("B")
+    remote.counter(1, [a["id"]])
+    remote.user("clerk1")
     for _ in range(2):
-        hall.post("/api/v1/tickets", {"service_id": a["id"]}, status=201)
+        remote.post("/api/v1/tickets", {"service_id": a["id"]}, status=201)
     term = start_client(server, "clerk1", 1, "en")
     try:
         assert_fits(term.shows("hallq counter 1", "CLOSED", "connected", "n Call next"))
@@ -143,7 +124,7 @@ def test_a_clerk_serves_from_the_keyboard(server: LiveServer, hall: Remote) -> N
         term.shows("A002: no-show", "(no ticket)")
         term.press("b\r")  # Enter: the last no-show
         term.shows("A002 is waiting again", "Waiting for my services 1")
-        hall.post("/api/v1/tickets", {"service_id": a["id"]}, status=201)  # A003, live
+        remote.post("/api/v1/tickets", {"service_id": a["id"]}, status=201)  # A003, live
         term.shows("Waiting for my services 2")
         term.press("k")
         term.shows("Number to call")
@@ -159,30 +140,30 @@ def test_a_clerk_serves_from_the_keyboard(server: LiveServer, hall: Remote) -> N
         assert term.proc.wait(WAIT_S) == 0
     finally:
         term.close()
-    moved = hall.get("/api/v1/tickets", branch_id=1, service_id=b["id"])
+    moved = remote.get("/api/v1/tickets", branch_id=1, service_id=b["id"])
     assert [t["number"] for t in moved] == ["A001"] and moved[0]["state"] == "waiting"
-    done = hall.get("/api/v1/tickets", branch_id=1, service_id=a["id"], state="done")
+    done = remote.get("/api/v1/tickets", branch_id=1, service_id=a["id"], state="done")
     assert [t["number"] for t in done] == ["A003"]
 
 
 def test_chinese_screen_explains_a_ticket_taken_by_another_counter(
-    server: LiveServer, hall: Remote
+    server: LiveServer, remote: Remote
 ) -> None:
-    c = hall.service("C")
-    three = hall.counter(3, [c["id"]])
-    hall.counter(4, [c["id"]])
-    hall.user("clerk3")
-    other = hall.user("clerk4")
-    ticket = hall.post("/api/v1/tickets", {"service_id": c["id"]}, status=201)
+    c = remote.service("C")
+    three = remote.counter(3, [c["id"]])
+    remote.counter(4, [c["id"]])
+    remote.user("clerk3")
+    other = remote.user("clerk4")
+    ticket = remote.post("/api/v1/tickets", {"service_id": c["id"]}, status=201)
     term = start_client(server, "clerk3", 3, "zh-CN")
     try:
         assert_fits(term.shows("hallq 3 号窗口", "已关闭", "n 叫下一位", "我的业务等候人数"))
         term.press("o")
         term.shows("开放中", "窗口已开放")
-        counters = hall.get("/api/v1/counters", branch_id=1)
+        counters = remote.get("/api/v1/counters", branch_id=1)
         four = next(x for x in counters if x["number"] == 4)
-        hall.post(f"/api/v1/counters/{four['id']}/open", headers=other)
-        hall.post(f"/api/v1/counters/{four['id']}/call", {"ticket_id": ticket["id"]}, other)
+        remote.post(f"/api/v1/counters/{four['id']}/open", headers=other)
+        remote.post(f"/api/v1/counters/{four['id']}/call", {"ticket_id": ticket["id"]}, other)
         term.press("k")
         term.press(ticket["number"] + "\r")
         term.shows(f"{ticket['number']} 刚被 4 号窗口呼叫。", "我的业务等候人数 0")
@@ -194,5 +175,5 @@ def test_chinese_screen_explains_a_ticket_taken_by_another_counter(
         assert term.proc.wait(WAIT_S) == 0
     finally:
         term.close()
-    states = {x["id"]: x["state"] for x in hall.get("/api/v1/counters", branch_id=1)}
+    states = {x["id"]: x["state"] for x in remote.get("/api/v1/counters", branch_id=1)}
     assert states[three["id"]] == "closed"

@@ -31,3 +31,6 @@ class Settings(BaseSettings):
     public_base_url: str = Field(
         "http://127.0.0.1:8000", description="Base URL printed on tickets and in `make run`"
     )
+    worker_threads: int = Field(
+        0, ge=0, le=1000, description="Threads for blocking endpoints (0: AnyIO's default, 40)"
+    )

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from functools import partial
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from server import __version__
@@ -60,6 +61,8 @@ def create_app(
         state.publisher = BusPublisher(bus, asyncio.get_running_loop(), namespace)
         await bus.connect(hub.on_message, hub.resync)
         app.state.hallq = state
+        if settings.worker_threads:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         housekeeping = asyncio.create_task(_housekeeping(state))
         try:
             yield

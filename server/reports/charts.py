@@ -42,6 +42,15 @@ def text_width(draw: ImageDraw.ImageDraw, text: str, face: Font) -> float:
     return draw.textlength(text, font=face)
 
 
+def fit(draw: ImageDraw.ImageDraw, text: str, face: Font, width: float) -> str:
+    """`text`, cut short with an ellipsis when it is wider than `width` pixels."""
+    if text_width(draw, text, face) <= width:
+        return text
+    while text and text_width(draw, text + "…", face) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 def _frame(draw: ImageDraw.ImageDraw, box: Box, title: str, title_font: Font) -> Box:
     left, top, right, bottom = box
     draw.rounded_rectangle(box, radius=12, outline=GRID, width=2)
@@ -109,6 +118,7 @@ def hbars(
         if y + line > bottom + 1:
             break
         mid = y + line / 2
+        label = fit(draw, label, small, label_w - 12)
         draw.text((left + label_w - 12, mid), label, font=small, fill=INK, anchor="rm")
         length = 0.0 if value is None else span * value / top_value
         draw.rectangle((left + label_w, y + line * 0.2, left + label_w + length, y + line * 0.8),

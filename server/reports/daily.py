@@ -152,12 +152,17 @@ def _wait_buckets(total: Figures) -> tuple[list[str], list[float]]:
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, face: charts.Font, width: int) -> str:
-    """Break a line to `width` pixels (character by character: CJK has no spaces)."""
+    """Break a line to `width` pixels: between CJK characters anywhere, else at a space."""
     lines, current = [], ""
     for ch in text:
-        if charts.text_width(draw, current + ch, face) > width:
-            lines.append(current)
-            current = ch
+        if current and charts.text_width(draw, current + ch, face) > width:
+            cut = current.rfind(" ")
+            if ch.isascii() and not ch.isspace() and current[-1].isascii() and cut > 0:
+                lines.append(current[:cut])  # keep a Latin word whole
+                current = current[cut + 1 :] + ch
+            else:
+                lines.append(current.rstrip())
+                current = ch.lstrip()
         else:
             current += ch
     return "\n".join([*lines, current])

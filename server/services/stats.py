@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from server import protocol as p
 from server.db import repo, repo_stats
 from server.db.models import Branch, Counter, Device, Service, TicketEvent, User
-from server.domain.errors import ValidationFailed
+from server.domain.errors import NotFound, ValidationFailed
 from server.domain.stats import (
     BranchScope,
     Figures,
@@ -54,6 +54,8 @@ def resolve(ctx: Ctx, session: Session, selection: Selection) -> Scope:
         rows = list(repo.branches(session, ctx.principal.visible_branches()))
         if selection.region is not None:
             rows = [b for b in rows if (b.region or "") == selection.region]
+            if not rows:
+                raise NotFound(f"no hall you may see is in region {selection.region!r}")
     now = ctx.clock()
     branches = tuple(
         BranchScope(b.id, b.name, b.timezone, b.locale, b.region, _today(b.timezone, now))
@@ -210,7 +212,8 @@ class Labels:
             return "" if counter_id is None else str(counter_id)
         branch_id, number, name = self.counters[counter_id]
         text = COUNTER_NAME.get(self.locale, COUNTER_NAME["en"]).format(n=number)
-        if name and name != str(number):
+        generated = {f.format(n=number) for f in COUNTER_NAME.values()}
+        if name and name != str(number) and name not in generated:
             text = f"{text} {name}"
         return self._in_branch(branch_id, text)
 

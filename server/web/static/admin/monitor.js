@@ -103,12 +103,17 @@
     render();
   }
 
-  // When did each paused counter pause? The audit log knows (counter.updated rows).
+  // When did each paused counter pause, and when did a transferred or requeued ticket rejoin
+  // its queue (its wait counts from then)? The audit log knows (newest row first).
   async function loadPauses(m) {
-    const paused = [...m.counters.values()].filter((c) => c.state === "paused" && !m.pausedAt.has(c.id));
-    if (!paused.length) return;
-    const log = await api(`/api/v1/audit?branch_id=${m.branchId}&from=${m.businessDate}&to=${m.businessDate}&limit=5000`)
+    const log = await api(`/api/v1/audit?branch_id=${m.branchId}&from=${m.businessDate}&to=${m.businessDate}&limit=10000`)
       .catch(() => []);
+    if (M !== m) return;
+    for (const e of log) {
+      if ((e.type === "ticket.transferred" || e.type === "ticket.requeued") && e.ticket_id != null
+          && !m.queuedAt.has(e.ticket_id)) m.queuedAt.set(e.ticket_id, Date.parse(e.ts));
+    }
+    const paused = [...m.counters.values()].filter((c) => c.state === "paused" && !m.pausedAt.has(c.id));
     for (const counter of paused) {
       let since = null;
       for (const e of log) {
@@ -140,7 +145,14 @@
   }
 
   const serviceName = (s) => (s ? `${s.prefix} ${HallQ.name(s.name, S.lang)}` : "?");
-  const counterName = (c) => (c ? HallQ.t(COUNTER_LABEL, S.lang, "c", { n: c.number }) + (c.name && c.name !== String(c.number) ? ` ${c.name}` : "") : "?");
+  const counterName = (c) => {
+    if (!c) return "?";
+    const label = HallQ.t(COUNTER_LABEL, S.lang, "c", { n: c.number });
+    // Skip a name that only repeats the number ("1", "1号窗口", "Counter 1").
+    const plain = !c.name || c.name === String(c.number)
+      || Object.keys(COUNTER_LABEL).some((l) => c.name === HallQ.t(COUNTER_LABEL, l, "c", { n: c.number }));
+    return plain ? label : `${label} ${c.name}`;
+  };
   const COUNTER_LABEL = { "zh-CN": { c: "{n}号窗口" }, "zh-TW": { c: "{n}號窗口" }, en: { c: "Counter {n}" } };
   const waitedS = (m, ticket, now) => (now - (m.queuedAt.get(ticket.id) || Date.parse(ticket.issued_at))) / 1000;
 

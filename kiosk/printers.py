@@ -9,6 +9,7 @@ next time) and gives the status probe a raw, short-timeout read on that connecti
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -121,7 +122,12 @@ def open_printer(url: PrinterUrl, profile: str | None = None, timeout: float = 5
                 device = escpos_printer.File(url.path, profile=profile)
             case _:
                 device = escpos_printer.Dummy(profile=profile)
-        device.open()
+        if url.scheme == "file" and os.path.isfile(url.path):
+            # A plain file collects every ticket: python-escpos opens it with "wb", which would
+            # empty it on every status probe and print.
+            device.device = open(url.path, "ab")  # noqa: SIM115 - closed by close_printer
+        else:
+            device.open()
     except (OSError, EscposError, RuntimeError) as exc:
         raise PrinterError(f"cannot open printer {url}: {' '.join(str(exc).split())}") from exc
     if url.scheme != "dummy" and not device.device:

@@ -190,7 +190,10 @@
   }
 
   // A counter's name when it says more than its number (the default name is the number).
-  const extraName = (c) => (c.name && c.name !== String(c.number) ? c.name : "");
+  // ("1", "1号窗口", "1 號窗口", "Counter 1" only repeat the number).
+  const bare = (x) => String(x).replace(/\s+/g, "").toLowerCase();
+  const extraName = (c) => (c.name && !["", "号窗口", "號窗口", "窗口", "counter"]
+    .some((w) => [bare(c.number) + w, w + bare(c.number)].includes(bare(c.name))) ? c.name : "");
 
   function serviceName(id) {
     const s = S.services.find((x) => x.id === id);

@@ -224,13 +224,22 @@
     card.classList.toggle("flash", Boolean(flashing));
   }
 
+  // "1 号窗口", plus the counter's own name unless it only repeats that ("1号窗口", "1").
+  function counterLabel(c) {
+    const label = t("counter", { n: c.number });
+    const bare = (x) => String(x).replace(/\s+/g, "").toLowerCase();
+    const plain = !c.name || bare(c.name) === String(c.number)
+      || HallQ.LOCALES.some((l) => bare(HallQ.t(TEXT, l, "counter", { n: c.number })) === bare(c.name));
+    return plain ? label : `${label} · ${c.name}`;
+  }
+
   function renderCounters() {
     const fresh = Date.now() < flashUntil ? state.recent[0] : null;
     const tiles = TvState.currentCalls(state).map((c) => {
       const paused = c.state === "paused";
       const isFresh = fresh && fresh.counterNumber === c.number && fresh.number === c.ticketNumber;
       return HallQ.el("div", { class: `counter${paused ? " paused" : ""}${isFresh ? " fresh" : ""}`, "data-counter": c.number },
-        HallQ.el("div", { class: "c-name" }, t("counter", { n: c.number }) + (c.name && c.name !== String(c.number) ? ` · ${c.name}` : "")),
+        HallQ.el("div", { class: "c-name" }, counterLabel(c)),
         HallQ.el("div", { class: "c-ticket" }, paused && !c.ticketNumber ? t("paused") : (c.ticketNumber || t("idle"))));
     });
     $("counters").replaceChildren(...tiles);

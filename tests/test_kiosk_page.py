@@ -192,6 +192,13 @@ def test_mobile_page_follows_the_ticket_until_it_is_called(
     page.locator("[data-locale='en']").click()
     assert "Please go to counter 7" in page.locator("#banner").inner_text()
     shot(page, "mobile-called")
+    remote.post(f"/api/v1/counters/{counter['id']}/complete", headers=clerk)
+    page.wait_for_selector("#rate:not(.hq-hidden) [data-score='4']", timeout=20000)
+    page.locator("[data-score='4']").click()
+    page.wait_for_selector("#stars.hq-hidden", state="attached")
+    assert page.locator("#rate-q").inner_text() == "Thank you for your rating!"
+    shot(page, "mobile-rated")
+    assert remote.get(f"/api/v1/tickets/{mine['id']}")["rating"] == 4
     context.close()
 
 

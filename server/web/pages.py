@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -39,6 +39,10 @@ def install(app: FastAPI) -> None:
     @router.get("/")
     async def home() -> RedirectResponse:
         return RedirectResponse("/admin")
+
+    @router.get("/favicon.ico")
+    async def favicon() -> Response:
+        return Response(status_code=204)  # no icon; keeps the pages' consoles free of 404s
 
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -14,6 +14,8 @@
       cancel: "取消排队", confirm: "确定要取消这个号吗？取消后需要重新取号。", yes: "确定取消", no: "不取消",
       missing: "没有找到这个号。", updated: "更新于 {t}", offline: "网络断开，正在重试",
       cancelFailed: "现在不能取消这个号",
+      rateQ: "请为本次服务评价", rated: "感谢您的评价！",
+      s1: "不满意", s2: "较不满意", s3: "一般", s4: "满意", s5: "非常满意",
     },
     "zh-TW": {
       number: "您的號碼", ahead: "前面還有", people: "{n} 人", wait: "預計等候", minutes: "約 {m} 分鐘",
@@ -24,6 +26,8 @@
       cancel: "取消排隊", confirm: "確定要取消這個號碼嗎？取消後需要重新取號。", yes: "確定取消", no: "不取消",
       missing: "找不到這個號碼。", updated: "更新於 {t}", offline: "網路中斷，正在重試",
       cancelFailed: "現在不能取消這個號碼",
+      rateQ: "請為本次服務評價", rated: "感謝您的評價！",
+      s1: "不滿意", s2: "較不滿意", s3: "普通", s4: "滿意", s5: "非常滿意",
     },
     en: {
       number: "Your number", ahead: "People ahead", people: "{n}", wait: "Estimated wait",
@@ -36,6 +40,9 @@
       confirm: "Cancel this ticket? You would need to take a new one.", yes: "Cancel ticket", no: "Keep it",
       missing: "This ticket was not found.", updated: "Updated {t}", offline: "Offline, retrying",
       cancelFailed: "This ticket can no longer be cancelled",
+      rateQ: "How was our service?", rated: "Thank you for your rating!",
+      s1: "Dissatisfied", s2: "Somewhat dissatisfied", s3: "Neutral", s4: "Satisfied",
+      s5: "Very satisfied",
     },
   };
   const LABEL = { "zh-CN": "简", "zh-TW": "繁", en: "EN" };
@@ -112,6 +119,32 @@
     }
     $("cancel").classList.toggle("hq-hidden", !(waiting || t.state === "parked"));
     if (!(waiting || t.state === "parked")) $("confirm").classList.add("hq-hidden");
+    renderRating(t);
+  }
+
+  // The same 1–5 rating as the counter's rating screen, once, after the ticket is done.
+  function renderRating(t) {
+    $("rate").classList.toggle("hq-hidden", t.state !== "done");
+    $("rate-q").textContent = t.rated ? tr("rated") : tr("rateQ");
+    $("stars").classList.toggle("hq-hidden", !!t.rated);
+    $("stars").replaceChildren(...[5, 4, 3, 2, 1].map((n) => HallQ.el("button", {
+      type: "button", "data-score": n, onclick: () => rate(n),
+    }, "★".repeat(n), HallQ.el("span", {}, tr(`s${n}`)))));
+  }
+
+  async function rate(score) {
+    try {
+      await HallQ.api(`/api/v1/public/tickets/${encodeURIComponent(publicId)}/rating`,
+        { method: "POST", body: { score }, idempotencyKey: `mobile-rating-${publicId}` });
+    } catch (err) {
+      if (err.status !== 409) {  // 409: already rated (from the counter's screen, say)
+        $("offline").textContent = tr("offline");
+        $("offline").classList.remove("hq-hidden");
+        return;
+      }
+    }
+    state.ticket = { ...state.ticket, rated: true };
+    render();
   }
 
   function alertIfNeeded(t) {

@@ -330,3 +330,10 @@ def test_an_admin_cannot_demote_or_deactivate_itself(api: Api) -> None:
         assert r.status_code == 409 and r.json()["error"] == "conflict", r.text
     r = api.client.patch(f"/api/v1/users/{me['id']}", json={"role": "admin"}, headers=api.admin)
     assert r.status_code == 200, r.text
+
+
+def test_a_body_that_is_not_json_gets_a_clear_validation_error(api: Api) -> None:
+    r = api.client.post("/api/v1/auth/login", content=b"{bad",
+                        headers={"Content-Type": "application/json"})  # fmt: skip
+    assert r.status_code == 422 and r.json()["error"] == "validation_error"
+    assert r.json()["detail"].startswith("the body is not valid JSON"), r.json()

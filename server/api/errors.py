@@ -49,6 +49,10 @@ def error(status: int, code: str, detail: str) -> JSONResponse:
 def _validation_detail(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
+        if err.get("type") == "json_invalid":
+            reason = err.get("ctx", {}).get("error", "parse error")
+            parts.append(f"the body is not valid JSON ({reason})")
+            continue
         where = ".".join(str(x) for x in err.get("loc", ()) if x != "body")
         parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else err.get("msg", ""))
     return "; ".join(parts) or "invalid request"

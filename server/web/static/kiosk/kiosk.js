@@ -144,7 +144,13 @@
 
   function tick() {
     const now = new Date();
-    $("clock").textContent = now.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" });
+    const zone = state.branch && state.branch.timezone; // the hall's time, as on the ticket and TV
+    try {
+      $("clock").textContent = now.toLocaleTimeString("zh-CN",
+        { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone || undefined });
+    } catch (_) {
+      $("clock").textContent = now.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" });
+    }
   }
 
   // ---- rendering -----------------------------------------------------------------------------

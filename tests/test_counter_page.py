@@ -137,7 +137,7 @@ def test_transfer_to_another_service_then_pause_and_close(
     issue(remote, service)  # someone waits: closing warns that no other counter serves them
     expect(page.locator("#waiting-count")).to_have_text("1", timeout=WAIT_MS)
     page.keyboard.press("l")
-    expect(page.locator("#dialog .note")).to_contain_text("no other open counter serves them")
+    expect(page.locator("#dialog .note")).to_contain_text("No other open counter serves them")
     page.keyboard.press("1")
     expect(page.locator("#state-badge")).to_have_text("closed", timeout=WAIT_MS)
 

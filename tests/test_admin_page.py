@@ -170,3 +170,35 @@ def test_the_audit_log_lists_who_did_what(page: Any, server: LiveServer, hall: R
     expect(rows.first).to_contain_text("admin")
     expect(rows.nth(1)).to_contain_text("取號")
     assert httpx.get(f"{server.url}/admin").status_code == 200
+
+
+def test_a_users_role_and_halls_can_be_edited_but_not_ones_own_role(
+    page: Any, server: LiveServer, hall: Remote
+) -> None:
+    hall.user("roleclerk")
+    user = next(u for u in hall.get("/api/v1/users") if u["username"] == "roleclerk")
+    assert user["role"] == "clerk"
+    sign_in(page, server, view="config", lang="en")
+    page.click('#config-tabs [data-sub="users"]')
+    row = page.locator(f'#config-body tr[data-user-id="{user["id"]}"]')
+    row.get_by_role("button", name="Edit").click()
+    form = page.locator("#user-edit-form")
+    expect(form).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#config-body h3")).to_contain_text("roleclerk")
+    form.locator('[name="role"]').select_option("manager")
+    form.locator("button[type=submit]").click()
+    expect(row.locator("td").nth(1)).to_have_text("manager", timeout=WAIT_MS)
+    expect(page.locator("#config-msg")).to_have_text("Saved")
+    changed = next(u for u in hall.get("/api/v1/users") if u["id"] == user["id"])
+    assert changed["role"] == "manager"
+    assert changed["branch_ids"] == [1]
+    # one's own role: the server refuses (409) and the page shows its reason as an error
+    me = next(u for u in hall.get("/api/v1/users") if u["username"] == "admin")
+    mine = page.locator(f'#config-body tr[data-user-id="{me["id"]}"]')
+    mine.get_by_role("button", name="Edit").click()
+    form.locator('[name="role"]').select_option("clerk")
+    form.locator("button[type=submit]").click()
+    message = page.locator("#config-msg")
+    expect(message).to_have_class("message error", timeout=WAIT_MS)
+    expect(message).to_contain_text("cannot change your own role")
+    assert next(u for u in hall.get("/api/v1/users") if u["id"] == me["id"])["role"] == "admin"

@@ -212,13 +212,14 @@
 
   // ---- users ---------------------------------------------------------------------------------
 
-  async function usersView(body) {
+  async function usersView(body, editing = null) {
     await Admin.loadUsers();
     const names = new Map(S.branches.map((b) => [b.id, b.name]));
     const rows = S.users.map((u) => el("tr", { "data-user-id": u.id, class: u.active ? "" : "muted" },
       el("td", {}, u.username), el("td", {}, t("r_" + u.role)),
       el("td", {}, u.branch_ids.map((id) => names.get(id) || id).join(", ")), el("td", {}, t(u.active ? "yes" : "no")),
       el("td", {},
+        button(t("edit"), () => usersView(body, u)),
         button(t(u.active ? "deactivate" : "activate"), async () => {
           await api(`/api/v1/users/${u.id}`, { method: "PATCH", body: { active: !u.active } });
           await usersView(body);
@@ -229,22 +230,46 @@
           await api(`/api/v1/users/${u.id}`, { method: "PATCH", body: { password } });
           say(t("saved"));
         }))));
+    const ticked = editing ? editing.branch_ids : [S.branchId];
     const halls = el("div", { class: "field" }, el("span", {}, t("halls")),
       el("div", {}, S.branches.map((b) => el("label", { class: "check" },
-        el("input", { type: "checkbox", value: b.id, checked: b.id === S.branchId, class: "hall-box" }), b.name))));
+        el("input", { type: "checkbox", value: b.id, checked: ticked.includes(b.id), class: "hall-box" }), b.name))));
+    const chosenHalls = () => [...halls.querySelectorAll(".hall-box")].filter((b) => b.checked).map((b) => Number(b.value));
     const roles = S.me.role === "admin" ? ["clerk", "manager", "admin"] : ["clerk", "manager"];
-    const fields = [
-      { key: "username", label: t("username"), attrs: { required: true } },
-      { key: "password", label: t("password"), type: "password", attrs: { required: true, minlength: 8 } },
-      { key: "role", label: t("role"), type: "select", value: "clerk", options: roles.map((r) => [r, t("r_" + r)]) },
-    ];
-    body.replaceChildren(table(["username", "role", "halls", "active", ""], rows), el("h3", {}, t("add")),
-      form(fields, async (v) => {
-        const branch_ids = [...halls.querySelectorAll(".hall-box")].filter((b) => b.checked).map((b) => Number(b.value));
-        await api("/api/v1/users", { method: "POST", body: { username: v.username.trim(), password: v.password, role: v.role, branch_ids } });
+    if (editing && !roles.includes(editing.role)) roles.push(editing.role);
+    const roleField = { key: "role", label: t("role"), type: "select", value: editing ? editing.role : "clerk",
+      options: roles.map((r) => [r, t("r_" + r)]) };
+    const heading = el("h3", {}, editing ? t("editUser", { name: editing.username }) : t("add"));
+    let node;
+    if (editing) {
+      node = form([roleField], async (v) => {
+        // halls this page does not list (outside the signed-in manager's halls) are kept as they are
+        const hidden = editing.branch_ids.filter((id) => !names.has(id));
+        const branch_ids = [...chosenHalls(), ...hidden];
+        const patch = {};
+        if (v.role !== editing.role) patch.role = v.role;
+        const same = branch_ids.length === editing.branch_ids.length && branch_ids.every((id) => editing.branch_ids.includes(id));
+        if (!same) patch.branch_ids = branch_ids;
+        if (Object.keys(patch).length) await api(`/api/v1/users/${editing.id}`, { method: "PATCH", body: patch });
+        await usersView(body);
+        say(t("saved"));
+      }, t("save"), [halls, button(t("cancel"), () => usersView(body))]);
+      node.id = "user-edit-form";
+    } else {
+      const fields = [
+        { key: "username", label: t("username"), attrs: { required: true } },
+        { key: "password", label: t("password"), type: "password", attrs: { required: true, minlength: 8 } },
+        roleField,
+      ];
+      node = form(fields, async (v) => {
+        await api("/api/v1/users", { method: "POST", body: { username: v.username.trim(), password: v.password, role: v.role, branch_ids: chosenHalls() } });
         say(t("saved"));
         await usersView(body);
-      }, t("add"), [halls]));
+      }, t("add"), [halls]);
+      node.id = "user-form";
+    }
+    body.replaceChildren(table(["username", "role", "halls", "active", ""], rows), heading, node);
+    if (editing) node.scrollIntoView({ block: "nearest" });
   }
 
   // ---- devices -------------------------------------------------------------------------------

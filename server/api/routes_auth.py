@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from server import protocol as p
 from server.api.deps import CtxDep, IdPath, Limit, Offset, StateDep, bearer, respond
+from server.domain.errors import Unauthorized
 from server.services import auth, users
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -39,7 +40,7 @@ def me(ctx: CtxDep) -> p.Me:
     """Who this token belongs to (devices learn their id and branch from it)."""
     who = ctx.principal
     if who.kind == "anonymous":
-        ctx.principal.require(("admin",), "this")  # raises 401
+        raise Unauthorized("log in first (Authorization: Bearer <token>)")
     if who.device_id is not None:
         return p.Me(kind="device", id=who.device_id, role=who.kind,
                     branch_ids=sorted(who.branch_ids), name=who.username or None)  # fmt: skip

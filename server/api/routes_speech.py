@@ -14,23 +14,16 @@ import asyncio
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 from sqlalchemy.engine import make_url
 
-from server import protocol as p
 from server.api.deps import IdPath, bearer, state
 from server.api.routes_auth import ERR
-from server.db import repo
-from server.db.models import Branch
-from server.domain.errors import NotFound
-from server.services import auth
-from server.services.context import Ctx
+from server.services import auth, tickets
 
 router = APIRouter(prefix="/api/v1", tags=["queue and events"])
-READERS = ("admin", "manager", "clerk", "display")
 
 
 def speech_dir(database_url: str) -> Path:
@@ -38,23 +31,6 @@ def speech_dir(database_url: str) -> Path:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database).resolve().parent / "speech"
     return Path("var/speech").resolve()
-
-
-def _announcement_source(ctx: Ctx, branch_id: int, seq: int) -> tuple[Any, p.BranchSettings, str]:
-    """(the call event, branch settings, branch locale) of an announced event."""
-    ctx.principal.require(READERS, "announcements")
-    ctx.principal.require_branch(branch_id)
-    with ctx.db.read() as session:
-        branch = session.get(Branch, branch_id)
-        if branch is None:
-            raise NotFound(f"branch {branch_id} does not exist")
-        settings = p.BranchSettings.model_validate(branch.settings or {})
-        if not settings.server_speech:
-            raise NotFound("server speech is off for this branch (settings.server_speech)")
-        events = repo.events_after(session, branch_id, seq - 1, seq)
-        if not events or events[0].type not in ("ticket.called", "ticket.recalled"):
-            raise NotFound(f"event {seq} of branch {branch_id} is not a call")
-        return events[0], settings, branch.locale
 
 
 @router.get(
@@ -77,7 +53,7 @@ async def announcement_wav(
     secret = bearer(request) or token or ""
     principal = await asyncio.to_thread(auth.authenticate, app.ctx(), secret)
     ctx = app.ctx(principal)
-    event, settings, locale = await asyncio.to_thread(_announcement_source, ctx, branch_id, seq)
+    event, settings, locale = await asyncio.to_thread(tickets.announced_call, ctx, branch_id, seq)
     try:
         locales = tuple(parse_locales(langs)) if langs else None
     except ValueError:

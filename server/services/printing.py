@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server import protocol as p
+from server.db import repo
 from server.db.models import Branch, Device, PrintJob, Service, Ticket
 from server.db.unit_of_work import UnitOfWork
 from server.domain.errors import Conflict, Forbidden, InvalidTransition, NotFound
@@ -155,52 +155,36 @@ def jobs(ctx: Ctx, *, state: str | None, kiosk_id: int | None, branch_id: int | 
          limit: int, offset: int) -> Sequence[p.PrintJob]:  # fmt: skip
     """A kiosk sees its own jobs; staff see their branches' (oldest first)."""
     principal = ctx.principal
+    visible = None
     if principal.kind == "kiosk":
         kiosk_id = principal.device_id
     else:
         principal.require(("admin", "manager", "clerk"), "listing print jobs")
         if branch_id is not None:
             principal.require_branch(branch_id)
-    query = select(PrintJob, Ticket).join(Ticket, Ticket.id == PrintJob.ticket_id)
-    if state is not None:
-        query = query.where(PrintJob.state == state)
-    if kiosk_id is not None:
-        query = query.where(PrintJob.kiosk_id == kiosk_id)
-    if branch_id is not None:
-        query = query.where(PrintJob.branch_id == branch_id)
-    visible = principal.visible_branches() if principal.kind != "kiosk" else None
-    if visible is not None:
-        query = query.where(PrintJob.branch_id.in_(visible))
-    query = query.order_by(PrintJob.id).limit(limit).offset(offset)
+        visible = principal.visible_branches()
     with ctx.db.read() as session:
-        return [job_wire(ctx, session, job, ticket) for job, ticket in session.execute(query)]
+        rows = repo.print_jobs(session, state=state, kiosk_id=kiosk_id, branch_id=branch_id,
+                               visible=visible, limit=limit, offset=offset)  # fmt: skip
+        return [job_wire(ctx, session, job, ticket) for job, ticket in rows]
 
 
 def kiosks(ctx: Ctx, branch_id: int | None) -> Sequence[p.Kiosk]:
     ctx.principal.require(("admin", "manager", "clerk"), "listing kiosks")
     if branch_id is not None:
         ctx.principal.require_branch(branch_id)
-    query = select(Device).where(Device.kind == "kiosk", Device.revoked_at.is_(None))
-    if branch_id is not None:
-        query = query.where(Device.branch_id == branch_id)
-    visible = ctx.principal.visible_branches()
-    if visible is not None:
-        query = query.where(Device.branch_id.in_(visible))
     with ctx.db.read() as session:
-        pending = dict(
-            session.execute(
-                select(PrintJob.kiosk_id, func.count())
-                .where(PrintJob.state == "pending")
-                .group_by(PrintJob.kiosk_id)
-            ).all()
-        )
+        pending = repo.pending_print_jobs(session)
         return [
             p.Kiosk(
                 id=k.id,
                 branch_id=k.branch_id,
                 name=k.name,
                 printer=_status(k),
-                pending_jobs=int(pending.get(k.id, 0)),
+                pending_jobs=pending.get(k.id, 0),
             )
-            for k in session.scalars(query.order_by(Device.id))
+            for k in repo.devices(session, ctx.principal.visible_branches())
+            if k.kind == "kiosk"
+            and k.revoked_at is None
+            and (branch_id is None or k.branch_id == branch_id)
         ]

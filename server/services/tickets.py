@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from server import protocol as p
 from server.db import repo
-from server.db.models import Branch, Service, Ticket
+from server.db.models import Branch, Service, Ticket, TicketEvent
 from server.db.unit_of_work import UnitOfWork
 from server.domain.errors import (
     InvalidTransition,
@@ -215,3 +215,21 @@ def public_cancel(uow: UnitOfWork, public_id: str) -> p.PublicTicket:
         raise InvalidTransition(f"{ticket.number} is {ticket.state} and can no longer be cancelled")
     _cancel(uow, ticket)
     return public_ticket(uow.session, ticket, uow.now)
+
+
+ANNOUNCEMENT_READERS = ("admin", "manager", "clerk", "display")
+
+
+def announced_call(ctx: Ctx, branch_id: int, seq: int) -> tuple[TicketEvent, p.BranchSettings, str]:
+    """(the call event `seq`, branch settings, branch locale) for a server-spoken announcement."""
+    ctx.principal.require(ANNOUNCEMENT_READERS, "announcements")
+    ctx.principal.require_branch(branch_id)
+    with ctx.db.read() as session:
+        branch = repo.get_or_404(session, Branch, branch_id, "branch")
+        settings = p.BranchSettings.model_validate(branch.settings or {})
+        if not settings.server_speech:
+            raise NotFound("server speech is off for this branch (settings.server_speech)")
+        events = repo.events_after(session, branch_id, seq - 1, seq)
+        if not events or events[0].type not in ("ticket.called", "ticket.recalled"):
+            raise NotFound(f"event {seq} of branch {branch_id} is not a call")
+        return events[0], settings, branch.locale

@@ -12,8 +12,6 @@ from fastapi.responses import Response, StreamingResponse
 from server import protocol as p
 from server.api.deps import BranchQuery, CtxDep, Limit, Offset
 from server.api.routes_auth import ERR
-from server.db import repo_stats
-from server.domain.errors import ValidationFailed
 from server.domain.stats import Scope
 from server.reports import export as files
 from server.services import stats
@@ -27,12 +25,6 @@ RegionQuery = Annotated[str | None, Query(max_length=100, description="all halls
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _selection(
-    branch_id: int | None, region: str | None, date_from: date | None, date_to: date | None
-) -> stats.Selection:
-    return stats.Selection(branch_id, region, date_from, date_to)
-
-
 @router.get("/stats/summary", response_model=p.StatsSummary, responses=ERR422)
 def summary(
     ctx: CtxDep,
@@ -42,7 +34,7 @@ def summary(
     date_to: ToQuery = None,
 ) -> p.StatsSummary:
     """Figures over business dates `from`..`to` of a hall, a region, or every hall you see."""
-    return stats.summary(ctx, _selection(branch_id, region, date_from, date_to))
+    return stats.summary(ctx, stats.Selection(branch_id, region, date_from, date_to))
 
 
 @router.get("/stats/breakdown", response_model=list[p.StatsRow], responses=ERR422)
@@ -56,7 +48,7 @@ def breakdown(
     locale: p.Locale | None = None,
 ) -> list[p.StatsRow]:
     """The summary's figures per service, counter, clerk, hour of day, day or hall."""
-    selection = _selection(branch_id, region, date_from, date_to)
+    selection = stats.Selection(branch_id, region, date_from, date_to)
     return stats.breakdown(ctx, selection, group_by, locale)
 
 
@@ -69,7 +61,7 @@ def wait_distribution(
     date_to: ToQuery = None,
 ) -> list[p.StatsBucket]:
     """How many waits fell in 0–5, 5–10, 10–15, 15–20, 20–30, 30–45, 45–60, 60+ minutes."""
-    return stats.wait_distribution(ctx, _selection(branch_id, region, date_from, date_to))
+    return stats.wait_distribution(ctx, stats.Selection(branch_id, region, date_from, date_to))
 
 
 @router.get(
@@ -89,19 +81,17 @@ def export(
     locale: p.Locale | None = None,
 ) -> Response:
     """One row per ticket (`kind=tickets`) or the breakdown table (`kind=grouped`)."""
-    selection = _selection(branch_id, region, date_from, date_to)
-    with ctx.db.read() as session:
-        scope = stats.resolve(ctx, session, selection)
-        labels = stats.Labels.load(session, scope, locale)
-        count = repo_stats.ticket_count(session, scope) if kind == "tickets" else 0
-    if format == "xlsx" and count > files.XLSX_MAX_ROWS:
-        raise ValidationFailed(f"{count} tickets do not fit one sheet; export CSV or fewer days")
+    selection = stats.Selection(branch_id, region, date_from, date_to)
+    sheet_tickets = format == "xlsx" and kind == "tickets"
+    scope, labels = stats.export_scope(
+        ctx, selection, locale, max_tickets=files.XLSX_MAX_ROWS if sheet_tickets else None
+    )
     if kind == "grouped":
         rows = stats.breakdown(ctx, selection, group_by, labels.locale)
         header = files.group_header(group_by, labels.locale)
         name = files.filename("stats", scope, format, group_by)
         if format == "csv":
-            body = b"".join(files.csv_chunks(header, files.group_records(rows)))
+            body = files.csv_bytes(header, files.group_records(rows))
             return _download(body, "text/csv; charset=utf-8", name)
         return _download(files.xlsx_bytes(group_by, header, files.group_records(rows)), XLSX, name)
     header = files.ticket_header(labels.locale)

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from server.db.models import Service, Ticket, TicketEvent
+from server.db.models import Counter, Device, Service, Ticket, TicketEvent, User
 from server.domain.stats import (
     SEGMENT_EVENTS,
     Scope,
@@ -265,6 +265,28 @@ def ticket_rows(session: Session, scope: Scope) -> Iterator[Row[Any]]:
         .execution_options(yield_per=2000)
     )
     return iter(session.execute(query))
+
+
+def service_names(session: Session, branch_ids: Sequence[int]) -> dict[int, tuple[int, Any, str]]:
+    """{id: (branch_id, name by locale, code)} of every service of these branches."""
+    query = select(Service.id, Service.branch_id, Service.name, Service.code)
+    rows = session.execute(query.where(Service.branch_id.in_(branch_ids)))
+    return {sid: (bid, name, code) for sid, bid, name, code in rows}
+
+
+def counter_names(session: Session, branch_ids: Sequence[int]) -> dict[int, tuple[int, int, str]]:
+    """{id: (branch_id, number, name)} of every counter of these branches."""
+    query = select(Counter.id, Counter.branch_id, Counter.number, Counter.name)
+    rows = session.execute(query.where(Counter.branch_id.in_(branch_ids)))
+    return {cid: (bid, number, name) for cid, bid, number, name in rows}
+
+
+def usernames(session: Session) -> dict[int, str]:
+    return {uid: name for uid, name in session.execute(select(User.id, User.username))}
+
+
+def device_names(session: Session) -> dict[int, str]:
+    return {did: name for did, name in session.execute(select(Device.id, Device.name))}
 
 
 def ticket_count(session: Session, scope: Scope) -> int:

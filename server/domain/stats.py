@@ -96,20 +96,6 @@ class Figures:
         self.service_sum_ms += sum_ms
         self.service_hist[seconds] += count
 
-    def merge(self, other: Figures) -> None:
-        for name in ("issued", "served", "no_show", "cancelled", "waiting_now", "rating_sum",
-                     "rating_n"):  # fmt: skip
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for seconds, count in other.wait_hist.items():
-            self.wait_hist[seconds] += count
-        self.called += other.called
-        self.within += other.within
-        self.wait_sum_ms += other.wait_sum_ms
-        self._max(other.wait_max_ms)
-        self.service_n += other.service_n
-        self.service_sum_ms += other.service_sum_ms
-        self.service_hist.update(other.service_hist)
-
     def report(self) -> dict[str, object]:
         """API.md's summary object (seconds rounded to 0.1 s, percentages to 0.1)."""
         return {

@@ -20,11 +20,11 @@ from server.api.deps import utc_now
 from server.db.engine import Database
 from server.db.migrate import is_current
 from server.domain.errors import DomainError
+from server.domain.stats import GROUPS
 from server.services.context import Ctx, Principal
 from server.settings import Settings
 
 report_app = typer.Typer(help="Statistics reports (hall, region or all halls).")
-GROUPS = ("service", "counter", "clerk", "hour", "day", "branch")
 FORMATS = ("table", "csv", "xlsx")
 
 
@@ -74,9 +74,8 @@ def report(
     ctx = _ctx()
     try:
         selection = stats.Selection(branch, region, _date(date_from), _date(date_to))
-        with ctx.db.read() as session:
-            scope = stats.resolve(ctx, session, selection)
-            labels = stats.Labels.load(session, scope, locale)
+        limit = files.XLSX_MAX_ROWS if tickets and format_ == "xlsx" else None
+        scope, labels = stats.export_scope(ctx, selection, locale, max_tickets=limit)
         loc = labels.locale
         if tickets:
             header = files.ticket_header(loc)
@@ -101,7 +100,7 @@ def report(
         body = (
             render(header, records)
             if format_ == "table"
-            else b"".join(files.csv_chunks(header, records)).decode("utf-8")
+            else files.csv_bytes(header, records).decode("utf-8")
         )
         if output is None:
             sys.stdout.write(body + ("\n" if format_ == "table" else ""))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from server import protocol as p
 from server.db import repo_stats
-from server.domain.stats import Scope
+from server.domain.stats import Scope, within_target
 from server.services.stats import Labels
 
 Cell = int | float | str | datetime | None
@@ -121,7 +121,7 @@ def ticket_records(session: Session, scope: Scope, labels: Labels) -> Iterator[l
             local(t.finished_at, t.branch_id),
             None if wait_ms is None else round(wait_ms / 1000, 1),
             None if service_ms is None else round(service_ms / 1000, 1),
-            None if wait_ms is None else int(wait_ms <= t.target_wait_min * 60_000),
+            None if wait_ms is None else int(within_target(wait_ms, t.target_wait_min)),
             labels.counter(t.counter_id), labels.clerk(t.clerk_id), t.calls, t.rating, t.outcome,
         ]  # fmt: skip
 
@@ -159,6 +159,10 @@ def csv_chunks(header: Sequence[str], records: Iterable[Sequence[Cell]]) -> Iter
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue().encode("utf-8")
+
+
+def csv_bytes(header: Sequence[str], records: Iterable[Sequence[Cell]]) -> bytes:
+    return b"".join(csv_chunks(header, records))
 
 
 def _csv_value(value: Cell) -> Cell:

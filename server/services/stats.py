@@ -8,12 +8,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server import protocol as p
 from server.db import repo, repo_stats
-from server.db.models import Branch, Counter, Device, Service, TicketEvent, User
+from server.db.models import Branch, TicketEvent
 from server.domain.errors import NotFound, ValidationFailed
 from server.domain.stats import (
     BranchScope,
@@ -162,6 +161,19 @@ def breakdown(
     ]
 
 
+def export_scope(
+    ctx: Ctx, selection: Selection, locale: str | None, *, max_tickets: int | None = None
+) -> tuple[Scope, Labels]:
+    """The scope and labels of a file export; with `max_tickets`, refuse more tickets."""
+    with ctx.db.read() as session:
+        scope = resolve(ctx, session, selection)
+        labels = Labels.load(session, scope, locale)
+        count = repo_stats.ticket_count(session, scope) if max_tickets is not None else 0
+    if max_tickets is not None and count > max_tickets:
+        raise ValidationFailed(f"{count} tickets do not fit one sheet; export CSV or fewer days")
+    return scope, labels
+
+
 COUNTER_NAME = {"zh-CN": "{n}号窗口", "zh-TW": "{n}號窗口", "en": "Counter {n}"}
 NONE_LABEL = {"zh-CN": "（未叫号）", "zh-TW": "（未叫號）", "en": "(not called)"}
 
@@ -179,20 +191,15 @@ class Labels:
     @classmethod
     def load(cls, session: Session, scope: Scope, locale: str | None) -> Labels:
         ids = scope.branch_ids
-        services = session.execute(
-            select(Service.id, Service.branch_id, Service.name, Service.code)
-            .where(Service.branch_id.in_(ids))
-        )  # fmt: skip
-        counters = session.execute(
-            select(Counter.id, Counter.branch_id, Counter.number, Counter.name)
-            .where(Counter.branch_id.in_(ids))
-        )  # fmt: skip
         return cls(
             locale=locale or (scope.branches[0].locale if scope.branches else "zh-CN"),
             branches={b.id: b.name for b in scope.branches},
-            services={sid: (bid, dict(name or {}), code) for sid, bid, name, code in services},
-            counters={cid: (bid, number, name) for cid, bid, number, name in counters},
-            users={uid: name for uid, name in session.execute(select(User.id, User.username))},
+            services={
+                sid: (bid, dict(name or {}), code)
+                for sid, (bid, name, code) in repo_stats.service_names(session, ids).items()
+            },
+            counters=repo_stats.counter_names(session, ids),
+            users=repo_stats.usernames(session),
         )
 
     def _in_branch(self, branch_id: int, text: str) -> str:
@@ -252,7 +259,7 @@ def audit(
             since=since, until=until, limit=limit, offset=offset,
         )  # fmt: skip
         labels = Labels.load(session, scope, None)
-        devices = {d: name for d, name in session.execute(select(Device.id, Device.name))}
+        devices = repo_stats.device_names(session)
     return [_entry(e, labels, devices) for e in rows]
 
 

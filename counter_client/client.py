@@ -54,6 +54,12 @@ class _Base(Endpoints):
         what = type(exc).__name__
         return Unreachable(0, "unreachable", f"{call.method} {self.base_url}{call.path}: {what}")
 
+    @staticmethod
+    def _content(response: httpx.Response) -> bytes:
+        if response.status_code >= 400:
+            raise error_from_body(response.status_code, None, response.text)
+        return response.content
+
 
 class Client(_Base):
     """Synchronous client: `Client(url).login(user, password)`, then the typed methods."""
@@ -68,6 +74,15 @@ class Client(_Base):
         except httpx.TransportError as exc:
             raise self._unreachable(call, exc) from exc
         return self._finish(call, response)
+
+    def download(self, path: str) -> bytes:
+        """A public file (not JSON), e.g. `/static/common/chime.wav`, as bytes."""
+        call: Call[None] = Call("GET", path, lambda _: None, public=True)
+        try:
+            response = self._http.request(**self._request_args(call))
+        except httpx.TransportError as exc:
+            raise self._unreachable(call, exc) from exc
+        return self._content(response)
 
     def close(self) -> None:
         self._http.close()
@@ -94,6 +109,15 @@ class AsyncClient(_Base):
         except httpx.TransportError as exc:
             raise self._unreachable(call, exc) from exc
         return self._finish(call, response)
+
+    async def download(self, path: str) -> bytes:
+        """A public file (not JSON), e.g. `/static/common/chime.wav`, as bytes."""
+        call: Call[None] = Call("GET", path, lambda _: None, public=True)
+        try:
+            response = await self._http.request(**self._request_args(call))
+        except httpx.TransportError as exc:
+            raise self._unreachable(call, exc) from exc
+        return self._content(response)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from counter_client import ApiError, AsyncClient, EventStream, Unreachable
 from display.phrases import Announcement, announcement, default_locales, sentences
 from display.voice import Speaker, Spoken, VoiceConfig
 from server.protocol import BranchDetail, Event, Locale
@@ -119,7 +120,7 @@ class Agent:
         self.speaker: Speaker | None = None
         self.branch: BranchDetail | None = None
         self.progress: Progress | None = None
-        self._stream: Any = None
+        self._stream: EventStream | None = None
         self._stopped = asyncio.Event()
         self._log_lock = threading.Lock()
 
@@ -142,7 +143,7 @@ class Agent:
             repeat=repeat,
         )
 
-    async def _load_branch(self, client: Any) -> None:
+    async def _load_branch(self, client: AsyncClient) -> None:
         me = await client.me()
         branch_id = self.config.branch_id
         if branch_id is None:
@@ -154,10 +155,8 @@ class Agent:
             "branch %d %s; languages %s", branch_id, self.branch.name, ",".join(self.locales())
         )
 
-    async def _load_branch_when_reachable(self, client: Any) -> None:
+    async def _load_branch_when_reachable(self, client: AsyncClient) -> None:
         """The display PC often boots before the server: wait for it (a refused token raises)."""
-        from counter_client.errors import Unreachable
-
         while True:
             try:
                 await self._load_branch(client)
@@ -166,39 +165,31 @@ class Agent:
                 log.warning("server not reachable (%s); retrying in %.0f s", exc, RETRY_S)
                 await asyncio.sleep(RETRY_S)
 
-    async def _fetch_chime(self) -> Path | None:
+    async def _fetch_chime(self, client: AsyncClient) -> Path | None:
         """The server's chime, downloaded once and kept in the state dir."""
-        import httpx
-
         path = self.config.state_dir / "chime.wav"
         if path.exists():
             return path
         try:
-            async with httpx.AsyncClient(base_url=self.config.server, timeout=10) as http:
-                response = await http.get(CHIME_PATH)
-                response.raise_for_status()
-        except httpx.HTTPError as exc:
+            content = await client.download(CHIME_PATH)
+        except ApiError as exc:
             log.warning("no chime (%s): announcing without it", exc)
             return None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name("chime.wav.part")
-        tmp.write_bytes(response.content)
-        os.replace(tmp, path)
+        await asyncio.to_thread(_write_atomic, path, content)
         return path
 
     # ---- running --------------------------------------------------------------------------
 
     async def run(self) -> None:
-        from counter_client.client import AsyncClient
-        from counter_client.events import EventStream
-
         cfg = self.config
-        cfg.state_dir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(cfg.state_dir.mkdir, parents=True, exist_ok=True)
         async with AsyncClient(cfg.server, token=cfg.token) as client:
             await self._load_branch_when_reachable(client)
             assert self.branch is not None
-            chime = await self._fetch_chime()
-            self.progress = Progress(cfg.state_dir / f"branch-{self.branch.id}.json")
+            chime = await self._fetch_chime(client)
+            self.progress = await asyncio.to_thread(
+                Progress, cfg.state_dir / f"branch-{self.branch.id}.json"
+            )
             self.speaker = self._speaker_factory(
                 self.voice_config(),
                 chime=chime,
@@ -221,11 +212,13 @@ class Agent:
         if self._stream is not None:
             await self._stream.close()
 
-    async def _handle(self, client: Any, event: Event) -> None:
+    async def _handle(self, client: AsyncClient, event: Event) -> None:
+        """Progress and the spoken log are files: written off the event loop, each awaited so the
+        order (pending before `say`, hence before `done`) is kept."""
         assert self.progress is not None and self.speaker is not None and self.branch
         if event.type == "snapshot":
             log.info("snapshot at seq %d", event.seq)
-            self.progress.reset(event.seq)
+            await asyncio.to_thread(self.progress.reset, event.seq)
             return
         if event.type == "config.updated" and event.data.get("what") == "branch":
             with contextlib.suppress(Exception):
@@ -234,7 +227,7 @@ class Agent:
                 log.info("branch settings reloaded")
         item = announcement(event.seq, event.type, event.ts, event.data)
         if item is None:
-            self.progress.event(event.seq, pending=False)
+            await asyncio.to_thread(self.progress.event, event.seq, pending=False)
             return
         age = self.clock() - item.ts.timestamp()
         if age > self.config.max_age_s:
@@ -246,18 +239,17 @@ class Agent:
                 age,
                 self.config.max_age_s,
             )
-            self._log(
-                {
-                    "seq": item.seq,
-                    "number": item.number,
-                    "counter": item.counter_number,
-                    "skipped": "stale",
-                    "age_s": round(age, 1),
-                }
-            )
-            self.progress.event(event.seq, pending=False)
+            skipped = {
+                "seq": item.seq,
+                "number": item.number,
+                "counter": item.counter_number,
+                "skipped": "stale",
+                "age_s": round(age, 1),
+            }
+            await asyncio.to_thread(self._log, skipped)
+            await asyncio.to_thread(self.progress.event, event.seq, pending=False)
             return
-        self.progress.event(event.seq, pending=True)
+        await asyncio.to_thread(self.progress.event, event.seq, pending=True)
         self.speaker.say(item, self._sentences(item))
 
     def _sentences(self, item: Announcement) -> list[tuple[Locale, str]]:
@@ -273,3 +265,10 @@ class Agent:
     def _log(self, entry: dict[str, Any]) -> None:
         with self._log_lock, (self.config.state_dir / "spoken.jsonl").open("a") as f:
             f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def _write_atomic(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(content)
+    os.replace(tmp, path)

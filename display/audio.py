@@ -102,11 +102,6 @@ def write_wav(path: Path, pcm: Pcm) -> None:
     tmp.replace(path)
 
 
-def wav_seconds(path: Path) -> float:
-    with wave.open(str(path), "rb") as w:
-        return w.getnframes() / w.getframerate()
-
-
 def find_player() -> list[str] | None:
     """The command line (without the file) of a local WAV player, or None."""
     for cmd in PLAYERS:

@@ -44,6 +44,13 @@ def _retryable(exc: ApiError) -> bool:
     return isinstance(exc, Unreachable) or exc.status >= 500 or exc.status == 429
 
 
+async def _back_off(delay: float) -> float:
+    """Sleep about `delay` (jitter, so kiosks restarting together do not retry in lockstep);
+    answer the next delay: doubled, at most 30 s."""
+    await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+    return min(30.0, delay * 2)
+
+
 class KioskAgent:
     def __init__(self, settings: KioskSettings, echo: Callable[[str], None] | None = None) -> None:
         self.settings = settings
@@ -113,8 +120,7 @@ class KioskAgent:
                 if not _retryable(exc):
                     raise KioskError(f"{what}: {exc}") from exc
                 log.warning("%s: %s; retrying in %.1f s", what, exc, delay)
-            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
-            delay = min(30.0, delay * 2)
+            delay = await _back_off(delay)
 
     # ---- printer status -------------------------------------------------------------------
 
@@ -174,8 +180,7 @@ class KioskAgent:
                 jobs = await self.client.print_jobs(state="pending")
             except ApiError as exc:
                 log.warning("pending print jobs not fetched: %s", exc)
-                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
-                delay = min(30.0, delay * 2)
+                delay = await _back_off(delay)
                 self._fetch_now.set()
                 continue
             delay = 0.5

@@ -38,25 +38,19 @@ const Admin = (() => {
 
   // 75 → "1:15", 3725 → "1:02:05"
   function duration(seconds) {
-    if (seconds == null || !isFinite(seconds)) return t("none");
-    const s = Math.max(0, Math.floor(seconds));
-    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-    const mm = h ? String(m).padStart(2, "0") : String(m);
-    return (h ? `${h}:` : "") + `${mm}:${String(r).padStart(2, "0")}`;
+    return seconds == null || !isFinite(seconds) ? t("none") : HallQ.duration(seconds);
   }
 
   function branch() { return S.branches.find((b) => b.id === S.branchId) || S.branches[0] || null; }
 
   // A date as YYYY-MM-DD in a time zone (the hall's business date).
   function localDate(ms, timeZone) {
-    return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })
-      .format(new Date(ms));
+    return HallQ.zoned(new Date(ms), "en-CA", timeZone, { year: "numeric", month: "2-digit", day: "2-digit" });
   }
 
   function localTime(iso, timeZone) {
     if (!iso) return t("none");
-    return new Intl.DateTimeFormat("sv-SE", { timeZone, dateStyle: "short", timeStyle: "medium" })
-      .format(new Date(iso));
+    return HallQ.zoned(new Date(iso), "sv-SE", timeZone, { dateStyle: "short", timeStyle: "medium" });
   }
 
   function banner(text) {

@@ -148,10 +148,8 @@
   const counterName = (c) => {
     if (!c) return "?";
     const label = HallQ.t(COUNTER_LABEL, S.lang, "c", { n: c.number });
-    // Skip a name that only repeats the number ("1", "1号窗口", "Counter 1").
-    const plain = !c.name || c.name === String(c.number)
-      || Object.keys(COUNTER_LABEL).some((l) => c.name === HallQ.t(COUNTER_LABEL, l, "c", { n: c.number }));
-    return plain ? label : `${label} ${c.name}`;
+    const extra = HallQ.counterExtraName(c); // skip a name that only repeats the number
+    return extra ? `${label} ${extra}` : label;
   };
   const COUNTER_LABEL = { "zh-CN": { c: "{n}号窗口" }, "zh-TW": { c: "{n}號窗口" }, en: { c: "Counter {n}" } };
   const waitedS = (m, ticket, now) => (now - (m.queuedAt.get(ticket.id) || Date.parse(ticket.issued_at))) / 1000;

@@ -122,6 +122,33 @@ const HallQ = (() => {
     return seconds == null ? null : Math.max(0, Math.round(seconds / 60));
   }
 
+  // A counter's name when it says more than its number, else "" ("1", "1号窗口", "1 號窗口",
+  // "Counter 1" only repeat the number).
+  function counterExtraName(counter) {
+    const bare = (x) => String(x).replace(/\s+/g, "").toLowerCase();
+    const n = bare(counter.number);
+    const plain = !counter.name || ["", "号窗口", "號窗口", "窗口", "counter"]
+      .some((w) => [n + w, w + n].includes(bare(counter.name)));
+    return plain ? "" : counter.name;
+  }
+
+  // 75 → "1:15", 3725 → "1:02:05"
+  function duration(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    const h = Math.floor(s / 3600);
+    const mm = String(Math.floor((s % 3600) / 60)).padStart(h ? 2 : 1, "0");
+    return `${h ? h + ":" : ""}${mm}:${String(s % 60).padStart(2, "0")}`;
+  }
+
+  // A date formatted in a time zone (the hall's), or in the browser's own if the zone is unknown.
+  function zoned(date, locale, timeZone, options) {
+    try {
+      return new Intl.DateTimeFormat(locale, { ...options, timeZone: timeZone || undefined }).format(date);
+    } catch (_) {
+      return new Intl.DateTimeFormat(locale, options).format(date);
+    }
+  }
+
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs)) {
@@ -135,5 +162,5 @@ const HallQ = (() => {
     return node;
   }
 
-  return { LOCALES, token, api, ApiError, uuid, stream, name, t, minutes, el };
+  return { LOCALES, token, api, ApiError, uuid, stream, name, t, minutes, el, counterExtraName, duration, zoned };
 })();

@@ -189,12 +189,6 @@
     say(t("done.close"), "ok");
   }
 
-  // A counter's name when it says more than its number (the default name is the number).
-  // ("1", "1号窗口", "1 號窗口", "Counter 1" only repeat the number).
-  const bare = (x) => String(x).replace(/\s+/g, "").toLowerCase();
-  const extraName = (c) => (c.name && !["", "号窗口", "號窗口", "窗口", "counter"]
-    .some((w) => [bare(c.number) + w, w + bare(c.number)].includes(bare(c.name))) ? c.name : "");
-
   function serviceName(id) {
     const s = S.services.find((x) => x.id === id);
     return s ? HallQ.name(s.name, S.lang) : "";
@@ -208,7 +202,7 @@
         target: HallQ.name(s.name, S.lang),
       })),
       ...S.counters.filter((c) => c.id !== S.counter.id).map((c) => ({
-        label: `${t("toCounter")} · ${t("counterN", { n: c.number })} ${extraName(c)} (${t("state." + c.state)})`,
+        label: `${t("toCounter")} · ${t("counterN", { n: c.number })} ${HallQ.counterExtraName(c)} (${t("state." + c.state)})`,
         value: { counter_id: c.id }, target: t("counterN", { n: c.number }),
       })),
     ];
@@ -461,7 +455,7 @@
       const who = c.clerk_id ? (staffed ? t("staffedBy") : t("yours")) : "";
       return el("button", { type: "button", class: `pick ${c.state}`, "data-counter": c.number, onclick: () => enterDesk(c) },
         el("span", { class: "pick-number" }, t("counterN", { n: c.number })),
-        el("span", { class: "pick-name" }, extraName(c)),
+        el("span", { class: "pick-name" }, HallQ.counterExtraName(c)),
         el("span", { class: "pick-state" }, t("state." + c.state), who ? ` · ${who}` : ""));
     }));
   }
@@ -550,12 +544,6 @@
 
   // ---- rendering ---------------------------------------------------------------------------
 
-  function clock(seconds) {
-    const s = Math.max(0, Math.floor(seconds));
-    const h = Math.floor(s / 3600);
-    const mm = String(Math.floor((s % 3600) / 60)).padStart(h ? 2 : 1, "0");
-    return `${h ? h + ":" : ""}${mm}:${String(s % 60).padStart(2, "0")}`;
-  }
   const since = (iso, until = Date.now()) => (until - Date.parse(iso)) / 1000;
 
   function renderTexts() {
@@ -569,7 +557,7 @@
 
   function renderHeader() {
     const c = S.counter;
-    $("where").textContent = [S.branchName, c ? t("counterN", { n: c.number }) : "", c ? extraName(c) : ""]
+    $("where").textContent = [S.branchName, c ? t("counterN", { n: c.number }) : "", c ? HallQ.counterExtraName(c) : ""]
       .filter(Boolean).join(" · ");
     $("who").textContent = S.me ? S.me.username || S.me.name || "" : "";
     const badge = $("state-badge");
@@ -599,8 +587,8 @@
       el("div", { class: "hand-number", id: "hand-number" }, h.number),
       el("div", { class: "hand-service" }, serviceName(h.service_id), " · ", t("calls", { n: h.calls })),
       el("div", { class: "timers" },
-        el("span", {}, t("waited"), " ", el("b", { id: "waited" }, clock(waited))),
-        el("span", {}, t("served"), " ", el("b", { id: "served" }, clock(served)))));
+        el("span", {}, t("waited"), " ", el("b", { id: "waited" }, HallQ.duration(waited))),
+        el("span", {}, t("served"), " ", el("b", { id: "served" }, HallQ.duration(served)))));
   }
 
   function renderButtons() {
@@ -619,7 +607,7 @@
       el("span", { class: "num" }, x.number),
       el("span", { class: "svc" }, serviceName(x.service_id)),
       x.priority !== "normal" ? el("span", { class: "prio" }, "★ " + t("p." + x.priority)) : el("span"),
-      el("span", { class: "wait" }, clock(since(x.issued_at, now))),
+      el("span", { class: "wait" }, HallQ.duration(since(x.issued_at, now))),
       el("button", { type: "button", class: "call-btn", disabled: why("callSpecific") !== null || S.busy,
         onclick: () => press({ id: "callSpecific", run: () => callDialog(x) }) }, t("call"))))
       : [el("li", { class: "empty" }, t("none"))]));
@@ -633,7 +621,7 @@
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
     $("figures").replaceChildren(
       el("dt", {}, t("servedToday")), el("dd", { id: "fig-served" }, String(S.done.length)),
-      el("dt", {}, t("meanService")), el("dd", { id: "fig-service" }, durations.length ? clock(mean(durations)) : "—"),
+      el("dt", {}, t("meanService")), el("dd", { id: "fig-service" }, durations.length ? HallQ.duration(mean(durations)) : "—"),
       el("dt", {}, t("meanRating")), el("dd", { id: "fig-rating" },
         ratings.length ? `${mean(ratings).toFixed(1)} ★ ${t("ratedCount", { n: ratings.length })}` : "—"));
   }
@@ -679,7 +667,7 @@
       renderHand();
       for (const row of document.querySelectorAll("#waiting .row")) {
         const x = S.waiting.find((w) => w.number === row.dataset.ticket);
-        if (x) row.querySelector(".wait").textContent = clock(since(x.issued_at));
+        if (x) row.querySelector(".wait").textContent = HallQ.duration(since(x.issued_at));
       }
     }, 1000);
     if (!S.token) { show("login"); return; }

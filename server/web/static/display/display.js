@@ -227,10 +227,8 @@
   // "1 号窗口", plus the counter's own name unless it only repeats that ("1号窗口", "1").
   function counterLabel(c) {
     const label = t("counter", { n: c.number });
-    const bare = (x) => String(x).replace(/\s+/g, "").toLowerCase();
-    const plain = !c.name || bare(c.name) === String(c.number)
-      || HallQ.LOCALES.some((l) => bare(HallQ.t(TEXT, l, "counter", { n: c.number })) === bare(c.name));
-    return plain ? label : `${label} · ${c.name}`;
+    const extra = HallQ.counterExtraName(c);
+    return extra ? `${label} · ${extra}` : label;
   }
 
   function renderCounters() {
@@ -295,16 +293,8 @@
     if (!branch) return;
     const now = new Date();
     const zone = branch.timezone;
-    try {
-      $("date").textContent = new Intl.DateTimeFormat(locale(), {
-        timeZone: zone, year: "numeric", month: "long", day: "numeric", weekday: "long",
-      }).format(now);
-      $("clock").textContent = new Intl.DateTimeFormat(locale(), {
-        timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
-      }).format(now);
-    } catch (err) {
-      $("clock").textContent = now.toLocaleTimeString();
-    }
+    $("date").textContent = HallQ.zoned(now, locale(), zone, { year: "numeric", month: "long", day: "numeric", weekday: "long" });
+    $("clock").textContent = HallQ.zoned(now, locale(), zone, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
   }
 
   let lastRotate = Date.now();

@@ -90,7 +90,7 @@
   }
 
   function fatal(key) {
-    $("setup-message").textContent = ["zh-CN", "zh-TW", "en"].map((l) => HallQ.t(TEXTS, l, key)).join("\n");
+    $("setup-message").textContent = HallQ.LOCALES.map((l) => HallQ.t(TEXTS, l, key)).join("\n");
     $("setup").classList.remove("hq-hidden");
   }
 
@@ -145,12 +145,7 @@
   function tick() {
     const now = new Date();
     const zone = state.branch && state.branch.timezone; // the hall's time, as on the ticket and TV
-    try {
-      $("clock").textContent = now.toLocaleTimeString("zh-CN",
-        { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone || undefined });
-    } catch (_) {
-      $("clock").textContent = now.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" });
-    }
+    $("clock").textContent = HallQ.zoned(now, "zh-CN", zone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   }
 
   // ---- rendering -----------------------------------------------------------------------------

@@ -102,11 +102,8 @@
     banner.className = "m-banner";
     if (t.state === "called" || (t.state === "serving" && t.counter)) {
       const c = t.counter || {};
-      const bare = (x) => String(x).replace(/\s+/g, "").toLowerCase();
-      const plain = !c.name || ["", "号窗口", "號窗口", "窗口", "counter"]
-        .some((w) => [bare(c.number) + w, w + bare(c.number)].includes(bare(c.name)));
-      banner.textContent = plain
-        ? tr("called", { counter: c.number }) : tr("calledName", { counter: c.number, name: c.name });
+      banner.textContent = HallQ.counterExtraName(c)
+        ? tr("calledName", { counter: c.number, name: c.name }) : tr("called", { counter: c.number });
       banner.classList.add("called");
     } else if (waiting && t.position != null && t.position <= 2) {
       banner.textContent = tr("near");

@@ -115,16 +115,12 @@
     $("problem").classList.toggle("hq-hidden", !text);
   }
 
-  // The counter's name when it says more than its number ("1", "1号窗口", "Counter 1" do not).
-  const bare = (x) => String(x).replace(/\s+/g, "").toLowerCase();
-  const extraName = (c) => Boolean(c.name) && !["", "号窗口", "號窗口", "窗口", "counter"]
-    .some((w) => [bare(c.number) + w, w + bare(c.number)].includes(bare(c.name)));
-
   function render() {
     document.documentElement.lang = S.lang;
     document.title = t("title");
     for (const b of document.querySelectorAll(".langs button")) b.setAttribute("aria-pressed", String(b.dataset.lang === S.lang));
-    $("where").textContent = S.counter ? t("counterN", { n: S.counter.number }) + (extraName(S.counter) ? ` · ${S.counter.name}` : "") : "";
+    $("where").textContent = S.counter
+      ? [t("counterN", { n: S.counter.number }), HallQ.counterExtraName(S.counter)].filter(Boolean).join(" · ") : "";
     $("welcome").textContent = t("welcome");
     $("now").textContent = S.calling ? t("calling", { number: S.calling }) : "";
     $("thanks-text").textContent = t("thanks");

@@ -51,6 +51,13 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+def expect(target: Any) -> Any:
+    """playwright's `expect`, imported only when a browser test runs."""
+    from playwright.sync_api import expect as pw_expect
+
+    return pw_expect(target)
+
+
 def shot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

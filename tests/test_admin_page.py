@@ -5,40 +5,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.browser import shot
-from tests.support import LIVE_ADMIN_PASSWORD, LiveServer, Remote, live_env
+from tests.browser import expect, shot
+from tests.support import LIVE_ADMIN_PASSWORD, LiveServer, Remote
 
 log = logging.getLogger(__name__)
 WAIT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    db: Path = tmp_path_factory.mktemp("admin_page") / "hallq.db"
-    live = LiveServer(live_env(f"sqlite:///{db}")).start()
-    yield live
-    live.stop()
-
-
-@pytest.fixture(scope="module")
-def hall(server: LiveServer) -> Iterator[Remote]:
-    remote = Remote(server)
-    yield remote
-    remote.close()
-
-
-def expect(locator: Any) -> Any:
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(locator)
 
 
 def sign_in(page: Any, server: LiveServer, view: str = "monitor", lang: str = "zh-CN") -> None:
@@ -51,14 +28,14 @@ def sign_in(page: Any, server: LiveServer, view: str = "monitor", lang: str = "z
     expect(page.locator(f"#{view}-view")).to_be_visible(timeout=WAIT_MS)
 
 
-def test_the_monitor_shows_a_call_within_a_second(page: Any, server: LiveServer, hall: Remote
+def test_the_monitor_shows_a_call_within_a_second(page: Any, server: LiveServer, remote: Remote
                                                   ) -> None:  # fmt: skip
-    service = hall.service("M", target_wait_min=10)
-    counter = hall.counter(11, [service["id"]])
-    clerk = hall.user("monclerk")
-    hall.post(f"/api/v1/counters/{counter['id']}/open", headers=clerk)
-    first = hall.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
-    hall.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
+    service = remote.service("M", target_wait_min=10)
+    counter = remote.counter(11, [service["id"]])
+    clerk = remote.user("monclerk")
+    remote.post(f"/api/v1/counters/{counter['id']}/open", headers=clerk)
+    first = remote.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
+    remote.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
     sign_in(page, server)
     row = page.locator(f'#monitor-counters tr[data-counter-id="{counter["id"]}"]')
     expect(row).to_contain_text("monclerk", timeout=WAIT_MS)
@@ -66,21 +43,21 @@ def test_the_monitor_shows_a_call_within_a_second(page: Any, server: LiveServer,
     expect(waiting).to_have_text("2", timeout=WAIT_MS)
     expect(page.locator("#conn")).to_have_text("实时", timeout=WAIT_MS)
     started = time.monotonic()
-    hall.post(f"/api/v1/counters/{counter['id']}/call-next", {}, headers=clerk)
+    remote.post(f"/api/v1/counters/{counter['id']}/call-next", {}, headers=clerk)
     expect(row.locator("td.hand")).to_have_text(first["number"], timeout=WAIT_MS)
     elapsed = time.monotonic() - started
     log.warning("monitor showed the call %.3f s after call-next was sent", elapsed)
     expect(waiting).to_have_text("1", timeout=WAIT_MS)
-    hall.post(f"/api/v1/counters/{counter['id']}/complete", {}, headers=clerk)
-    hall.post(f"/api/v1/counters/{counter['id']}/pause", {"reason": "午休"}, headers=clerk)
+    remote.post(f"/api/v1/counters/{counter['id']}/complete", {}, headers=clerk)
+    remote.post(f"/api/v1/counters/{counter['id']}/pause", {"reason": "午休"}, headers=clerk)
     expect(row).to_contain_text("午休", timeout=WAIT_MS)
     shot(page, "admin-monitor")
 
 
 def test_an_alert_appears_when_a_ticket_passes_its_target(page: Any, server: LiveServer,
-                                                          hall: Remote) -> None:  # fmt: skip
-    service = hall.service("T", target_wait_min=3)
-    ticket = hall.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
+                                                          remote: Remote) -> None:  # fmt: skip
+    service = remote.service("T", target_wait_min=3)
+    ticket = remote.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
     page.clock.install(time=datetime.now(UTC))
     sign_in(page, server)
     alerts = page.locator("#alerts")
@@ -95,7 +72,7 @@ def test_an_alert_appears_when_a_ticket_passes_its_target(page: Any, server: Liv
 
 
 def test_a_service_created_in_the_configuration_reaches_the_kiosk(
-    browser: Any, page: Any, server: LiveServer, hall: Remote
+    browser: Any, page: Any, server: LiveServer, remote: Remote
 ) -> None:
     sign_in(page, server, view="config", lang="en")
     page.click('#config-tabs [data-sub="services"]')
@@ -109,10 +86,11 @@ def test_a_service_created_in_the_configuration_reaches_the_kiosk(
     form.locator('[name="target_wait_min"]').fill("20")
     form.locator("button[type=submit]").click()
     expect(page.locator("#config-body table")).to_contain_text("护照办理", timeout=WAIT_MS)
-    created = next(s for s in hall.get("/api/v1/services", branch_id=1) if s["code"] == "passport")
+    services = remote.get("/api/v1/services", branch_id=1)
+    created = next(s for s in services if s["code"] == "passport")
     assert created["name"] == {"zh-CN": "护照办理", "zh-TW": "護照辦理", "en": "Passports"}
     assert created["target_wait_min"] == 20
-    kiosk_id, token = hall.device("kiosk")
+    kiosk_id, token = remote.device("kiosk")
     context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN")
     try:
         kiosk = context.new_page()
@@ -123,21 +101,21 @@ def test_a_service_created_in_the_configuration_reaches_the_kiosk(
         expect(kiosk.locator("#result-number")).to_have_text("PP001", timeout=WAIT_MS)
     finally:
         context.close()
-    issued = hall.get("/api/v1/tickets", branch_id=1, service_id=created["id"])
+    issued = remote.get("/api/v1/tickets", branch_id=1, service_id=created["id"])
     assert [t["number"] for t in issued] == ["PP001"]
 
 
 def test_the_statistics_page_draws_figures_charts_and_downloads(
-    page: Any, server: LiveServer, hall: Remote
+    page: Any, server: LiveServer, remote: Remote
 ) -> None:
-    service = hall.service("S", target_wait_min=5)
-    counter = hall.counter(21, [service["id"]])
-    clerk = hall.user("statclerk")
-    hall.post(f"/api/v1/counters/{counter['id']}/open", headers=clerk)
+    service = remote.service("S", target_wait_min=5)
+    counter = remote.counter(21, [service["id"]])
+    clerk = remote.user("statclerk")
+    remote.post(f"/api/v1/counters/{counter['id']}/open", headers=clerk)
     for _ in range(3):
-        hall.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
+        remote.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
     for _ in range(2):
-        hall.post(f"/api/v1/counters/{counter['id']}/call-next", {"complete_current": True},
+        remote.post(f"/api/v1/counters/{counter['id']}/call-next", {"complete_current": True},
                   headers=clerk)  # fmt: skip
     sign_in(page, server, view="stats")
     page.select_option("#stats-group", "clerk")
@@ -157,10 +135,10 @@ def test_the_statistics_page_draws_figures_charts_and_downloads(
     shot(page, "admin-statistics")
 
 
-def test_the_audit_log_lists_who_did_what(page: Any, server: LiveServer, hall: Remote) -> None:
-    service = hall.service("L")
-    ticket = hall.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
-    hall.post(f"/api/v1/tickets/{ticket['id']}/cancel")
+def test_the_audit_log_lists_who_did_what(page: Any, server: LiveServer, remote: Remote) -> None:
+    service = remote.service("L")
+    ticket = remote.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
+    remote.post(f"/api/v1/tickets/{ticket['id']}/cancel")
     sign_in(page, server, view="audit", lang="zh-TW")
     page.fill("#audit-ticket", str(ticket["id"]))
     page.click("#audit-form button[type=submit]")
@@ -173,10 +151,10 @@ def test_the_audit_log_lists_who_did_what(page: Any, server: LiveServer, hall: R
 
 
 def test_a_users_role_and_halls_can_be_edited_but_not_ones_own_role(
-    page: Any, server: LiveServer, hall: Remote
+    page: Any, server: LiveServer, remote: Remote
 ) -> None:
-    hall.user("roleclerk")
-    user = next(u for u in hall.get("/api/v1/users") if u["username"] == "roleclerk")
+    remote.user("roleclerk")
+    user = next(u for u in remote.get("/api/v1/users") if u["username"] == "roleclerk")
     assert user["role"] == "clerk"
     sign_in(page, server, view="config", lang="en")
     page.click('#config-tabs [data-sub="users"]')
@@ -189,11 +167,11 @@ def test_a_users_role_and_halls_can_be_edited_but_not_ones_own_role(
     form.locator("button[type=submit]").click()
     expect(row.locator("td").nth(1)).to_have_text("manager", timeout=WAIT_MS)
     expect(page.locator("#config-msg")).to_have_text("Saved")
-    changed = next(u for u in hall.get("/api/v1/users") if u["id"] == user["id"])
+    changed = next(u for u in remote.get("/api/v1/users") if u["id"] == user["id"])
     assert changed["role"] == "manager"
     assert changed["branch_ids"] == [1]
     # one's own role: the server refuses (409) and the page shows its reason as an error
-    me = next(u for u in hall.get("/api/v1/users") if u["username"] == "admin")
+    me = next(u for u in remote.get("/api/v1/users") if u["username"] == "admin")
     mine = page.locator(f'#config-body tr[data-user-id="{me["id"]}"]')
     mine.get_by_role("button", name="Edit").click()
     form.locator('[name="role"]').select_option("clerk")
@@ -201,4 +179,4 @@ def test_a_users_role_and_halls_can_be_edited_but_not_ones_own_role(
     message = page.locator("#config-msg")
     expect(message).to_have_class("message error", timeout=WAIT_MS)
     expect(message).to_contain_text("cannot change your own role")
-    assert next(u for u in hall.get("/api/v1/users") if u["id"] == me["id"])["role"] == "admin"
+    assert next(u for u in remote.get("/api/v1/users") if u["id"] == me["id"])["role"] == "admin"

@@ -6,18 +6,12 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-from tests.browser import shot
+from tests.browser import expect, shot
 from tests.support import LiveServer, Remote, live_env, wait_until
 
 WAIT_MS = 20_000
 _numbers = itertools.count(1)
 _prefixes = iter("ACDEFGHJKLMNPQRSTUVWXYZ")
-
-
-def expect(locator: Any) -> Any:
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(locator)
 
 
 def desk(

@@ -124,7 +124,6 @@ def test_after_a_server_restart_the_tv_warns_then_shows_the_calls_it_missed(
     tv.remote.close()
     tv.remote = Remote(tv.server)
     missed = [tv.call(tv.counters[2]), tv.call(tv.counters[3])]
-    print("page status when the calls were made:", page.evaluate("window.hallqDisplay.status"))
     page.wait_for_function(
         f"document.getElementById('latest-number').textContent === '{missed[1]}'", timeout=20_000
     )

@@ -307,11 +307,13 @@ def test_stream_resumes_after_the_server_restarts(tmp_path: Path) -> None:
 
 def test_close_ends_a_stream_that_waits_to_reconnect() -> None:
     async def scenario() -> None:
-        stream = EventStream(f"http://127.0.0.1:{free_port()}", 1, "t", min_backoff=5)
+        stream = EventStream(f"http://127.0.0.1:{free_port()}", 1, "t", min_backoff=60)
         async with following(stream) as queue:
-            await asyncio.sleep(0.1)  # connecting fails; the stream now waits ~5 s to retry
+            await asyncio.sleep(0.1)  # connecting fails; the stream now waits 30-60 s to retry
             assert queue.empty() and not stream.connected
-        # leaving `following` closed the stream and its task ended well before the backoff
+            closing = asyncio.get_running_loop().time()
+        # leaving `following` closed the stream: its task ended long before the 30 s backoff could
+        assert asyncio.get_running_loop().time() - closing < 20
 
     asyncio.run(scenario())
 

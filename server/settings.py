@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     public_base_url: str = Field(
         "http://127.0.0.1:8000", description="Base URL printed on tickets and in `make run`"
     )
+    auth_cache_s: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="Seconds a verified bearer token is remembered (0: look up every request)",
+    )
     worker_threads: int = Field(
         0, ge=0, le=1000, description="Threads for blocking endpoints (0: AnyIO's default, 40)"
     )

@@ -10,13 +10,14 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from server.bus.base import Bus
 from server.db.engine import Database
 from server.domain.errors import Unauthorized
 from server.services import auth
-from server.services.context import ANONYMOUS, Ctx, Principal
-from server.services.run import Idem, perform
+from server.services.context import ANONYMOUS, Ctx, Principal, PrincipalCache
+from server.services.run import Idem, perform_async
 from server.settings import Settings
 from server.stream.hub import EventHub
 from server.stream.publisher import BusPublisher
@@ -35,14 +36,16 @@ class AppState:
     clock: Callable[[], datetime] = utc_now
     publisher: BusPublisher | None = None
     throttle: auth.LoginThrottle = field(init=False)
+    principals: PrincipalCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.throttle = auth.LoginThrottle(
             self.settings.login_max_failures, self.settings.login_window_s
         )
+        self.principals = PrincipalCache(self.settings.auth_cache_s)
 
     def ctx(self, principal: Principal = ANONYMOUS) -> Ctx:
-        return Ctx(self.db, self.settings, self.clock, self.publisher, principal)
+        return Ctx(self.db, self.settings, self.clock, self.publisher, principal, self.principals)
 
 
 def state(request: Request) -> AppState:
@@ -60,18 +63,23 @@ def bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def principal(request: Request) -> Principal:
+async def principal(request: Request) -> Principal:
+    """The caller: from the token cache on the event loop, else looked up in the threadpool."""
     token = bearer(request)
     if token is None:
         return ANONYMOUS
-    return auth.authenticate(state(request).ctx(), token)
+    app = state(request)
+    known = app.principals.get(auth.hash_token(token), app.clock())
+    if known is not None:
+        return known
+    return await run_in_threadpool(auth.authenticate, app.ctx(), token)
 
 
 StateDep = Annotated[AppState, Depends(state)]
 PrincipalDep = Annotated[Principal, Depends(principal)]
 
 
-def context(app_state: StateDep, who: PrincipalDep) -> Ctx:
+async def context(app_state: StateDep, who: PrincipalDep) -> Ctx:
     return app_state.ctx(who)
 
 
@@ -84,7 +92,7 @@ BranchQuery = Annotated[int | None, Query(ge=1, le=2**62)]
 IdPath = Annotated[int, Path(ge=1, le=2**62)]
 
 
-def respond(
+async def respond(
     ctx: Ctx,
     action: Callable[..., BaseModel],
     *,
@@ -92,10 +100,11 @@ def respond(
     body: BaseModel | None = None,
     status: int = 200,
 ) -> JSONResponse:
-    """Run a mutating use case (idempotent when the request carries Idempotency-Key)."""
+    """Run a mutating use case (idempotent when the request carries Idempotency-Key); the
+    request waits for its commit without holding a thread on SQLite (see perform_async)."""
     payload: Any = body.model_dump(mode="json") if body is not None else None
     idem = Idem.of(
         request.headers.get("idempotency-key"), request.method, request.url.path, payload
     )
-    code, content = perform(ctx, action, idem=idem, status=status)
+    code, content = await perform_async(ctx, action, idem=idem, status=status)
     return JSONResponse(content, status_code=code)

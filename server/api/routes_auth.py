@@ -55,25 +55,29 @@ def list_users(ctx: CtxDep, limit: Limit = 1000, offset: Offset = 0) -> list[p.U
 
 
 @router.post("/users", status_code=201, response_model=p.UserOut, responses=ERR)
-def create_user(body: p.UserCreate, request: Request, ctx: CtxDep) -> JSONResponse:
+async def create_user(body: p.UserCreate, request: Request, ctx: CtxDep) -> JSONResponse:
     ctx.principal.require(("admin", "manager"), "creating users")
     password_hash = auth.hash_password(body.password)  # slow: outside the write lock
     # The Idempotency-Key fingerprint leaves the password out: a salted hash differs on every
     # retry, and a plain digest of the password must not be stored.
-    return respond(
+    return await respond(
         ctx, lambda uow: users.create_user(ctx, uow, body, password_hash),
         request=request, body=body.model_copy(update={"password": ""}), status=201,
     )  # fmt: skip
 
 
 @router.patch("/users/{user_id}", response_model=p.UserOut, responses=ERR)
-def patch_user(user_id: IdPath, body: p.UserPatch, request: Request, ctx: CtxDep) -> JSONResponse:
-    return respond(ctx, lambda uow: users.patch_user(ctx, uow, user_id, body), request=request)
+async def patch_user(
+    user_id: IdPath, body: p.UserPatch, request: Request, ctx: CtxDep
+) -> JSONResponse:
+    return await respond(
+        ctx, lambda uow: users.patch_user(ctx, uow, user_id, body), request=request
+    )
 
 
 @router.delete("/users/{user_id}", response_model=p.UserOut, responses=ERR)
-def delete_user(user_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
-    return respond(ctx, lambda uow: users.delete_user(ctx, uow, user_id), request=request)
+async def delete_user(user_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
+    return await respond(ctx, lambda uow: users.delete_user(ctx, uow, user_id), request=request)
 
 
 @router.post("/devices", status_code=201, response_model=p.DeviceOut, responses=ERR)
@@ -88,5 +92,5 @@ def list_devices(ctx: CtxDep, limit: Limit = 1000, offset: Offset = 0) -> list[p
 
 
 @router.delete("/devices/{device_id}", response_model=p.DeviceOut, responses=ERR)
-def revoke_device(device_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
-    return respond(ctx, lambda uow: users.revoke_device(ctx, uow, device_id), request=request)
+async def revoke_device(device_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
+    return await respond(ctx, lambda uow: users.revoke_device(ctx, uow, device_id), request=request)

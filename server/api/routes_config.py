@@ -20,8 +20,8 @@ def list_branches(ctx: CtxDep, limit: Limit = 1000, offset: Offset = 0) -> list[
 
 
 @router.post("/branches", status_code=201, response_model=p.BranchDetail, responses=ERR)
-def create_branch(body: p.BranchCreate, request: Request, ctx: CtxDep) -> JSONResponse:
-    return respond(
+async def create_branch(body: p.BranchCreate, request: Request, ctx: CtxDep) -> JSONResponse:
+    return await respond(
         ctx,
         lambda uow: config.create_branch(ctx, uow, body),
         request=request,
@@ -36,10 +36,10 @@ def get_branch(branch_id: IdPath, ctx: CtxDep) -> p.BranchDetail:
 
 
 @router.patch("/branches/{branch_id}", response_model=p.BranchDetail, responses=ERR)
-def patch_branch(
+async def patch_branch(
     branch_id: IdPath, body: p.BranchPatch, request: Request, ctx: CtxDep
 ) -> JSONResponse:
-    return respond(
+    return await respond(
         ctx, lambda uow: config.patch_branch(ctx, uow, branch_id, body), request=request, body=body
     )
 
@@ -53,8 +53,8 @@ def list_services(
 
 
 @router.post("/services", status_code=201, response_model=p.Service, responses=ERR)
-def create_service(body: p.ServiceCreate, request: Request, ctx: CtxDep) -> JSONResponse:
-    return respond(
+async def create_service(body: p.ServiceCreate, request: Request, ctx: CtxDep) -> JSONResponse:
+    return await respond(
         ctx,
         lambda uow: config.create_service(ctx, uow, body),
         request=request,
@@ -64,10 +64,10 @@ def create_service(body: p.ServiceCreate, request: Request, ctx: CtxDep) -> JSON
 
 
 @router.patch("/services/{service_id}", response_model=p.Service, responses=ERR)
-def patch_service(
+async def patch_service(
     service_id: IdPath, body: p.ServicePatch, request: Request, ctx: CtxDep
 ) -> JSONResponse:
-    return respond(
+    return await respond(
         ctx,
         lambda uow: config.patch_service(ctx, uow, service_id, body),
         request=request,
@@ -76,8 +76,10 @@ def patch_service(
 
 
 @router.delete("/services/{service_id}", response_model=p.Service, responses=ERR)
-def delete_service(service_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
-    return respond(ctx, lambda uow: config.delete_service(ctx, uow, service_id), request=request)
+async def delete_service(service_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
+    return await respond(
+        ctx, lambda uow: config.delete_service(ctx, uow, service_id), request=request
+    )
 
 
 @router.get("/counters", response_model=list[p.Counter], responses=ERR)
@@ -89,8 +91,8 @@ def list_counters(
 
 
 @router.post("/counters", status_code=201, response_model=p.Counter, responses=ERR)
-def create_counter(body: p.CounterCreate, request: Request, ctx: CtxDep) -> JSONResponse:
-    return respond(
+async def create_counter(body: p.CounterCreate, request: Request, ctx: CtxDep) -> JSONResponse:
+    return await respond(
         ctx,
         lambda uow: config.create_counter(ctx, uow, body),
         request=request,
@@ -100,10 +102,10 @@ def create_counter(body: p.CounterCreate, request: Request, ctx: CtxDep) -> JSON
 
 
 @router.patch("/counters/{counter_id}", response_model=p.Counter, responses=ERR)
-def patch_counter(
+async def patch_counter(
     counter_id: IdPath, body: p.CounterPatch, request: Request, ctx: CtxDep
 ) -> JSONResponse:
-    return respond(
+    return await respond(
         ctx,
         lambda uow: config.patch_counter(ctx, uow, counter_id, body),
         request=request,
@@ -112,5 +114,7 @@ def patch_counter(
 
 
 @router.delete("/counters/{counter_id}", response_model=p.Counter, responses=ERR)
-def delete_counter(counter_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
-    return respond(ctx, lambda uow: config.delete_counter(ctx, uow, counter_id), request=request)
+async def delete_counter(counter_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
+    return await respond(
+        ctx, lambda uow: config.delete_counter(ctx, uow, counter_id), request=request
+    )

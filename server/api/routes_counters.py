@@ -19,16 +19,16 @@ router = APIRouter(prefix="/api/v1/counters", tags=["counter actions"])
 Action = Callable[[Ctx, UnitOfWork, int], p.CounterActionResult]
 
 
-def _act(
+async def _act(
     ctx: Ctx, request: Request, counter_id: int, run: Callable[[UnitOfWork], BaseModel],
     body: BaseModel | None = None,
 ) -> JSONResponse:  # fmt: skip
-    return respond(ctx, run, request=request, body=body)
+    return await respond(ctx, run, request=request, body=body)
 
 
 def _plain(name: str, action: Action, summary: str) -> None:
-    def endpoint(counter_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
-        return _act(ctx, request, counter_id, lambda uow: action(ctx, uow, counter_id))
+    async def endpoint(counter_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
+        return await _act(ctx, request, counter_id, lambda uow: action(ctx, uow, counter_id))
 
     endpoint.__name__ = name.replace("-", "_")
     router.add_api_route(
@@ -46,46 +46,52 @@ _plain("park", c.park, "Set the ticket in hand aside")
 
 
 @router.post("/{counter_id}/pause", response_model=p.CounterActionResult, responses=CONFLICTS)
-def pause(
+async def pause(
     counter_id: IdPath, request: Request, ctx: CtxDep, body: p.PauseRequest | None = None
 ) -> JSONResponse:
     body = body or p.PauseRequest()
     reason = body.reason
-    return _act(
+    return await _act(
         ctx, request, counter_id, lambda u: c.pause_counter(ctx, u, counter_id, reason), body
     )
 
 
 @router.post("/{counter_id}/call-next", response_model=p.CounterActionResult, responses=CONFLICTS)
-def call_next(
+async def call_next(
     counter_id: IdPath, request: Request, ctx: CtxDep, body: p.CallNextRequest | None = None
 ) -> JSONResponse:
     req = body or p.CallNextRequest()
-    return _act(ctx, request, counter_id, lambda u: c.call_next(ctx, u, counter_id, req), req)
+    return await _act(ctx, request, counter_id, lambda u: c.call_next(ctx, u, counter_id, req), req)
 
 
 @router.post("/{counter_id}/call", response_model=p.CounterActionResult, responses=CONFLICTS)
-def call(counter_id: IdPath, body: p.CallRequest, request: Request, ctx: CtxDep) -> JSONResponse:
-    return _act(ctx, request, counter_id, lambda u: c.call_specific(ctx, u, counter_id, body), body)
+async def call(
+    counter_id: IdPath, body: p.CallRequest, request: Request, ctx: CtxDep
+) -> JSONResponse:
+    return await _act(
+        ctx, request, counter_id, lambda u: c.call_specific(ctx, u, counter_id, body), body
+    )
 
 
 @router.post("/{counter_id}/complete", response_model=p.CounterActionResult, responses=CONFLICTS)
-def complete(
+async def complete(
     counter_id: IdPath, request: Request, ctx: CtxDep, body: p.CompleteRequest | None = None
 ) -> JSONResponse:
     req = body or p.CompleteRequest()
-    return _act(ctx, request, counter_id, lambda u: c.complete(ctx, u, counter_id, req), req)
+    return await _act(ctx, request, counter_id, lambda u: c.complete(ctx, u, counter_id, req), req)
 
 
 @router.post("/{counter_id}/transfer", response_model=p.CounterActionResult, responses=CONFLICTS)
-def transfer(
+async def transfer(
     counter_id: IdPath, body: p.TransferRequest, request: Request, ctx: CtxDep
 ) -> JSONResponse:
-    return _act(ctx, request, counter_id, lambda u: c.transfer(ctx, u, counter_id, body), body)
+    return await _act(
+        ctx, request, counter_id, lambda u: c.transfer(ctx, u, counter_id, body), body
+    )
 
 
 @router.post("/{counter_id}/resume", response_model=p.CounterActionResult, responses=CONFLICTS)
-def resume(
+async def resume(
     counter_id: IdPath, body: p.ResumeRequest, request: Request, ctx: CtxDep
 ) -> JSONResponse:
-    return _act(ctx, request, counter_id, lambda u: c.resume(ctx, u, counter_id, body), body)
+    return await _act(ctx, request, counter_id, lambda u: c.resume(ctx, u, counter_id, body), body)

@@ -28,17 +28,19 @@ def list_jobs(
 
 
 @router.post("/print-jobs/{job_id}/result", response_model=p.PrintJob, responses=CONFLICTS)
-def job_result(job_id: IdPath, body: p.PrintResult, request: Request, ctx: CtxDep) -> JSONResponse:
-    return respond(ctx, lambda uow: printing.report_result(ctx, uow, job_id, body),
+async def job_result(
+    job_id: IdPath, body: p.PrintResult, request: Request, ctx: CtxDep
+) -> JSONResponse:
+    return await respond(ctx, lambda uow: printing.report_result(ctx, uow, job_id, body),
                    request=request, body=body)  # fmt: skip
 
 
 @router.post("/kiosks/{kiosk_id}/printer-status", response_model=p.PrinterStatus,
              responses=CONFLICTS)  # fmt: skip
-def printer_status(
+async def printer_status(
     kiosk_id: IdPath, body: p.PrinterStatusReport, request: Request, ctx: CtxDep
 ) -> JSONResponse:
-    return respond(ctx, lambda uow: printing.report_status(ctx, uow, kiosk_id, body),
+    return await respond(ctx, lambda uow: printing.report_status(ctx, uow, kiosk_id, body),
                    request=request, body=body)  # fmt: skip
 
 
@@ -49,8 +51,8 @@ def list_kiosks(ctx: CtxDep, branch_id: BranchQuery = None) -> list[p.Kiosk]:
 
 @router.post("/tickets/{ticket_id}/reprint", status_code=202, response_model=p.PrintJob,
              responses=CONFLICTS)  # fmt: skip
-def reprint(
+async def reprint(
     ticket_id: IdPath, body: p.ReprintRequest, request: Request, ctx: CtxDep
 ) -> JSONResponse:
-    return respond(ctx, lambda uow: printing.reprint(ctx, uow, ticket_id, body),
+    return await respond(ctx, lambda uow: printing.reprint(ctx, uow, ticket_id, body),
                    request=request, body=body, status=202)  # fmt: skip

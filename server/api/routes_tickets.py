@@ -21,8 +21,8 @@ STAFF = ("admin", "manager", "clerk")
 
 
 @router.post("/tickets", status_code=201, response_model=p.Ticket, responses=CONFLICTS)
-def issue(body: p.TicketCreate, request: Request, ctx: CtxDep) -> JSONResponse:
-    return respond(
+async def issue(body: p.TicketCreate, request: Request, ctx: CtxDep) -> JSONResponse:
+    return await respond(
         ctx, lambda uow: tickets.issue(ctx, uow, body), request=request, body=body, status=201
     )
 
@@ -53,18 +53,18 @@ def get_ticket(ticket_id: IdPath, ctx: CtxDep) -> p.Ticket:
 
 
 @router.post("/tickets/{ticket_id}/cancel", response_model=p.Ticket, responses=CONFLICTS)
-def cancel(ticket_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
+async def cancel(ticket_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
     ctx.principal.require(STAFF, "cancelling tickets")
-    return respond(ctx, lambda uow: tickets.cancel(ctx, uow, ticket_id), request=request)
+    return await respond(ctx, lambda uow: tickets.cancel(ctx, uow, ticket_id), request=request)
 
 
 @router.post("/tickets/{ticket_id}/requeue", response_model=p.Ticket, responses=CONFLICTS)
-def requeue(
+async def requeue(
     ticket_id: IdPath, request: Request, ctx: CtxDep, body: p.RequeueRequest | None = None
 ) -> JSONResponse:
     ctx.principal.require(STAFF, "requeueing tickets")
     body = body or p.RequeueRequest()
-    return respond(
+    return await respond(
         ctx, lambda uow: tickets.requeue(ctx, uow, ticket_id, body), request=request, body=body
     )
 
@@ -83,14 +83,18 @@ def public(public_id: PublicId, app: StateDep) -> p.PublicTicket:
 
 @router.post("/public/tickets/{public_id}/rating", response_model=p.PublicTicket,
              responses=CONFLICTS)  # fmt: skip
-def rate(public_id: PublicId, body: p.RatingRequest, request: Request, ctx: CtxDep) -> JSONResponse:
+async def rate(
+    public_id: PublicId, body: p.RatingRequest, request: Request, ctx: CtxDep
+) -> JSONResponse:
     """The customer's 1–5 score, once, after the ticket is done (no login: the public id is the
     capability)."""
-    return respond(ctx, lambda uow: tickets.rate(uow, public_id, body), request=request, body=body)
+    return await respond(
+        ctx, lambda uow: tickets.rate(uow, public_id, body), request=request, body=body
+    )
 
 
 @router.post("/public/tickets/{public_id}/cancel", response_model=p.PublicTicket,
              responses=CONFLICTS)  # fmt: skip
-def public_cancel(public_id: PublicId, request: Request, ctx: CtxDep) -> JSONResponse:
+async def public_cancel(public_id: PublicId, request: Request, ctx: CtxDep) -> JSONResponse:
     """The customer gives up a waiting ticket from the mobile page."""
-    return respond(ctx, lambda uow: tickets.public_cancel(uow, public_id), request=request)
+    return await respond(ctx, lambda uow: tickets.public_cancel(uow, public_id), request=request)

@@ -5,6 +5,7 @@ writer connections measured 0.5–1 s tails from lock retries. Writes begin with
 so that several processes on one file also serialise cleanly. Reads use their own small pool and
 see a consistent WAL snapshot per transaction.
 PostgreSQL: one pooled engine; writers lock the branch row first (see unit_of_work).
+`Database.writes` runs write jobs: grouped into one commit on SQLite (server/db/writer.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from server.db.writer import DirectWriter, GroupCommitter, Writer
 
 
 def _sqlite_engine(url: str, *, writer: bool) -> Engine:
@@ -64,6 +67,11 @@ class Database:
             self.reader = self.writer
         self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
+        self.writes: Writer = (
+            GroupCommitter(self._write_sessions)
+            if self.is_sqlite
+            else DirectWriter(self._write_sessions)
+        )
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -100,6 +108,7 @@ class Database:
         return self._write_sessions()
 
     def dispose(self) -> None:
+        self.writes.close()
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()

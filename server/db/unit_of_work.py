@@ -1,5 +1,10 @@
 """One write transaction: state changes + the events they record, published after commit.
 
+A unit of work either owns its transaction (`with ctx.uow() as uow: … uow.commit()`), or runs
+as a job inside a transaction that a writer owns (`session=`; see server/db/writer.py): then
+`commit()` only stores the events and hands their publishing to the writer, which commits —
+on SQLite together with other jobs in one group commit.
+
 Events get their per-branch `seq` from the branch row at commit time. On PostgreSQL every
 writer locks the branch row first (`lock_branch`), so writes to one branch serialise, commit
 order equals seq order, and seq is gap-free even across server instances. On SQLite the single
@@ -18,9 +23,12 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from server.db import repo
 from server.db.engine import Database
-from server.db.models import Branch, TicketEvent
+from server.db.models import Branch
+from server.db.writer import AFTER_COMMIT, after_commit, run_after_commit
 from server.domain.errors import NotFound
 
 
@@ -63,8 +71,10 @@ class UnitOfWork:
         now: datetime,
         actor: Actor,
         publisher: Publisher | None = None,
+        session: Session | None = None,
     ) -> None:
         self.db = db
+        self._shared = session
         self.now = now
         self.actor = actor
         self.publisher = publisher
@@ -73,6 +83,9 @@ class UnitOfWork:
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
+        if self._shared is not None:
+            self.session = self._shared
+            return self
         self.session = self.db.write_session()
         self.session.begin()
         return self
@@ -83,6 +96,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._pending.clear()
+        if self._shared is not None:
+            return  # the writer that owns the transaction rolls back or commits
         if self.session.in_transaction():
             self.session.rollback()
         self._pending.clear()
@@ -92,10 +108,14 @@ class UnitOfWork:
         """Load and (on PostgreSQL) lock the branch row; call before reading queue state."""
         if branch_id in self._locked:
             return self._locked[branch_id]
-        query = select(Branch).where(Branch.id == branch_id)
-        if not self.db.is_sqlite:
-            query = query.with_for_update()
-        branch = self.session.scalars(query).one_or_none()
+        branch: Branch | None
+        if self.db.is_sqlite:
+            # The write transaction (BEGIN IMMEDIATE) already excludes every other writer, so
+            # the row this session holds is current: no need to read it again.
+            branch = repo.row(self.session, Branch, branch_id)
+        else:
+            query = select(Branch).where(Branch.id == branch_id).with_for_update()
+            branch = self.session.scalars(query).one_or_none()
         if branch is None:
             raise NotFound(f"branch {branch_id} does not exist")
         self._locked[branch_id] = branch
@@ -118,29 +138,40 @@ class UnitOfWork:
     def commit(self) -> None:
         """Number and store the recorded events, commit, then publish them."""
         outgoing: dict[int, list[tuple[int, str]]] = {}
+        rows: list[dict[str, Any]] = []
         for pending in self._pending:
             branch = self._locked[pending.branch_id]
-            branch.last_seq += 1
-            self.session.add(
-                TicketEvent(
-                    branch_id=pending.branch_id,
-                    seq=branch.last_seq,
-                    type=pending.type,
-                    ts=self.now,
-                    ticket_id=pending.ticket_id,
-                    counter_id=pending.counter_id,
-                    user_id=self.actor.user_id,
-                    device_id=self.actor.device_id,
-                    data=pending.data,
-                )
-            )
-            text = event_text(branch.last_seq, pending.type, self.now, pending.data)
-            outgoing.setdefault(pending.branch_id, []).append((branch.last_seq, text))
+            seq = branch.last_seq + 1
+            # Stored below with a plain UPDATE; the ORM copy is kept in step, not flushed.
+            set_committed_value(branch, "last_seq", seq)
+            rows.append(
+                {"branch_id": pending.branch_id, "seq": seq, "type": pending.type,
+                 "ts": self.now, "ticket_id": pending.ticket_id,
+                 "counter_id": pending.counter_id, "user_id": self.actor.user_id,
+                 "device_id": self.actor.device_id, "data": pending.data}
+            )  # fmt: skip
+            text = event_text(seq, pending.type, self.now, pending.data)
+            outgoing.setdefault(pending.branch_id, []).append((seq, text))
         self._pending.clear()
+        self.session.flush()
+        for branch_id, events in outgoing.items():
+            repo.set_last_seq(self.session, branch_id, events[-1][0])
+        if rows:
+            repo.insert_events(self.session, rows)
+        publisher = self.publisher
+        if self._shared is not None:
+            if publisher is not None and outgoing:
+                after_commit(self.session, lambda: _publish(publisher, outgoing))
+            return
         self.session.commit()
-        if self.publisher is not None:
-            for branch_id, events in outgoing.items():
-                self.publisher.publish(branch_id, events)
+        if publisher is not None:
+            _publish(publisher, outgoing)
+        run_after_commit(self.session.info.pop(AFTER_COMMIT, []))
+
+
+def _publish(publisher: Publisher, outgoing: dict[int, list[tuple[int, str]]]) -> None:
+    for branch_id, events in outgoing.items():
+        publisher.publish(branch_id, events)
 
 
 Clock = Callable[[], datetime]

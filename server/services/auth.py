@@ -7,7 +7,7 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
@@ -112,26 +112,38 @@ def authenticate(ctx: Ctx, token: str) -> Principal:
     """The user or device a bearer token belongs to, or Unauthorized."""
     digest = hash_token(token)
     now = ctx.clock()
+    cache = ctx.principals
+    if cache is not None and (known := cache.get(digest, now)) is not None:
+        return known
+    principal, expires = _look_up(ctx, digest, now)
+    if cache is not None:
+        cache.put(digest, principal, now, expires)
+    return principal
+
+
+def _look_up(ctx: Ctx, digest: str, now: datetime) -> tuple[Principal, datetime | None]:
     with ctx.db.read() as session:
         row = repo.token(session, digest)
         if row is not None:
             user = session.get(User, row.user_id)
             if row.revoked_at is None and row.expires_at > now and user and user.active:
-                return Principal(
+                principal = Principal(
                     kind=user.role,
                     user_id=user.id,
                     branch_ids=frozenset(repo.user_branch_ids(session, user.id)),
                     username=user.username,
                 )
+                return principal, row.expires_at
             raise Unauthorized("the token has expired or was revoked; log in again")
         device = repo.device_by_token(session, digest)
         if device is not None and device.revoked_at is None:
-            return Principal(
+            principal = Principal(
                 kind=device.kind,
                 device_id=device.id,
                 branch_ids=frozenset({device.branch_id}),
                 username=device.name,
             )
+            return principal, None
     raise Unauthorized("unknown token")
 
 
@@ -140,6 +152,7 @@ def logout(ctx: Ctx, token: str) -> None:
         row = repo.token(uow.session, hash_token(token))
         if row is not None and row.revoked_at is None:
             row.revoked_at = uow.now
+            ctx.forget_principals(uow.session)
         uow.commit()
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from server.db.engine import Database
 from server.db.unit_of_work import Actor, Publisher, UnitOfWork
+from server.db.writer import after_commit
 from server.domain.errors import Forbidden, Unauthorized
 from server.settings import Settings
 
@@ -64,6 +68,39 @@ class Principal:
 ANONYMOUS = Principal(kind="anonymous")
 
 
+class PrincipalCache:
+    """Verified bearer tokens (by hash) → principal, for a few seconds: most requests then need
+    no database read to authenticate. Changes to users, devices and tokens made through this
+    process clear it at once (`forget`); another server process sees them within `ttl_s`."""
+
+    def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
+        self.ttl = timedelta(seconds=ttl_s)
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[Principal, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str, now: datetime) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None or entry[1] <= now:
+            return None
+        return entry[0]
+
+    def put(
+        self, digest: str, principal: Principal, now: datetime, expires: datetime | None
+    ) -> None:
+        if not self.ttl:
+            return
+        until = now + self.ttl if expires is None else min(now + self.ttl, expires)
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[digest] = (principal, until)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
 @dataclass
 class Ctx:
     db: Database
@@ -71,7 +108,17 @@ class Ctx:
     clock: Callable[[], datetime]
     publisher: Publisher | None
     principal: Principal = ANONYMOUS
+    principals: PrincipalCache | None = None
 
-    def uow(self) -> UnitOfWork:
+    def forget_principals(self, session: Session) -> None:
+        """Users, devices or tokens change in this transaction: re-authenticate after it."""
+        cache = self.principals
+        if cache is not None:
+            after_commit(session, cache.forget)
+
+    def uow(self, session: Session | None = None) -> UnitOfWork:
+        """A unit of work of its own, or (`session`) a job in a writer's transaction."""
         actor = Actor(user_id=self.principal.user_id, device_id=self.principal.device_id)
-        return UnitOfWork(self.db, now=self.clock(), actor=actor, publisher=self.publisher)
+        return UnitOfWork(
+            self.db, now=self.clock(), actor=actor, publisher=self.publisher, session=session
+        )

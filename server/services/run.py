@@ -8,6 +8,7 @@ back, and it then answers with the winner's stored response.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from server.db import repo
 from server.db.models import IdempotencyKey
@@ -46,36 +49,80 @@ def perform(
     status: int = 200,
 ) -> tuple[int, dict[str, Any]]:
     """Run `action` once; returns (status, JSON body) — the stored one on a replay."""
+    return _retrying(ctx, action, idem, status, lambda job: ctx.db.writes.run(job))
+
+
+async def perform_async(
+    ctx: Ctx,
+    action: Callable[[UnitOfWork], BaseModel],
+    *,
+    idem: Idem | None = None,
+    status: int = 200,
+) -> tuple[int, dict[str, Any]]:
+    """`perform` for the event loop: on SQLite the request waits for its group commit without
+    holding a thread; elsewhere the transaction runs in the threadpool."""
+    if not ctx.db.is_sqlite:
+        return await run_in_threadpool(perform, ctx, action, idem=idem, status=status)
     for attempt in range(2):
         try:
-            with ctx.uow() as uow:
-                if idem is not None:
-                    stored = repo.idempotency(uow.session, ctx.principal.key, idem.key)
-                    if stored is not None:
-                        if stored.request_hash != idem.request_hash:
-                            raise IdempotencyConflict(
-                                "this Idempotency-Key was already used with another request"
-                            )
-                        return stored.status_code, stored.response
-                body = action(uow).model_dump(mode="json")
-                if idem is not None:
-                    uow.session.add(
-                        IdempotencyKey(
-                            principal=ctx.principal.key,
-                            key=idem.key,
-                            request_hash=idem.request_hash,
-                            status_code=status,
-                            response=body,
-                            created_at=uow.now,
-                        )
-                    )
-                    uow.session.flush()
-                uow.commit()
-                return status, body
+            return await asyncio.wrap_future(ctx.db.writes.submit(_job(ctx, action, idem, status)))
         except IntegrityError:
             if idem is None or attempt == 1:
                 raise
     raise AssertionError("unreachable")
+
+
+Outcome = tuple[int, dict[str, Any]]
+
+
+def _retrying(
+    ctx: Ctx,
+    action: Callable[[UnitOfWork], BaseModel],
+    idem: Idem | None,
+    status: int,
+    run: Callable[[Callable[[Session], Outcome]], Outcome],
+) -> Outcome:
+    for attempt in range(2):
+        try:
+            return run(_job(ctx, action, idem, status))
+        except IntegrityError:
+            if idem is None or attempt == 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _job(
+    ctx: Ctx, action: Callable[[UnitOfWork], BaseModel], idem: Idem | None, status: int
+) -> Callable[[Session], Outcome]:
+    """The transaction's body: check the key, act, store the answer under the key."""
+
+    def job(session: Session) -> Outcome:
+        with ctx.uow(session) as uow:
+            if idem is not None:
+                stored = repo.idempotency(session, ctx.principal.key, idem.key)
+                if stored is not None:
+                    if stored.request_hash != idem.request_hash:
+                        raise IdempotencyConflict(
+                            "this Idempotency-Key was already used with another request"
+                        )
+                    return stored.status_code, stored.response
+            body = action(uow).model_dump(mode="json")
+            if idem is not None:
+                session.add(
+                    IdempotencyKey(
+                        principal=ctx.principal.key,
+                        key=idem.key,
+                        request_hash=idem.request_hash,
+                        status_code=status,
+                        response=body,
+                        created_at=uow.now,
+                    )
+                )
+                session.flush()
+            uow.commit()
+            return status, body
+
+    return job
 
 
 def purge_expired(ctx: Ctx) -> None:

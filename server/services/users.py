@@ -71,6 +71,7 @@ def _user(ctx: Ctx, uow: UnitOfWork, user_id: int) -> User:
 
 def patch_user(ctx: Ctx, uow: UnitOfWork, user_id: int, body: p.UserPatch) -> p.UserOut:
     user = _user(ctx, uow, user_id)
+    ctx.forget_principals(uow.session)
     if user.id == ctx.principal.user_id and (
         (body.role is not None and body.role != user.role) or body.active is False
     ):
@@ -95,6 +96,7 @@ def delete_user(ctx: Ctx, uow: UnitOfWork, user_id: int) -> p.UserOut:
     user = _user(ctx, uow, user_id)
     if user.id == ctx.principal.user_id:
         raise Conflict("you cannot delete yourself")
+    ctx.forget_principals(uow.session)
     user.active = False
     return user_wire(user, repo.user_branch_ids(uow.session, user.id))
 
@@ -122,4 +124,5 @@ def revoke_device(ctx: Ctx, uow: UnitOfWork, device_id: int) -> p.DeviceOut:
         raise NotFound(f"device {device_id} does not exist")
     ctx.principal.require_branch(device.branch_id)
     device.revoked_at = device.revoked_at or uow.now
+    ctx.forget_principals(uow.session)
     return device_wire(device)

@@ -97,13 +97,20 @@ def ticket_wire(session: Session, ticket: Ticket, now: datetime) -> p.Ticket:
     if ticket.state == "waiting":
         session.flush()
         position = repo.position_in_queue(session, ticket)
-        service = session.get(Service, ticket.service_id)
+        service = repo.row(session, Service, ticket.service_id)
         assert service is not None
-        open_counters = repo.open_counters_by_service(session, ticket.branch_id)
+        # The estimate's inputs are read once per transaction: a group commit's many issues
+        # share them (they change when a counter opens or a ticket is done, not per issue).
+        open_counters = repo.memo(
+            session,
+            ("open_counters", ticket.branch_id),
+            lambda: repo.open_counters_by_service(session, ticket.branch_id),
+        )
+        mean_s = repo.memo(
+            session, ("mean_service_s", service.id), lambda: _mean_service_s(session, service, now)
+        )
         estimate = estimated_wait_s(
-            position,
-            mean_s=_mean_service_s(session, service, now),
-            open_counters=open_counters.get(service.id, 0),
+            position, mean_s=mean_s, open_counters=open_counters.get(service.id, 0)
         )
     return p.Ticket(
         id=ticket.id,
@@ -134,6 +141,7 @@ def service_waits(
     session: Session, branch: Branch, services: Sequence[Service], now: datetime
 ) -> dict[int, tuple[int, int]]:
     """(waiting, estimated wait of a ticket issued now) per service."""
+    session.flush()  # the counts below read the connection directly
     day = schedule(branch).business_date(now)
     waiting: dict[int, int] = {s.id: 0 for s in services}
     for ticket in repo.waiting_tickets(session, branch.id, day):

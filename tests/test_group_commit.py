@@ -1,0 +1,105 @@
+"""Group commit on SQLite (server/db/writer.py): many jobs per transaction, each isolated by
+its savepoint; answers and after-commit callbacks only once the batch is durable."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.db.engine import Database
+from server.db.writer import GroupCommitter, after_commit
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path}/group.db")
+    with database.writer.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE item (x INTEGER UNIQUE)")
+        connection.exec_driver_sql(
+            "CREATE TABLE child (parent INTEGER REFERENCES item (x) DEFERRABLE INITIALLY DEFERRED)"
+        )
+    yield database
+    database.dispose()
+
+
+def saved(db: Database) -> list[int]:
+    with db.writer.connect() as connection:
+        return [x for (x,) in connection.exec_driver_sql("SELECT x FROM item ORDER BY x")]
+
+
+def insert(x: int, log: list[str] | None = None):  # type: ignore[no-untyped-def]
+    def job(session: Session) -> int:
+        session.execute(text("INSERT INTO item (x) VALUES (:x)"), {"x": x})
+        if log is not None:
+            after_commit(session, lambda: log.append(f"published {x}"))
+        return x
+
+    return job
+
+
+def held_batch(db: Database, jobs: list) -> list:  # type: ignore[type-arg]
+    """Queue `jobs` while the writer is busy, so that they form one batch."""
+    writes = db.writes
+    assert isinstance(writes, GroupCommitter)
+    started, release = threading.Event(), threading.Event()
+
+    def block(session: Session) -> None:
+        started.set()
+        release.wait(10)
+
+    blocker = writes.submit(block)
+    assert started.wait(10)
+    futures = [writes.submit(job) for job in jobs]
+    release.set()
+    blocker.result(timeout=10)
+    return futures
+
+
+def test_queued_jobs_share_one_commit(db: Database) -> None:
+    futures = held_batch(db, [insert(x) for x in range(1, 21)])
+    assert [f.result(timeout=10) for f in futures] == list(range(1, 21))
+    writes = db.writes
+    assert isinstance(writes, GroupCommitter)
+    assert writes.jobs == 21 and writes.batches == 2  # the blocker, then the 20 together
+    assert saved(db) == list(range(1, 21))
+
+
+def test_a_failing_job_is_undone_alone(db: Database) -> None:
+    log: list[str] = []
+    futures = held_batch(db, [insert(1, log), insert(1, log), insert(2, log)])
+    assert futures[0].result(timeout=10) == 1
+    with pytest.raises(IntegrityError):
+        futures[1].result(timeout=10)
+    assert futures[2].result(timeout=10) == 2
+    assert saved(db) == [1, 2]
+    assert log == ["published 1", "published 2"]
+
+
+def test_when_the_commit_fails_no_job_of_the_batch_is_saved_or_published(db: Database) -> None:
+    log: list[str] = []
+
+    def orphan(session: Session) -> None:  # violates a deferred foreign key: COMMIT refuses
+        session.execute(text("PRAGMA defer_foreign_keys = ON"))
+        session.execute(text("INSERT INTO child (parent) VALUES (99)"))
+
+    futures = held_batch(db, [insert(1, log), orphan, insert(2, log)])
+    for future in futures:
+        with pytest.raises(IntegrityError):
+            future.result(timeout=10)
+    assert saved(db) == [] and log == []
+    assert db.writes.run(insert(3)) == 3  # the writer goes on
+    assert saved(db) == [3]
+
+
+def test_a_job_cannot_wait_for_another_job(db: Database) -> None:
+    def nested(session: Session) -> int:
+        return db.writes.run(insert(1))
+
+    with pytest.raises(RuntimeError, match="cannot wait"):
+        db.writes.run(nested)

@@ -337,3 +337,20 @@ def test_a_body_that_is_not_json_gets_a_clear_validation_error(api: Api) -> None
                         headers={"Content-Type": "application/json"})  # fmt: skip
     assert r.status_code == 422 and r.json()["error"] == "validation_error"
     assert r.json()["detail"].startswith("the body is not valid JSON"), r.json()
+
+
+def test_a_remembered_token_is_forgotten_when_its_device_or_user_changes(api: Api) -> None:
+    """Verified tokens are cached (HALLQ_AUTH_CACHE_S); a revocation, deactivation or role
+    change made through the server applies to the very next request all the same."""
+    device_id, kiosk = api.device("kiosk")
+    clerk = api.user("clerk", "clerk", [1])
+    user_id = api.get("/api/v1/auth/me", headers=clerk)["id"]
+    for headers in (kiosk, clerk):  # now remembered
+        ok(api.client.get("/api/v1/auth/me", headers=headers))
+    assert api.client.get("/api/v1/users", headers=clerk).status_code == 403
+    ok(api.client.patch(f"/api/v1/users/{user_id}", json={"role": "manager"}, headers=api.admin))
+    ok(api.client.get("/api/v1/users", headers=clerk))
+    ok(api.client.delete(f"/api/v1/devices/{device_id}", headers=api.admin))
+    assert api.client.get("/api/v1/auth/me", headers=kiosk).status_code == 401
+    ok(api.client.delete(f"/api/v1/users/{user_id}", headers=api.admin))
+    assert api.client.get("/api/v1/auth/me", headers=clerk).status_code == 401

@@ -75,7 +75,11 @@ async def principal(request: Request) -> Principal:
     return await run_in_threadpool(auth.authenticate, app.ctx(), token)
 
 
-StateDep = Annotated[AppState, Depends(state)]
+async def _state(request: Request) -> AppState:
+    return state(request)  # async: a plain `def` dependency would cost a threadpool hop
+
+
+StateDep = Annotated[AppState, Depends(_state)]
 PrincipalDep = Annotated[Principal, Depends(principal)]
 
 

@@ -5,7 +5,13 @@ while waiting, 4 % no-shows, 2 % transferred once, 1 % no-show then requeued and
 rest served; waits exponential (mean 8 min), service 1 min + exponential (mean 4 min); 30 % of
 served tickets rated. Events are generated for the transferred and requeued tickets (the only
 events statistics read) or, with `all_events`, for every ticket (~4.2 per ticket).
-The service functions are timed directly (no HTTP), median of `runs` after one warm-up.
+The service functions are timed directly (no HTTP):
+- cold: the rollup table emptied before each call, which then builds what it misses on demand
+  for up to rollup.ON_DEMAND_S (2 s), computes the rest live and answers; one run each;
+- build: every closed day, month and year of the dataset rolled up (what the server's
+  background task does), from an empty table;
+- warm: median of `runs` after one warm-up, everything rolled up (normal operation);
+- check: each warm answer compared with the live computation (no rollup): must be identical.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from sqlalchemy.engine import make_url
 
 from server.db.engine import Database
 from server.db.models import Branch, Counter, CounterService, Service, User, UserBranch
-from server.services import stats
+from server.domain.stats import Figures, wait_buckets
+from server.services import rollup, stats
 from server.services.context import Ctx, Principal
 from server.settings import Settings
 
@@ -60,7 +67,12 @@ class StatsResult:
     tickets: int = 0
     events: int = 0
     generate_s: float = 0.0
-    ms: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    ms: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # warm
+    cold_ms: dict[tuple[str, str], float] = field(default_factory=dict)
+    build_s: float = 0.0
+    rollup_rows: int = 0
+    rollup_bytes: int = 0
+    mismatches: list[str] = field(default_factory=list)
 
     def median(self, shape: str, query: str) -> float:
         return statistics.median(self.ms[(shape, query)])
@@ -258,6 +270,8 @@ def _load_pg(dsn: str, rows: Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...
     tickets = events = 0
     event_rows: list[tuple[Any, ...]] = []
     with psycopg.connect(dsn) as conn:
+        # the rollup table is empty: its triggers (migration 0006) would find nothing to forget
+        conn.execute("SET session_replication_role = replica")
         with conn.cursor() as cur, cur.copy(f"COPY ticket ({TICKET_COLUMNS}) FROM STDIN") as copy:
             for ticket, ticket_events in rows:
                 copy.write_row(ticket)
@@ -278,34 +292,75 @@ def _load_pg(dsn: str, rows: Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...
     return tickets, events
 
 
-def measure(url: str, runs: int, say: Callable[[str], None]) -> dict[tuple[str, str], list[float]]:
-    """Median-able timings (ms) of summary and breakdowns per selection shape."""
-    db = Database(url)
+def _selection(spec: dict[str, Any]) -> stats.Selection:
     last = FIRST_DAY + timedelta(days=DAYS - 1)
+    return stats.Selection(
+        branch_id=spec.get("branch_id"), region=spec.get("region"),
+        date_from=last - timedelta(days=spec["days"] - 1), date_to=last,
+    )  # fmt: skip
+
+
+def _query(ctx: Ctx, selection: stats.Selection, group: str | None) -> float:
+    """One call, in ms."""
+    started = time.perf_counter()
+    if group is None:
+        stats.summary(ctx, selection)
+    else:
+        stats.breakdown(ctx, selection, group)
+    return (time.perf_counter() - started) * 1000
+
+
+def measure(url: str, runs: int, result: StatsResult, say: Callable[[str], None]) -> None:
+    """Cold timings, the full build, warm timings and the check against the live figures."""
+    db = Database(url)
     ctx = Ctx(db, Settings(database_url=url), lambda: datetime.now(UTC), None,
               Principal(kind="admin", username="bench"))  # fmt: skip
-    result: dict[tuple[str, str], list[float]] = {}
     try:
         for shape, spec in SHAPES:
-            selection = stats.Selection(
-                branch_id=spec.get("branch_id"), region=spec.get("region"),
-                date_from=last - timedelta(days=spec["days"] - 1), date_to=last,
-            )  # fmt: skip
             for name, group in QUERIES:
-                times = []
-                for attempt in range(runs + 1):
-                    started = time.perf_counter()
-                    if group is None:
-                        stats.summary(ctx, selection)
-                    else:
-                        stats.breakdown(ctx, selection, group)
-                    if attempt:  # the first run warms the caches
-                        times.append((time.perf_counter() - started) * 1000)
-                result[(shape, name)] = times
-                say(f"    {shape:<36} {name:<11} median {statistics.median(times):7.1f} ms")
+                rollup.forget_all(ctx)
+                cold = result.cold_ms[(shape, name)] = _query(ctx, _selection(spec), group)
+                say(f"    cold {shape:<36} {name:<11} {cold:9.1f} ms")
+        rollup.forget_all(ctx)
+        started = time.perf_counter()
+        rollup.build_all(ctx)
+        result.build_s = time.perf_counter() - started
+        result.rollup_rows, result.rollup_bytes = _rollup_size(db)
+        size = f"{result.rollup_rows:,} rows, {result.rollup_bytes / 1e6:.0f} MB of histograms"
+        say(f"    built the rollup of every closed day in {result.build_s:.1f} s ({size})")
+        for shape, spec in SHAPES:
+            for name, group in QUERIES:
+                times = [_query(ctx, _selection(spec), group) for _ in range(runs + 1)][1:]
+                result.ms[(shape, name)] = times
+                say(f"    warm {shape:<36} {name:<11} median {statistics.median(times):7.1f} ms")
+        for shape, spec in SHAPES:
+            for name, group in QUERIES:
+                if not _same_as_live(ctx, _selection(spec), group):
+                    result.mismatches.append(f"{shape} {name}")
+        say(f"    identical to the live figures: {'yes' if not result.mismatches else 'NO'}"
+            + "".join(f"\n      differs: {m}" for m in result.mismatches))  # fmt: skip
     finally:
         db.dispose()
-    return result
+
+
+def _same_as_live(ctx: Ctx, selection: stats.Selection, group: str | None) -> bool:
+    def report(groups: dict[Any, Figures]) -> dict[Any, Any]:
+        return {k: (f.report(), wait_buckets(f.wait_hist)) for k, f in groups.items()}
+
+    with ctx.db.read() as session:
+        scope = stats.resolve(ctx, session, selection)
+        rolled = report(stats.figures(session, scope, group))
+        live = report(stats.figures(session, scope, group, rollups=False))
+    return rolled == live
+
+
+def _rollup_size(db: Database) -> tuple[int, int]:
+    with db.read() as session:
+        rows, size = session.execute(text(
+            "SELECT count(*), sum(coalesce(length(wait_hist), 0) "
+            "+ coalesce(length(service_hist), 0)) FROM stats_rollup"
+        )).one()  # fmt: skip
+    return int(rows), int(size or 0)
 
 
 def run(url: str, backend: str, total: int, runs: int, say: Callable[[str], None],
@@ -317,25 +372,39 @@ def run(url: str, backend: str, total: int, runs: int, say: Callable[[str], None
     result.generate_s = time.perf_counter() - started
     say(f"  {backend}: generated {result.tickets:,} tickets and {result.events:,} events "
         f"in {result.generate_s:.0f} s")  # fmt: skip
-    result.ms = measure(url, runs, say)
+    measure(url, runs, result, say)
     return result
+
+
+def _cell(value: float, target_ms: float) -> str:
+    text_ = f"{value:,.0f}"
+    return text_ if value <= target_ms else f"**{text_}**"
 
 
 def markdown(results: list[StatsResult], target_ms: float = 300.0) -> list[str]:
     out = []
     for r in results:
+        runs = len(next(iter(r.ms.values())))
+        check = "identical to the live computation for every query"
+        if r.mismatches:
+            check = "**differ from the live computation**: " + ", ".join(r.mismatches)
         out += [
             f"**{r.backend}**, {r.tickets:,} tickets, {r.events:,} events (generated in "
-            f"{r.generate_s:.0f} s). Median ms of {len(next(iter(r.ms.values())))} runs:",
+            f"{r.generate_s:.0f} s). Rolling up every closed day, month and year from an empty "
+            f"table: **{r.build_s:.1f} s** ({r.rollup_rows:,} rows, "
+            f"{r.rollup_bytes / 1e6:.0f} MB of histograms). Answers {check}.",
             "",
-            "| selection | " + " | ".join(name for name, _ in QUERIES) + " |",
-            "|---|" + "---:|" * len(QUERIES),
+            f"Warm (all closed days rolled up), median ms of {runs} runs, and cold (rollup "
+            "empty: built on demand, then answered), ms of one run:",
+            "",
+            "| selection | " + " | ".join(f"{n} warm | cold" for n, _ in QUERIES) + " |",
+            "|---|" + "---:|---:|" * len(QUERIES),
         ]
         for shape, _ in SHAPES:
             cells = []
             for name, _ in QUERIES:
-                value = r.median(shape, name)
-                cells.append(f"{value:.0f}" if value <= target_ms else f"**{value:.0f}**")
+                cells.append(_cell(r.median(shape, name), target_ms))
+                cells.append(f"{r.cold_ms[(shape, name)]:,.0f}")
             out.append(f"| {shape} | " + " | ".join(cells) + " |")
         out.append("")
     return out

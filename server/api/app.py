@@ -27,6 +27,7 @@ from server.api.routes_tickets import router as tickets_router
 from server.bus import bus_from_url
 from server.db.engine import Database
 from server.db.migrate import is_current
+from server.services import rollup
 from server.services.run import purge_expired
 from server.services.stream import fetch_events
 from server.settings import Settings
@@ -64,12 +65,14 @@ def create_app(
         if settings.worker_threads:
             anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         housekeeping = asyncio.create_task(_housekeeping(state))
+        rollups = asyncio.create_task(_rollups(state))
         try:
             yield
         finally:
-            housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await housekeeping
+            for task in (housekeeping, rollups):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await bus.disconnect()
             db.dispose()
 
@@ -96,3 +99,17 @@ async def _housekeeping(state: AppState) -> None:
         except Exception:
             log.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_S)
+
+
+async def _rollups(state: AppState) -> None:
+    """Roll up the statistics of closed days (server/services/rollup.py), a bounded batch at a
+    time: quickly while there is a backlog, then every few minutes."""
+    await asyncio.sleep(rollup.FIRST_RUN_S)
+    while True:
+        more = False
+        try:
+            built, more = await asyncio.to_thread(rollup.catch_up, state.ctx())
+            more = more and built > 0
+        except Exception:
+            log.exception("statistics rollup failed")
+        await asyncio.sleep(rollup.BUSY_S if more else rollup.EVERY_S)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.db.models import (
@@ -73,12 +73,16 @@ def counters(session: Session, branch_id: int | None) -> Sequence[Counter]:
     return session.scalars(query).all()
 
 
+_COUNTER_SERVICES = (
+    select(CounterService.counter_id, CounterService.service_id)
+    .where(CounterService.counter_id.in_(bindparam("ids", expanding=True)))
+    .order_by(CounterService.counter_id, CounterService.position)
+)
+
+
 def counter_service_ids(session: Session, counter_ids: Sequence[int]) -> dict[int, list[int]]:
-    rows = session.execute(
-        select(CounterService.counter_id, CounterService.service_id)
-        .where(CounterService.counter_id.in_(counter_ids))
-        .order_by(CounterService.counter_id, CounterService.position)
-    ).all()
+    session.flush()
+    rows = session.connection().execute(_COUNTER_SERVICES, {"ids": list(counter_ids)}).all()
     result: dict[int, list[int]] = {cid: [] for cid in counter_ids}
     for counter_id, service_id in rows:
         result[counter_id].append(service_id)
@@ -155,6 +159,32 @@ def waiting_tickets(session: Session, branch_id: int, business_date: date) -> Se
     ).all()
 
 
+def _queue_head(priority: bool | None) -> Select[Any]:
+    query = (
+        select(Ticket)
+        .where(
+            Ticket.branch_id == bindparam("branch_id"),
+            Ticket.state == "waiting",
+            Ticket.business_date == bindparam("day"),
+            (
+                Ticket.service_id.in_(bindparam("service_ids", expanding=True))
+                & Ticket.target_counter_id.is_(None)
+            )
+            | (Ticket.target_counter_id == bindparam("counter_id")),
+        )
+        .order_by(Ticket.effective_at, Ticket.id)
+        .limit(1)
+    )
+    if priority is True:
+        query = query.where(Ticket.priority != "normal")
+    elif priority is False:
+        query = query.where(Ticket.priority == "normal")
+    return query
+
+
+_QUEUE_HEADS = {flag: _queue_head(flag) for flag in (True, False, None)}
+
+
 def queue_head(
     session: Session,
     *,
@@ -165,25 +195,11 @@ def queue_head(
     priority: bool | None,
 ) -> Ticket | None:
     """The first waiting ticket for a counter: its services, or transferred to it."""
-    query = (
-        select(Ticket)
-        .where(
-            Ticket.branch_id == branch_id,
-            Ticket.state == "waiting",
-            Ticket.business_date == business_date,
-            (
-                (Ticket.service_id.in_(service_ids) & Ticket.target_counter_id.is_(None))
-                | (Ticket.target_counter_id == counter_id)
-            ),
-        )
-        .order_by(Ticket.effective_at, Ticket.id)
-        .limit(1)
-    )
-    if priority is True:
-        query = query.where(Ticket.priority != "normal")
-    elif priority is False:
-        query = query.where(Ticket.priority == "normal")
-    return session.scalars(query).first()
+    return session.scalars(
+        _QUEUE_HEADS[priority],
+        {"branch_id": branch_id, "day": business_date, "service_ids": list(service_ids),
+         "counter_id": counter_id},
+    ).first()  # fmt: skip
 
 
 _TABLES = Ticket.metadata.tables
@@ -196,7 +212,7 @@ _ADVANCE_DAY = (
         _SERVICE_DAY.service_id == bindparam("sid"), _SERVICE_DAY.business_date == bindparam("day")
     )
     .values(issued=_SERVICE_DAY.issued + 1)
-    .returning(_SERVICE_DAY.issued)
+    .returning(_SERVICE_DAY.issued, _SERVICE_DAY.waiting)
 )
 _INSERT_TICKET = insert(_TABLES["ticket"]).returning(_TABLES["ticket"].c.id)
 _INSERT_EVENTS = insert(_TABLES["ticket_event"])
@@ -220,18 +236,44 @@ def set_last_seq(session: Session, branch_id: int, seq: int) -> None:
     session.connection().execute(_SET_LAST_SEQ, {"bid": branch_id, "seq": seq})
 
 
-def advance_service_day(session: Session, service_id: int, business_date: date) -> int:
-    """Advance and return the day's ticket count of a service (inside the write lock)."""
+def advance_service_day(session: Session, service_id: int, business_date: date) -> tuple[int, int]:
+    """Advance the day's ticket count of a service (inside the write lock); returns the new
+    count and how many tickets wait in that queue (before the one being issued)."""
     updated = (
         session.connection()
         .execute(_ADVANCE_DAY, {"sid": service_id, "day": business_date})
-        .scalar_one_or_none()
+        .first()
     )
     if updated is not None:
-        return int(updated)
-    session.add(ServiceDay(service_id=service_id, business_date=business_date, issued=1))
+        return int(updated[0]), int(updated[1])
+    session.add(ServiceDay(service_id=service_id, business_date=business_date, issued=1, waiting=0))
     session.flush()
-    return 1
+    return 1, 0
+
+
+_BEHIND = (
+    select(func.count())
+    .select_from(Ticket)
+    .where(
+        Ticket.branch_id == bindparam("branch_id"),
+        Ticket.service_id == bindparam("service_id"),
+        Ticket.business_date == bindparam("day"),
+        Ticket.state == "waiting",
+        Ticket.effective_at > bindparam("at"),
+    )
+)
+
+
+def position_of_new(session: Session, ticket: Ticket, waiting_before: int) -> int:
+    """People ahead of a ticket just queued: everyone who waited before it, less those ordered
+    after it (a priority ticket's boost; normally nobody), read from the queue index's tail
+    instead of counting the whole queue."""
+    behind = session.connection().scalar(
+        _BEHIND,
+        {"branch_id": ticket.branch_id, "service_id": ticket.service_id,
+         "day": ticket.business_date, "at": ticket.effective_at},
+    )  # fmt: skip
+    return waiting_before - int(behind or 0)
 
 
 def issued_count(session: Session, service_id: int, business_date: date) -> int:

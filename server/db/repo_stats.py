@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -110,6 +111,10 @@ def group_key(session: Session, scope: Scope, group: str | None) -> ColumnElemen
 
 
 def _in_scope(scope: Scope) -> ColumnElement[bool]:
+    if scope.ranges is not None:
+        return or_(*[and_(Ticket.branch_id == branch_id, Ticket.business_date >= first,
+                          Ticket.business_date <= last)
+                     for branch_id, first, last in scope.ranges])  # fmt: skip
     return and_(
         Ticket.branch_id.in_(scope.branch_ids),
         Ticket.business_date >= scope.date_from,
@@ -128,6 +133,12 @@ def _waiting_now(scope: Scope) -> ColumnElement[bool]:
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.sum(case((condition, 1), else_=0))
+
+
+def rows(session: Session, query: Executable) -> Sequence[Row[*tuple[Any, ...]]]:
+    """Plain rows of a query over columns: executed on the session's connection, without the
+    ORM's per-row loading (~20 µs a row, which counts for thousands of rows)."""
+    return session.connection().execute(query).all()
 
 
 def _once(session: Session, rows: Select[Any]) -> Subquery:
@@ -164,7 +175,7 @@ def ticket_figures(session: Session, scope: Scope, group: str | None) -> Sequenc
         func.count(t.c.rating).label("rating_n"),
         func.coalesce(func.sum(t.c.rating), 0).label("rating_sum"),
     ).group_by(literal_column("g_key"), literal_column("g_sec"))
-    return session.execute(query).all()
+    return rows(session, query)
 
 
 def wait_figures(session: Session, scope: Scope, group: str | None) -> Sequence[Row[Any]]:
@@ -187,7 +198,7 @@ def wait_figures(session: Session, scope: Scope, group: str | None) -> Sequence[
         func.max(t.c.w).label("max_ms"),
         _count_if(t.c.w <= t.c.target).label("within"),
     ).group_by(literal_column("g_key"), literal_column("g_sec"))
-    return session.execute(query).all()
+    return rows(session, query)
 
 
 @dataclass(frozen=True)
@@ -196,13 +207,17 @@ class MovedTicket:
 
     key: Any  # the ticket's group key (day, branch, hour groups)
     events: list[SegmentEvent] = field(default_factory=list)
+    day: tuple[int, date] | None = None  # (branch id, business date) when asked per day
 
 
 TICKET_LEVEL_GROUPS = ("hour", "day", "branch")
 
 
-def moved_tickets(session: Session, scope: Scope, group: str | None) -> dict[int, MovedTicket]:
-    """Tickets of the scope with a transfer or requeue, and their segment events in order."""
+def moved_tickets(
+    session: Session, scope: Scope, group: str | None, *, per_day: bool = False
+) -> dict[int, MovedTicket]:
+    """Tickets of the scope with a transfer or requeue, and their segment events in order
+    (with `per_day`, also each ticket's branch and business date)."""
     start, _ = scope.utc_window()
     moved = select(TicketEvent.ticket_id).where(
         TicketEvent.branch_id.in_(scope.branch_ids),
@@ -219,6 +234,7 @@ def moved_tickets(session: Session, scope: Scope, group: str | None) -> dict[int
             TicketEvent.data["service_id"].as_integer(),
             TicketEvent.data["clerk_id"].as_integer(),
             key,
+            *((Ticket.branch_id, Ticket.business_date) if per_day else ()),
         )
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(
@@ -229,12 +245,31 @@ def moved_tickets(session: Session, scope: Scope, group: str | None) -> dict[int
         .order_by(TicketEvent.ticket_id, TicketEvent.seq)
     )
     result: dict[int, MovedTicket] = {}
-    for ticket_id, type_, at_ms, counter_id, service_id, clerk_id, g in session.execute(query):
+    for ticket_id, type_, at_ms, counter_id, service_id, clerk_id, g, *day in rows(session, query):
         ticket = result.get(ticket_id)
         if ticket is None:
-            ticket = result[ticket_id] = MovedTicket(g)
+            ticket = result[ticket_id] = MovedTicket(g, day=(day[0], day[1]) if day else None)
         ticket.events.append(SegmentEvent(type_, at_ms, service_id, counter_id, clerk_id))
     return result
+
+
+def ticket_facts(session: Session, scope: Scope) -> Sequence[Row[*tuple[Any, ...]]]:
+    """One row per ticket of the scope, with the values the aggregates above group by and sum
+    (the same expressions): what a day's rollup is made of."""
+    began = func.coalesce(Ticket.started_at, Ticket.called_at)
+    service_ms = case((Ticket.state == "done", ms_between(Ticket.finished_at, began)), else_=None)
+    wait_ms = case(
+        (Ticket.called_at.is_not(None), ms_between(Ticket.called_at, Ticket.queued_at)),
+        else_=None,
+    )
+    columns = (
+        Ticket.business_date, Ticket.service_id, Ticket.counter_id, Ticket.clerk_id,
+        _local_hour(session, scope).label("hour"), Ticket.state, Ticket.rating,
+        service_ms.label("service_ms"), wait_ms.label("wait_ms"),
+        (Service.target_wait_min * 60_000).label("target_ms"),
+    )  # fmt: skip
+    query = select(*columns).outerjoin(Service, Service.id == Ticket.service_id)
+    return rows(session, query.where(_in_scope(scope)))
 
 
 def service_targets(session: Session, branch_ids: Sequence[int]) -> dict[int, int]:

@@ -14,11 +14,13 @@ Definitions (API.md, Statistics):
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
+
+from server.domain.histogram import Histogram
 
 SEGMENT_STARTS = frozenset({"ticket.issued", "ticket.transferred", "ticket.requeued"})
 CALLED = "ticket.called"
@@ -33,22 +35,13 @@ def within_target(wait_ms: int, target_min: int) -> bool:
 
 def percentile(histogram: Mapping[int, int], fraction: float) -> float | None:
     """Linear interpolation between closest ranks over a {value: count} histogram."""
-    total = sum(histogram.values())
+    counts = histogram if isinstance(histogram, Histogram) else Histogram(histogram)
+    total = counts.total
     if total == 0:
         return None
     position = (total - 1) * fraction
     low_rank = math.floor(position)
-    items = sorted(histogram.items())
-
-    def value_at(index: int) -> int:
-        seen = 0
-        for value, count in items:
-            seen += count
-            if seen > index:
-                return value
-        return items[-1][0]
-
-    low, high = value_at(low_rank), value_at(min(low_rank + 1, total - 1))
+    low, high = counts.value_at(low_rank), counts.value_at(min(low_rank + 1, total - 1))
     return low + (position - low_rank) * (high - low)
 
 
@@ -65,10 +58,10 @@ class Figures:
     within: int = 0
     wait_sum_ms: int = 0
     wait_max_ms: int | None = None
-    wait_hist: Counter[int] = field(default_factory=Counter)
+    wait_hist: Histogram = field(default_factory=Histogram)
     service_n: int = 0
     service_sum_ms: int = 0
-    service_hist: Counter[int] = field(default_factory=Counter)
+    service_hist: Histogram = field(default_factory=Histogram)
     rating_sum: int = 0
     rating_n: int = 0
 
@@ -79,7 +72,7 @@ class Figures:
         self.called += count
         self.within += within
         self.wait_sum_ms += sum_ms
-        self.wait_hist[seconds] += count
+        self.wait_hist.add(seconds, count)
         self._max(max_ms)
 
     def _max(self, max_ms: int | None) -> None:
@@ -94,7 +87,25 @@ class Figures:
     def add_services(self, seconds: int, count: int, sum_ms: int) -> None:
         self.service_n += count
         self.service_sum_ms += sum_ms
-        self.service_hist[seconds] += count
+        self.service_hist.add(seconds, count)
+
+    def merge(self, other: Figures) -> None:
+        """Add the figures of other tickets (another day, hall or group)."""
+        self.issued += other.issued
+        self.served += other.served
+        self.no_show += other.no_show
+        self.cancelled += other.cancelled
+        self.waiting_now += other.waiting_now
+        self.called += other.called
+        self.within += other.within
+        self.wait_sum_ms += other.wait_sum_ms
+        self._max(other.wait_max_ms)
+        self.wait_hist.update(other.wait_hist)
+        self.service_n += other.service_n
+        self.service_sum_ms += other.service_sum_ms
+        self.service_hist.update(other.service_hist)
+        self.rating_sum += other.rating_sum
+        self.rating_n += other.rating_n
 
     def report(self) -> dict[str, object]:
         """API.md's summary object (seconds rounded to 0.1 s, percentages to 0.1)."""
@@ -217,6 +228,11 @@ class BranchScope:
     today: date  # the business date now, in the branch's timezone
 
 
+def today_at(timezone: str, now: datetime) -> date:
+    """The business date at `now` in a branch's timezone."""
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
 @dataclass(frozen=True)
 class Scope:
     """Which tickets a statistic covers: these branches, business dates from..to inclusive."""
@@ -224,6 +240,8 @@ class Scope:
     branches: tuple[BranchScope, ...]
     date_from: date
     date_to: date
+    # Only these (branch id, first, last) date ranges, inside date_from..date_to; None: all.
+    ranges: tuple[tuple[int, date, date], ...] | None = None
 
     @property
     def branch_ids(self) -> list[int]:
@@ -245,10 +263,10 @@ WAIT_BUCKETS_MIN = (5, 10, 15, 20, 30, 45, 60)  # the wait distribution's bucket
 
 def wait_buckets(histogram: Mapping[int, int]) -> list[tuple[int, int | None, int]]:
     """[(from_s, to_s or None for the last, count)] over WAIT_BUCKETS_MIN (from ≤ wait < to)."""
+    counts = histogram if isinstance(histogram, Histogram) else Histogram(histogram)
     edges = [0, *(m * 60 for m in WAIT_BUCKETS_MIN)]
-    counts = [0] * len(edges)
-    for seconds, count in histogram.items():
-        index = next((i for i, edge in enumerate(edges[1:]) if seconds < edge), len(edges) - 1)
-        counts[index] += count
+    below = [counts.count_below(edge) for edge in edges[1:]]  # the first bucket has negatives
+    sizes = [below[0], *(b - a for a, b in pairwise(below))]
+    sizes.append(counts.total - below[-1])
     bounds: list[int | None] = [*edges[1:], None]
-    return [(edges[i], bounds[i], counts[i]) for i in range(len(edges))]
+    return [(edges[i], bounds[i], sizes[i]) for i in range(len(edges))]

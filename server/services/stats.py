@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -20,8 +20,10 @@ from server.domain.stats import (
     Scope,
     Segment,
     earlier_segments,
+    today_at,
     wait_buckets,
 )
+from server.services import rollup
 from server.services.context import Ctx
 
 STATS_ROLES = ("admin", "manager")
@@ -57,7 +59,7 @@ def resolve(ctx: Ctx, session: Session, selection: Selection) -> Scope:
                 raise NotFound(f"no hall you may see is in region {selection.region!r}")
     now = ctx.clock()
     branches = tuple(
-        BranchScope(b.id, b.name, b.timezone, b.locale, b.region, _today(b.timezone, now))
+        BranchScope(b.id, b.name, b.timezone, b.locale, b.region, today_at(b.timezone, now))
         for b in rows
     )
     today = branches[0].today if branches else now.date()
@@ -72,12 +74,6 @@ def resolve(ctx: Ctx, session: Session, selection: Selection) -> Scope:
     return Scope(branches, date_from, date_to)
 
 
-def _today(timezone: str, now: datetime) -> date:
-    from zoneinfo import ZoneInfo
-
-    return now.astimezone(ZoneInfo(timezone)).date()
-
-
 def _key(value: Any) -> Key:
     if isinstance(value, date):
         return value.isoformat()
@@ -87,12 +83,26 @@ def _key(value: Any) -> Key:
     return value
 
 
-def figures(session: Session, scope: Scope, group: str | None) -> dict[Key, Figures]:
-    """Every figure per group key (one key, 0, without a group)."""
+def figures(
+    session: Session, scope: Scope, group: str | None, *, rollups: bool = True
+) -> dict[Key, Figures]:
+    """Every figure per group key (one key, 0, without a group): the rolled-up closed days
+    merged with the days computed live (today, days not built); `rollups=False`: all live."""
     result: dict[Key, Figures] = defaultdict(Figures)
     if not scope.branches:
         return result
     repo_stats.tune(session)
+    live: Scope | None = scope
+    if rollups:
+        chosen, live = rollup.plan(session, scope, group)
+        rollup.read(session, chosen, group, result)
+    if live is not None:
+        _live(session, live, group, result)
+    return result
+
+
+def _live(session: Session, scope: Scope, group: str | None, result: dict[Key, Figures]) -> None:
+    """The figures computed from the tickets (aggregates and histograms by the database)."""
     for row in repo_stats.ticket_figures(session, scope, group):
         f = result[_key(row.g_key)]
         f.issued += row.issued
@@ -113,7 +123,6 @@ def figures(session: Session, scope: Scope, group: str | None) -> dict[Key, Figu
         for segment in earlier_segments(ticket.events):
             key = _segment_key(group, segment, ticket.key)
             result[key].add_wait(segment.wait_ms, targets.get(segment.service_id or 0, 0))
-    return result
 
 
 def _segment_key(group: str | None, segment: Segment, ticket_key: Any) -> Key:
@@ -128,18 +137,26 @@ def _segment_key(group: str | None, segment: Segment, ticket_key: Any) -> Key:
     return _key(ticket_key)
 
 
-def summary(ctx: Ctx, selection: Selection) -> p.StatsSummary:
-    """API.md's summary over the selection."""
+def _resolved(ctx: Ctx, selection: Selection, group: str | None) -> Scope:
+    """The scope, its closed days rolled up first (those missing built on demand, briefly)."""
     with ctx.db.read() as session:
         scope = resolve(ctx, session, selection)
+    rollup.ensure(ctx, scope, group)
+    return scope
+
+
+def summary(ctx: Ctx, selection: Selection) -> p.StatsSummary:
+    """API.md's summary over the selection."""
+    scope = _resolved(ctx, selection, None)
+    with ctx.db.read() as session:
         total = figures(session, scope, None).get(0, Figures())
     return p.StatsSummary.model_validate(total.report())
 
 
 def wait_distribution(ctx: Ctx, selection: Selection) -> list[p.StatsBucket]:
     """How many waits fell in each bucket (0–5, 5–10, … 60+ minutes)."""
+    scope = _resolved(ctx, selection, None)
     with ctx.db.read() as session:
-        scope = resolve(ctx, session, selection)
         total = figures(session, scope, None).get(0, Figures())
     return [p.StatsBucket(from_s=a, to_s=b, count=n) for a, b, n in wait_buckets(total.wait_hist)]
 
@@ -148,8 +165,8 @@ def breakdown(
     ctx: Ctx, selection: Selection, group_by: str, locale: str | None = None
 ) -> list[p.StatsRow]:
     """One row per group key, sorted by key (no key last), with a label in `locale`."""
+    scope = _resolved(ctx, selection, group_by)
     with ctx.db.read() as session:
-        scope = resolve(ctx, session, selection)
         groups = figures(session, scope, group_by)
         labels = Labels.load(session, scope, locale)
     keys = sorted(groups, key=lambda k: (k is None, str(type(k)), k if k is not None else 0))

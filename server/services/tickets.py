@@ -64,7 +64,7 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
         repo.issued_count(session, service.id, day) >= service.daily_quota
     ):
         raise QuotaReached(f"all {service.daily_quota} tickets of {service.code} today are taken")
-    daily_seq = repo.advance_service_day(session, service.id, day)
+    daily_seq, waiting = repo.advance_service_day(session, service.id, day)
     values = {
         "public_id": secrets.token_urlsafe(12), "branch_id": branch.id,
         "service_id": service.id, "issued_service_id": service.id,
@@ -83,7 +83,7 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
     }  # fmt: skip
     # A plain INSERT (the hot path); the object is only a view of the row for the wire form.
     ticket = Ticket(id=repo.insert_ticket(session, values), **values)
-    wire = ticket_wire(session, ticket, uow.now)
+    wire = ticket_wire(session, ticket, uow.now, repo.position_of_new(session, ticket, waiting))
     uow.record(branch.id, "ticket.issued", wire.model_dump(mode="json"), ticket_id=ticket.id)
     if body.kiosk_id is not None:
         queue_job(ctx, uow, ticket, body.kiosk_id, wire)

@@ -91,12 +91,17 @@ def _mean_service_s(session: Session, service: Service, now: datetime) -> float:
     return mean_service_s(durations[service.id], configured_min=service.service_min)
 
 
-def ticket_wire(session: Session, ticket: Ticket, now: datetime) -> p.Ticket:
-    """The wire ticket; position and estimate are computed while it waits."""
-    position = estimate = None
-    if ticket.state == "waiting":
+def ticket_wire(
+    session: Session, ticket: Ticket, now: datetime, position: int | None = None
+) -> p.Ticket:
+    """The wire ticket; position (unless given) and estimate are computed while it waits."""
+    estimate = None
+    if ticket.state != "waiting":
+        position = None
+    else:
         session.flush()
-        position = repo.position_in_queue(session, ticket)
+        if position is None:
+            position = repo.position_in_queue(session, ticket)
         service = repo.row(session, Service, ticket.service_id)
         assert service is not None
         # The estimate's inputs are read once per transaction: a group commit's many issues

@@ -1,0 +1,243 @@
+"""Statistics rollup: the figures of each closed business day of a hall computed once and
+stored (then merged into months and years), so that a statistic over a year reads a few
+hundred rows instead of every ticket.
+
+- A day is rolled up once it is closed (before today in the hall's timezone); today, and any
+  day not built yet, is computed live from the tickets (stats.figures merges both).
+- Rows hold exact counts, sums and whole-second histograms: merged figures equal the live
+  ones exactly (tests/test_stats_rollup.py compares every group).
+- Missing periods are built on demand (`ensure`, before a statistic is read, for up to
+  ON_DEMAND_S) and by the server's background task (`catch_up`, a few batches per run).
+- Triggers (migration 0006) delete a period's rows when its tickets change; a claim that
+  vanished while computing means the figures are stale, and they are not stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.db import repo, repo_rollup, repo_stats
+from server.db.models import Branch
+from server.db.repo_rollup import DIMENSIONS, TOTAL
+from server.domain.periods import LEVELS, ONE_DAY, Period, cover, days, missing
+from server.domain.stats import BranchScope, Figures, Scope, today_at
+from server.services import rollup_compute
+from server.services.context import Ctx
+from server.services.rollup_compute import Built
+
+log = logging.getLogger(__name__)
+CLAIM_STALE = timedelta(minutes=10)  # a claim older than this was abandoned: take it over
+FIRST_RUN_S, EVERY_S, BUSY_S = 60.0, 300.0, 1.0  # background task: start, idle, backlog
+BATCHES_PER_RUN = 8
+# A statistic builds what it misses for up to this long (a hall-month of ~12,000 tickets takes
+# ~0.5 s), then computes the rest live: a first look at a year of every hall is not held up
+# by building it all (~40 s for 1,000,000 tickets, docs/benchmarks.md).
+ON_DEMAND_S = 2.0
+Key = int | str | None
+
+
+def levels_for(group: str | None) -> tuple[str, ...]:
+    """Per-day figures come from day rows only; everything else from the largest periods."""
+    return ("day",) if group == "day" else LEVELS
+
+
+def plan(
+    session: Session, scope: Scope, group: str | None
+) -> tuple[dict[int, list[Period]], Scope | None]:
+    """The built periods to read per branch, and the scope left to compute live."""
+    ready = _ready(session, scope, levels_for(group))
+    chosen: dict[int, list[Period]] = {}
+    ranges: list[tuple[int, date, date]] = []
+    for branch in scope.branches:
+        closed = min(scope.date_to, branch.today - ONE_DAY)
+        periods, rest = cover(scope.date_from, closed, ready.get(branch.id, set()),
+                              levels_for(group))  # fmt: skip
+        chosen[branch.id] = periods
+        rest.extend(days(max(scope.date_from, closed + ONE_DAY), scope.date_to))
+        ranges.extend((branch.id, first, last) for first, last in _runs(rest))
+    if not ranges:
+        return chosen, None
+    return chosen, Scope(scope.branches, scope.date_from, scope.date_to, tuple(ranges))
+
+
+def _ready(session: Session, scope: Scope, levels: Sequence[str]) -> dict[int, set[Period]]:
+    """The built periods that can cover the scope: its months and years, and its days where
+    these leave gaps (not the thousands of days inside built months)."""
+    large = [level for level in levels if level != "day"]
+    ready = repo_rollup.ready_periods(session, scope.branch_ids, scope.date_from, scope.date_to,
+                                      large)  # fmt: skip
+    gaps = {b.id: list(_runs(cover(scope.date_from, scope.date_to, ready[b.id], levels)[1]))
+            for b in scope.branches}  # fmt: skip
+    for branch_id, day in repo_rollup.ready_days(session, gaps):
+        ready[branch_id].add(day)
+    return ready
+
+
+def _runs(sorted_days: Sequence[date]) -> Iterable[tuple[date, date]]:
+    """Consecutive days as (first, last) ranges."""
+    start = previous = None
+    for day in sorted_days:
+        if previous is not None and day == previous + ONE_DAY:
+            previous = day
+            continue
+        if start is not None and previous is not None:
+            yield start, previous
+        start = previous = day
+    if start is not None and previous is not None:
+        yield start, previous
+
+
+def read(
+    session: Session,
+    chosen: Mapping[int, Sequence[Period]],
+    group: str | None,
+    result: dict[Key, Figures],
+) -> None:
+    """Merge the chosen periods' rows into `result` (by group key)."""
+    dimension = group if group in DIMENSIONS else TOTAL
+    for branch_id, period, group_key, f in repo_rollup.figures(session, dimension, chosen):
+        key: Key = group_key
+        if dimension == TOTAL:
+            if not f.issued:
+                continue  # an empty day: the live figures have no group for it either
+            key = branch_id if group == "branch" else period.first.isoformat() if group else 0
+        result[key].merge(f)
+
+
+# ---- building ------------------------------------------------------------------------------
+
+
+def ensure(ctx: Ctx, scope: Scope, group: str | None, *, budget_s: float = ON_DEMAND_S) -> int:
+    """Build the closed periods of the scope that are not built yet, batch after batch until
+    `budget_s` is spent (what is left is computed live this time, and rolled up by the
+    background task); returns how many periods were built."""
+    if not scope.branches:
+        return 0
+    deadline = time.monotonic() + budget_s
+    with ctx.db.read() as session:
+        ready = _ready(session, scope, levels_for(group))
+    built = 0
+    for branch in scope.branches:
+        last = min(scope.date_to, branch.today - ONE_DAY)
+        todo = missing(scope.date_from, last, ready.get(branch.id, set()), levels_for(group))
+        for batch in _batches(todo):
+            if time.monotonic() > deadline:
+                return built
+            try:
+                built += build(ctx, branch, batch)
+            except Exception:  # the statistic is still answered, live
+                log.exception("statistics rollup of %s failed", branch.name)
+                return built
+    return built
+
+
+def catch_up(ctx: Ctx, *, max_batches: int = BATCHES_PER_RUN) -> tuple[int, bool]:
+    """The background task's run: build missing closed periods of every hall, from the year of
+    its first ticket, at most `max_batches` batches; returns (periods built, more to do)."""
+    now = ctx.clock()
+    scopes = []
+    with ctx.db.read() as session:
+        for branch in (_branch_scope(b, now) for b in repo.branches(session, None)):
+            first = repo_rollup.first_ticket_day(session, branch.id)
+            if first is not None:
+                scopes.append(Scope((branch,), Period.of("year", first).first,
+                                    branch.today - ONE_DAY))  # fmt: skip
+        ready = [_ready(session, scope, LEVELS) for scope in scopes]
+    batches = built = 0
+    for scope, known in zip(scopes, ready, strict=True):
+        branch = scope.branches[0]
+        for batch in _batches(missing(scope.date_from, scope.date_to, known[branch.id])):
+            if batches >= max_batches:
+                return built, True
+            built += build(ctx, branch, batch)
+            batches += 1
+    return built, False
+
+
+def _branch_scope(b: Branch, now: datetime) -> BranchScope:
+    return BranchScope(b.id, b.name, b.timezone, b.locale, b.region, today_at(b.timezone, now))
+
+
+def _batches(todo: Sequence[Period]) -> Iterable[list[Period]]:
+    """Days by month (with the month when all its days are in: it is merged from them at
+    once), months by year, years together (in `missing`'s order)."""
+    groups: dict[tuple[str, Period | None], list[Period]] = defaultdict(list)
+    for period in todo:
+        groups[(period.level, period.parent)].append(period)
+
+    def whole(month: Period) -> bool:
+        return len(groups.get(("day", month), ())) == len(month.children())
+
+    for (level, parent), batch in groups.items():
+        if level == "month":
+            batch = [p for p in batch if not whole(p)]
+        elif (
+            parent is not None
+            and whole(parent)
+            and parent in groups.get(("month", parent.parent), ())
+        ):
+            batch = [*batch, parent]
+        if batch:
+            yield batch
+
+
+def build(ctx: Ctx, branch: BranchScope, periods: Sequence[Period]) -> int:
+    """Claim, compute and store periods of one branch; returns how many were stored. The
+    writes go through the database's writer (SQLite: in the group commit of the moment)."""
+    token = ctx.clock()
+    try:
+        mine = ctx.db.writes.run(
+            lambda s: repo_rollup.claim(s, branch.id, periods, token, token - CLAIM_STALE)
+        )
+    except IntegrityError:
+        return 0  # another builder claimed them at the same moment
+    if not mine:
+        return 0
+    stored: list[Period] = []
+    try:
+        with ctx.db.read() as session:
+            settled = repo_rollup.wait_for_writers(session)
+        if settled:
+            with ctx.db.read() as session:
+                repo_stats.tune(session)
+                figures = rollup_compute.compute(session, branch, mine)
+            stored = ctx.db.writes.run(lambda s: _store(s, branch.id, token, mine, figures))
+        else:
+            log.warning("statistics rollup: writers still running, %s left live", branch.name)
+    finally:
+        if not stored:
+            ctx.db.writes.run(lambda s: repo_rollup.release(s, branch.id, mine, token))
+    return len(stored)
+
+
+def _store(
+    session: Session, branch_id: int, token: datetime, mine: Sequence[Period], figures: Built
+) -> list[Period]:
+    stored = repo_rollup.store(session, branch_id, token, figures)
+    repo_rollup.release(session, branch_id, set(mine) - set(stored), token)
+    return stored
+
+
+def forget_all(ctx: Ctx) -> None:
+    """Drop every rollup row (they are rebuilt on demand and by the background task)."""
+    ctx.db.writes.run(repo_rollup.forget_all)
+
+
+def build_all(ctx: Ctx, progress: Callable[[int], None] | None = None) -> int:
+    """Build everything missing, run after run (the background task's work, without its
+    pauses); returns the periods built."""
+    total = 0
+    while True:
+        built, more = catch_up(ctx)
+        total += built
+        if progress is not None:
+            progress(total)
+        if not more or not built:
+            return total

@@ -7,7 +7,7 @@ served tickets rated. Events are generated for the transferred and requeued tick
 events statistics read) or, with `all_events`, for every ticket (~4.2 per ticket).
 The service functions are timed directly (no HTTP):
 - cold: the rollup table emptied before each call, which then builds what it misses on demand
-  for up to rollup.ON_DEMAND_S (2 s), computes the rest live and answers; one run each;
+  for up to rollup.ON_DEMAND_S (1 s), computes the rest live and answers; one run each;
 - build: every closed day, month and year of the dataset rolled up (what the server's
   background task does), from an empty table;
 - warm: median of `runs` after one warm-up, everything rolled up (normal operation);

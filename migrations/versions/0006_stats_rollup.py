@@ -191,7 +191,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("branch_id", "period", "first_day", "dimension", "group_key"),
     )
     op.create_index(
-        "ix_stats_rollup_marker", "stats_rollup", ["branch_id", "dimension", "first_day"]
+        "ix_stats_rollup_marker", "stats_rollup", ["branch_id", "dimension", "period", "first_day"]
     )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PG_FUNCTIONS)

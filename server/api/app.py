@@ -65,14 +65,14 @@ def create_app(
         if settings.worker_threads:
             anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         housekeeping = asyncio.create_task(_housekeeping(state))
-        rollups = asyncio.create_task(_rollups(state))
+        rollups = rollup.Background(state.ctx)  # statistics of closed days, stored
         try:
             yield
         finally:
-            for task in (housekeeping, rollups):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await rollups.stop()
+            housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await housekeeping
             await bus.disconnect()
             db.dispose()
 
@@ -99,17 +99,3 @@ async def _housekeeping(state: AppState) -> None:
         except Exception:
             log.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_S)
-
-
-async def _rollups(state: AppState) -> None:
-    """Roll up the statistics of closed days (server/services/rollup.py), a bounded batch at a
-    time: quickly while there is a backlog, then every few minutes."""
-    await asyncio.sleep(rollup.FIRST_RUN_S)
-    while True:
-        more = False
-        try:
-            built, more = await asyncio.to_thread(rollup.catch_up, state.ctx())
-            more = more and built > 0
-        except Exception:
-            log.exception("statistics rollup failed")
-        await asyncio.sleep(rollup.BUSY_S if more else rollup.EVERY_S)

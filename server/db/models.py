@@ -225,7 +225,9 @@ class StatsRollup(Base):
     Triggers (migration 0006) delete a period's rows when one of its tickets changes."""
 
     __tablename__ = "stats_rollup"
-    __table_args__ = (Index("ix_stats_rollup_marker", "branch_id", "dimension", "first_day"),)
+    __table_args__ = (
+        Index("ix_stats_rollup_marker", "branch_id", "dimension", "period", "first_day"),
+    )
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), primary_key=True)
     period: Mapped[str] = mapped_column(String(5), primary_key=True)  # day | month | year
     first_day: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -34,13 +34,14 @@ RowKey = tuple[str, int | None]  # (dimension, group key)
 TABLE = Base.metadata.tables["stats_rollup"]  # plain (Core) inserts: no ORM bookkeeping
 
 
-def _periods(periods: Collection[Period]) -> Any:
-    """Rows of these periods (of one branch): an indexed look-up per level."""
+def _periods(branch_id: int, periods: Collection[Period]) -> list[Any]:
+    """Conditions for the rows of these periods of a branch, one per level: OR-ed flat, each
+    is an index look-up (SQLite does not look inside an OR nested in an AND)."""
     by_level: dict[str, list[date]] = defaultdict(list)
     for p in periods:
         by_level[p.level].append(p.first)
-    return or_(*[and_(R.period == level, R.first_day.in_(firsts))
-                 for level, firsts in by_level.items()])  # fmt: skip
+    return [and_(R.branch_id == branch_id, R.period == level, R.first_day.in_(firsts))
+            for level, firsts in by_level.items()]  # fmt: skip
 
 
 def ready_periods(
@@ -88,7 +89,7 @@ def claim(
     if not periods:
         return []
     query = select(R.period, R.first_day, R.ready, R.built_at).where(
-        R.branch_id == branch_id, R.dimension == TOTAL, _periods(periods)
+        R.dimension == TOTAL, or_(*_periods(branch_id, periods))
     )
     busy = {Period(level, first) for level, first, ready, built_at
             in session.execute(query) if ready or built_at >= stale_before}  # fmt: skip
@@ -96,7 +97,7 @@ def claim(
     if not mine:
         return []
     for chunk in _chunks(mine):
-        session.execute(delete(R).where(R.branch_id == branch_id, _periods(chunk)))
+        session.execute(delete(R).where(or_(*_periods(branch_id, chunk))))
     session.execute(insert(TABLE), [_row(branch_id, p, TOTAL, 0, Figures(), token) for p in mine])
     return mine
 
@@ -104,9 +105,7 @@ def claim(
 def release(session: Session, branch_id: int, periods: Collection[Period], token: datetime) -> None:
     """Drop what is left of our claims (after a failure)."""
     for chunk in _chunks(sorted(periods)):
-        session.execute(
-            delete(R).where(R.branch_id == branch_id, R.built_at == token, _periods(chunk))
-        )
+        session.execute(delete(R).where(R.built_at == token, or_(*_periods(branch_id, chunk))))
 
 
 def wait_for_writers(session: Session, timeout_s: float = 5.0) -> bool:
@@ -139,8 +138,8 @@ def store(
     if not figures:
         return []
     query = select(R.period, R.first_day).where(
-        R.branch_id == branch_id, R.dimension == TOTAL, R.ready.is_(False),
-        R.built_at == token, _periods(figures),
+        R.dimension == TOTAL, R.ready.is_(False), R.built_at == token,
+        or_(*_periods(branch_id, figures)),
     )  # fmt: skip
     standing = {Period(level, first) for level, first in session.execute(query.with_for_update())}
     rows, totals = [], []
@@ -163,9 +162,8 @@ def figures(
     session: Session, dimension: str, periods: Mapping[int, Collection[Period]]
 ) -> Iterator[tuple[int, Period, int | None, Figures]]:
     """(branch id, period, group key, figures) of one dimension's rows of these periods."""
-    wanted = [and_(R.branch_id == branch_id, _periods(chunk))
-              for branch_id, some in periods.items() if some
-              for chunk in _chunks(sorted(some))]  # fmt: skip
+    wanted = [arm for branch_id, some in periods.items() for chunk in _chunks(sorted(some))
+              for arm in _periods(branch_id, chunk)]  # fmt: skip
     if not wanted:
         return
     columns = [getattr(R, name) for name in COUNTS]

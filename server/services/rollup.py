@@ -14,7 +14,9 @@ hundred rows instead of every ticket.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -36,10 +38,10 @@ log = logging.getLogger(__name__)
 CLAIM_STALE = timedelta(minutes=10)  # a claim older than this was abandoned: take it over
 FIRST_RUN_S, EVERY_S, BUSY_S = 60.0, 300.0, 1.0  # background task: start, idle, backlog
 BATCHES_PER_RUN = 8
-# A statistic builds what it misses for up to this long (a hall-month of ~12,000 tickets takes
-# ~0.5 s), then computes the rest live: a first look at a year of every hall is not held up
-# by building it all (~40 s for 1,000,000 tickets, docs/benchmarks.md).
-ON_DEMAND_S = 2.0
+# A statistic builds what it misses for up to about this long (a hall-month of ~12,000 tickets
+# takes ~0.5 s), then computes the rest live: a first look at a year of every hall is not held
+# up by building it all (~40 s for 1,000,000 tickets, docs/benchmarks.md).
+ON_DEMAND_S = 1.0
 Key = int | str | None
 
 
@@ -116,8 +118,8 @@ def read(
 
 def ensure(ctx: Ctx, scope: Scope, group: str | None, *, budget_s: float = ON_DEMAND_S) -> int:
     """Build the closed periods of the scope that are not built yet, batch after batch until
-    `budget_s` is spent (what is left is computed live this time, and rolled up by the
-    background task); returns how many periods were built."""
+    `budget_s` is spent (at least one batch; what is left is computed live this time, and
+    rolled up by the background task); returns how many periods were built."""
     if not scope.branches:
         return 0
     deadline = time.monotonic() + budget_s
@@ -128,19 +130,22 @@ def ensure(ctx: Ctx, scope: Scope, group: str | None, *, budget_s: float = ON_DE
         last = min(scope.date_to, branch.today - ONE_DAY)
         todo = missing(scope.date_from, last, ready.get(branch.id, set()), levels_for(group))
         for batch in _batches(todo):
-            if time.monotonic() > deadline:
-                return built
             try:
                 built += build(ctx, branch, batch)
             except Exception:  # the statistic is still answered, live
                 log.exception("statistics rollup of %s failed", branch.name)
                 return built
+            if time.monotonic() > deadline:
+                return built
     return built
 
 
-def catch_up(ctx: Ctx, *, max_batches: int = BATCHES_PER_RUN) -> tuple[int, bool]:
+def catch_up(
+    ctx: Ctx, *, max_batches: int = BATCHES_PER_RUN, stop: threading.Event | None = None
+) -> tuple[int, bool]:
     """The background task's run: build missing closed periods of every hall, from the year of
-    its first ticket, at most `max_batches` batches; returns (periods built, more to do)."""
+    its first ticket, at most `max_batches` batches (fewer once `stop` is set); returns
+    (periods built, more to do)."""
     now = ctx.clock()
     scopes = []
     with ctx.db.read() as session:
@@ -154,7 +159,7 @@ def catch_up(ctx: Ctx, *, max_batches: int = BATCHES_PER_RUN) -> tuple[int, bool
     for scope, known in zip(scopes, ready, strict=True):
         branch = scope.branches[0]
         for batch in _batches(missing(scope.date_from, scope.date_to, known[branch.id])):
-            if batches >= max_batches:
+            if batches >= max_batches or (stop is not None and stop.is_set()):
                 return built, True
             built += build(ctx, branch, batch)
             batches += 1
@@ -241,3 +246,38 @@ def build_all(ctx: Ctx, progress: Callable[[int], None] | None = None) -> int:
             progress(total)
         if not more or not built:
             return total
+
+
+class Background:
+    """The server's task: roll up newly closed days every few minutes, a backlog a few batches
+    at a time (one each second). Started with the app; `stop` lets the batch under way finish
+    (so nothing writes after the database is closed)."""
+
+    def __init__(self, ctx: Callable[[], Ctx]) -> None:
+        self._ctx = ctx
+        self._stop = threading.Event()
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        await self._task
+
+    async def _run(self) -> None:
+        delay = FIRST_RUN_S
+        while not await self._stopped_after(delay):
+            more = False
+            try:
+                built, more = await asyncio.to_thread(catch_up, self._ctx(), stop=self._stop)
+                more = more and built > 0
+            except Exception:
+                log.exception("statistics rollup failed")
+            delay = BUSY_S if more else EVERY_S
+
+    async def _stopped_after(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        except TimeoutError:
+            return self._stop.is_set()
+        return True

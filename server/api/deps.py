@@ -68,11 +68,11 @@ async def principal(request: Request) -> Principal:
     token = bearer(request)
     if token is None:
         return ANONYMOUS
-    app = state(request)
-    known = app.principals.get(auth.hash_token(token), app.clock())
+    ctx = state(request).ctx()
+    known = auth.remembered(ctx, token)
     if known is not None:
         return known
-    return await run_in_threadpool(auth.authenticate, app.ctx(), token)
+    return await run_in_threadpool(auth.authenticate, ctx, token)
 
 
 async def _state(request: Request) -> AppState:

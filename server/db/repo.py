@@ -251,17 +251,18 @@ def advance_service_day(session: Session, service_id: int, business_date: date) 
     return 1, 0
 
 
-_BEHIND = (
+_WAITING_IN_QUEUE = (
     select(func.count())
     .select_from(Ticket)
     .where(
+        # branch_id is implied by service_id, but lets the queue index serve the count
         Ticket.branch_id == bindparam("branch_id"),
         Ticket.service_id == bindparam("service_id"),
         Ticket.business_date == bindparam("day"),
         Ticket.state == "waiting",
-        Ticket.effective_at > bindparam("at"),
     )
 )
+_BEHIND = _WAITING_IN_QUEUE.where(Ticket.effective_at > bindparam("at"))
 
 
 def position_of_new(session: Session, ticket: Ticket, waiting_before: int) -> int:
@@ -428,19 +429,10 @@ def purge_tokens(session: Session, now: datetime) -> None:
     session.execute(delete(AuthToken).where(AuthToken.expires_at < now - timedelta(days=1)))
 
 
-_POSITION = (
-    select(func.count())
-    .select_from(Ticket)
-    .where(
-        # branch_id is implied by service_id, but lets the queue index serve the count
-        Ticket.branch_id == bindparam("branch_id"),
-        Ticket.service_id == bindparam("service_id"),
-        Ticket.business_date == bindparam("day"),
-        Ticket.state == "waiting",
-        or_(
-            Ticket.effective_at < bindparam("at"),
-            and_(Ticket.effective_at == bindparam("at"), Ticket.id < bindparam("id")),
-        ),
+_POSITION = _WAITING_IN_QUEUE.where(
+    or_(
+        Ticket.effective_at < bindparam("at"),
+        and_(Ticket.effective_at == bindparam("at"), Ticket.id < bindparam("id")),
     )
 )
 

@@ -52,9 +52,6 @@ class Writer(Protocol):
     def run(self, job: Callable[[Session], T]) -> T:
         """Run `job` in a write transaction and commit; blocks until committed."""
 
-    def submit(self, job: Callable[[Session], T]) -> Future[T]:
-        """Queue `job`; the future resolves once its transaction has committed."""
-
     def close(self) -> None: ...
 
 
@@ -70,14 +67,6 @@ class DirectWriter:
                 result = job(session)
             run_after_commit(session.info.pop(AFTER_COMMIT, []))
             return result
-
-    def submit(self, job: Callable[[Session], T]) -> Future[T]:
-        future: Future[T] = Future()
-        try:
-            future.set_result(self.run(job))
-        except BaseException as exc:  # handed to whoever waits on the future
-            future.set_exception(exc)
-        return future
 
     def close(self) -> None:
         pass
@@ -100,6 +89,7 @@ class GroupCommitter:
         self.jobs = 0
 
     def submit(self, job: Callable[[Session], T]) -> Future[T]:
+        """Queue `job`; the future resolves once its transaction has committed."""
         future: Future[T] = Future()
         if self._thread is None:
             self._start()

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from server.db import repo
 from server.db.models import IdempotencyKey
 from server.db.unit_of_work import UnitOfWork
+from server.db.writer import GroupCommitter
 from server.domain.errors import IdempotencyConflict
 from server.services.context import Ctx
 
@@ -41,15 +42,24 @@ class Idem:
         return cls(key=key[:200], request_hash=hashlib.sha256(canonical.encode()).hexdigest())
 
 
+Outcome = tuple[int, dict[str, Any]]
+
+
 def perform(
     ctx: Ctx,
     action: Callable[[UnitOfWork], BaseModel],
     *,
     idem: Idem | None = None,
     status: int = 200,
-) -> tuple[int, dict[str, Any]]:
+) -> Outcome:
     """Run `action` once; returns (status, JSON body) — the stored one on a replay."""
-    return _retrying(ctx, action, idem, status, lambda job: ctx.db.writes.run(job))
+    for attempt in range(2):
+        try:
+            return ctx.db.writes.run(_job(ctx, action, idem, status))
+        except IntegrityError:
+            if idem is None or attempt == 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def perform_async(
@@ -58,37 +68,15 @@ async def perform_async(
     *,
     idem: Idem | None = None,
     status: int = 200,
-) -> tuple[int, dict[str, Any]]:
-    """`perform` for the event loop: on SQLite the request waits for its group commit without
-    holding a thread; elsewhere the transaction runs in the threadpool."""
-    if not ctx.db.is_sqlite:
-        return await run_in_threadpool(perform, ctx, action, idem=idem, status=status)
-    for attempt in range(2):
-        try:
-            return await asyncio.wrap_future(ctx.db.writes.submit(_job(ctx, action, idem, status)))
-        except IntegrityError:
-            if idem is None or attempt == 1:
-                raise
-    raise AssertionError("unreachable")
-
-
-Outcome = tuple[int, dict[str, Any]]
-
-
-def _retrying(
-    ctx: Ctx,
-    action: Callable[[UnitOfWork], BaseModel],
-    idem: Idem | None,
-    status: int,
-    run: Callable[[Callable[[Session], Outcome]], Outcome],
 ) -> Outcome:
-    for attempt in range(2):
-        try:
-            return run(_job(ctx, action, idem, status))
-        except IntegrityError:
-            if idem is None or attempt == 1:
-                raise
-    raise AssertionError("unreachable")
+    """`perform` for the event loop: on SQLite the request waits for its group commit without
+    holding a thread; elsewhere the transaction runs in the threadpool. (No retry on SQLite:
+    every writer, in any process, holds BEGIN IMMEDIATE from the key lookup to its insert, so
+    two requests with one key cannot race.)"""
+    writes = ctx.db.writes
+    if isinstance(writes, GroupCommitter):
+        return await asyncio.wrap_future(writes.submit(_job(ctx, action, idem, status)))
+    return await run_in_threadpool(perform, ctx, action, idem=idem, status=status)
 
 
 def _job(

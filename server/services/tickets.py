@@ -77,11 +77,10 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
         "locale": body.locale or branch.locale, "kiosk_id": body.kiosk_id,
         "issued_at": uow.now, "queued_at": uow.now,
         "effective_at": effective_time(uow.now, body.priority, boost_min=boost_min(ctx, branch)),
-        "called_at": None, "last_called_at": None, "started_at": None, "finished_at": None,
-        "counter_id": None, "clerk_id": None, "target_counter_id": None, "calls": 0,
-        "outcome": None, "rating": None, "rating_comment": None,
+        "calls": 0,
     }  # fmt: skip
-    # A plain INSERT (the hot path); the object is only a view of the row for the wire form.
+    # A plain INSERT (the hot path; the columns left out are NULL); the object is only a view of
+    # the row for the wire form.
     ticket = Ticket(id=repo.insert_ticket(session, values), **values)
     wire = ticket_wire(session, ticket, uow.now, repo.position_of_new(session, ticket, waiting))
     uow.record(branch.id, "ticket.issued", wire.model_dump(mode="json"), ticket_id=ticket.id)

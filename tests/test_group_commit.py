@@ -4,8 +4,10 @@ its savepoint; answers and after-commit callbacks only once the batch is durable
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -33,7 +35,10 @@ def saved(db: Database) -> list[int]:
         return [x for (x,) in connection.exec_driver_sql("SELECT x FROM item ORDER BY x")]
 
 
-def insert(x: int, log: list[str] | None = None):  # type: ignore[no-untyped-def]
+Job = Callable[[Session], Any]
+
+
+def insert(x: int, log: list[str] | None = None) -> Callable[[Session], int]:
     def job(session: Session) -> int:
         session.execute(text("INSERT INTO item (x) VALUES (:x)"), {"x": x})
         if log is not None:
@@ -43,7 +48,7 @@ def insert(x: int, log: list[str] | None = None):  # type: ignore[no-untyped-def
     return job
 
 
-def held_batch(db: Database, jobs: list) -> list:  # type: ignore[type-arg]
+def held_batch(db: Database, jobs: list[Job]) -> list[Future[Any]]:
     """Queue `jobs` while the writer is busy, so that they form one batch."""
     writes = db.writes
     assert isinstance(writes, GroupCommitter)

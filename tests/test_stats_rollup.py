@@ -7,7 +7,6 @@ across hall 2's local midnight)."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -31,7 +30,7 @@ from server.services import rollup, rollup_compute, stats
 from server.services.context import Ctx, Principal
 from server.settings import Settings
 from tests.conftest import Api
-from tests.support import Clock
+from tests.support import Clock, wait_until
 from tests.test_stats import DAY, HALL1, Hall, make_hall, run_scenario
 
 GROUPS = (None, "service", "counter", "clerk", "hour", "day", "branch")
@@ -198,9 +197,7 @@ def test_the_background_task_rolls_up_closed_days_of_every_hall(
     assert built > 0 and more
     monkeypatch.setattr(rollup, "FIRST_RUN_S", 0.0)
     with TestClient(create_app(settings, clock=hall.clock)):
-        deadline = time.monotonic() + 60
-        while rollup.catch_up(ctx, max_batches=0)[1] and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: not rollup.catch_up(ctx, max_batches=0)[1], 60, "the background rollup")
     assert rollup.catch_up(ctx) == (0, False)  # everything is built
     assert _ready(ctx, hall.ids["hall2"], JAN14) and _ready(ctx, 1, JAN15)
 

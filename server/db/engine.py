@@ -11,7 +11,7 @@ PostgreSQL: one pooled engine; writers lock the branch row first (see unit_of_wo
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.db.prepared import track
 from server.db.writer import DirectWriter, GroupCommitter, Writer
 
 
@@ -47,7 +48,27 @@ def _sqlite_engine(url: str, *, writer: bool) -> Engine:
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
+    if writer:
+        _direct_savepoints(engine)
     return engine
+
+
+def _direct_savepoints(engine: Engine) -> None:
+    """Group commit puts every job in a SAVEPOINT. SQLAlchemy compiles each SAVEPOINT and
+    RELEASE anew (the names differ), ~100 µs per job; these three dialect hooks send the same
+    statements straight to the driver. (The ORM's own bookkeeping of the nested transaction
+    is kept: it undoes a failed job's objects.)"""
+    dialect: Any = engine.dialect
+
+    def driver(statement: str) -> Callable[[Any, str], None]:
+        def run(conn: Any, name: str) -> None:
+            conn.connection.dbapi_connection.execute(f"{statement} {name}")
+
+        return run
+
+    dialect.do_savepoint = driver("SAVEPOINT")
+    dialect.do_release_savepoint = driver("RELEASE SAVEPOINT")
+    dialect.do_rollback_to_savepoint = driver("ROLLBACK TO SAVEPOINT")
 
 
 class Database:
@@ -67,6 +88,8 @@ class Database:
             self.reader = self.writer
         self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
+        track(self._write_sessions)
+        track(self._read_sessions)
         self.writes: Writer = (
             GroupCommitter(self._write_sessions)
             if self.is_sqlite

@@ -24,6 +24,7 @@ from server.db.models import (
     User,
     UserBranch,
 )
+from server.db.prepared import Prepared
 from server.domain.errors import NotFound
 from server.domain.estimate import RECENT_WINDOW
 
@@ -204,9 +205,9 @@ def queue_head(
 
 _TABLES = Ticket.metadata.tables
 _SERVICE_DAY = _TABLES["service_day"].c
-# Statements on the issuing path are plain Core on the tables (not ORM-enabled): built and
-# compiled once, executed on the session's connection, they cost a fraction of an ORM flush.
-_ADVANCE_DAY = (
+# Statements on the issuing path are plain Core on the tables (not ORM-enabled), compiled once
+# and run on the DBAPI cursor (`Prepared`): a fraction of an ORM flush or a Core execute.
+_ADVANCE_DAY = Prepared(
     update(_TABLES["service_day"])
     .where(
         _SERVICE_DAY.service_id == bindparam("sid"), _SERVICE_DAY.business_date == bindparam("day")
@@ -214,9 +215,9 @@ _ADVANCE_DAY = (
     .values(issued=_SERVICE_DAY.issued + 1)
     .returning(_SERVICE_DAY.issued, _SERVICE_DAY.waiting)
 )
-_INSERT_TICKET = insert(_TABLES["ticket"]).returning(_TABLES["ticket"].c.id)
-_INSERT_EVENTS = insert(_TABLES["ticket_event"])
-_SET_LAST_SEQ = (
+_INSERT_TICKET = Prepared(insert(_TABLES["ticket"]).returning(_TABLES["ticket"].c.id))
+_INSERT_EVENTS = Prepared(insert(_TABLES["ticket_event"]))
+_SET_LAST_SEQ = Prepared(
     update(_TABLES["branch"])
     .where(_TABLES["branch"].c.id == bindparam("bid"))
     .values(last_seq=bindparam("seq"))
@@ -225,25 +226,21 @@ _SET_LAST_SEQ = (
 
 def insert_ticket(session: Session, values: dict[str, object]) -> int:
     """Insert one ticket row (every column given); returns its id."""
-    return int(session.connection().execute(_INSERT_TICKET, values).scalar_one())
+    return int(_INSERT_TICKET.scalar(session, values))
 
 
 def insert_events(session: Session, rows: list[dict[str, object]]) -> None:
-    session.connection().execute(_INSERT_EVENTS, rows)
+    _INSERT_EVENTS.execute_many(session, rows)
 
 
 def set_last_seq(session: Session, branch_id: int, seq: int) -> None:
-    session.connection().execute(_SET_LAST_SEQ, {"bid": branch_id, "seq": seq})
+    _SET_LAST_SEQ.execute(session, {"bid": branch_id, "seq": seq}).close()
 
 
 def advance_service_day(session: Session, service_id: int, business_date: date) -> tuple[int, int]:
     """Advance the day's ticket count of a service (inside the write lock); returns the new
     count and how many tickets wait in that queue (before the one being issued)."""
-    updated = (
-        session.connection()
-        .execute(_ADVANCE_DAY, {"sid": service_id, "day": business_date})
-        .first()
-    )
+    updated = _ADVANCE_DAY.first(session, {"sid": service_id, "day": business_date})
     if updated is not None:
         return int(updated[0]), int(updated[1])
     session.add(ServiceDay(service_id=service_id, business_date=business_date, issued=1, waiting=0))
@@ -262,15 +259,15 @@ _WAITING_IN_QUEUE = (
         Ticket.state == "waiting",
     )
 )
-_BEHIND = _WAITING_IN_QUEUE.where(Ticket.effective_at > bindparam("at"))
+_BEHIND = Prepared(_WAITING_IN_QUEUE.where(Ticket.effective_at > bindparam("at")))
 
 
 def position_of_new(session: Session, ticket: Ticket, waiting_before: int) -> int:
     """People ahead of a ticket just queued: everyone who waited before it, less those ordered
     after it (a priority ticket's boost; normally nobody), read from the queue index's tail
     instead of counting the whole queue."""
-    behind = session.connection().scalar(
-        _BEHIND,
+    behind = _BEHIND.scalar(
+        session,
         {"branch_id": ticket.branch_id, "service_id": ticket.service_id,
          "day": ticket.business_date, "at": ticket.effective_at},
     )  # fmt: skip

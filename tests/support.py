@@ -58,10 +58,12 @@ def postgres_database() -> Iterator[str]:
 
 
 class Clock:
-    """An injectable clock the test moves by hand."""
+    """An injectable clock the test moves by hand. It starts at 04:00 UTC today — noon in
+    Asia/Shanghai, where the demo hall is — so that no test crosses the hall's midnight (a new
+    business day) by accident, whatever time of day the suite runs."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime.now(UTC)
+        self.now = start or datetime.now(UTC).replace(hour=4, minute=0, second=0, microsecond=0)
 
     def __call__(self) -> datetime:
         return self.now

@@ -3,6 +3,7 @@ its savepoint; answers and after-commit callbacks only once the batch is durable
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -108,3 +109,29 @@ def test_a_job_cannot_wait_for_another_job(db: Database) -> None:
 
     with pytest.raises(RuntimeError, match="cannot wait"):
         db.writes.run(nested)
+
+
+def test_coroutines_get_their_answers_and_a_cancelled_one_is_skipped(db: Database) -> None:
+    """`submit_async` answers on the event loop, a batch at a time; a request that gave up
+    before its job began (the client went away) is not carried out."""
+    writes = db.writes
+    assert isinstance(writes, GroupCommitter)
+    started, release = threading.Event(), threading.Event()
+
+    def block(session: Session) -> None:
+        started.set()
+        release.wait(10)
+
+    async def scenario() -> list[object]:
+        blocker = writes.submit(block)
+        assert await asyncio.to_thread(started.wait, 10)
+        kept, gone, failing = (writes.submit_async(j) for j in (insert(1), insert(2), insert(1)))
+        gone.cancel()
+        release.set()
+        await asyncio.wrap_future(blocker)
+        results = await asyncio.gather(kept, failing, return_exceptions=True)
+        return [gone.cancelled(), *results]
+
+    cancelled, first, duplicate = asyncio.run(scenario())
+    assert cancelled and first == 1 and isinstance(duplicate, IntegrityError)
+    assert saved(db) == [1]

@@ -83,8 +83,9 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
+    # Routes are matched in order: the busiest (issuing, counter actions) go first.
     for router in (
-        health_router, auth_router, config_router, tickets_router, counters_router, stream_router,
+        tickets_router, counters_router, health_router, auth_router, config_router, stream_router,
         print_router, stats_router, speech_router,
     ):  # fmt: skip
         app.include_router(router)

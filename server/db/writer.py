@@ -19,6 +19,8 @@ PostgreSQL already overlaps the commits of its many connections.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -76,13 +78,53 @@ class _Stop:
     pass
 
 
+Waiter = Future[Any] | asyncio.Future[Any]
+"""Who waits for a job: a thread (`run`) or a coroutine (`submit_async`)."""
+
+
+def _start(waiter: Waiter) -> bool:
+    """False if the waiter gave up before its job began: the job is then skipped."""
+    if isinstance(waiter, Future):
+        return waiter.set_running_or_notify_cancel()
+    return not waiter.cancelled()
+
+
+def _answer(answers: list[tuple[Waiter, bool, Any]]) -> None:
+    """Hand out results (ok) or exceptions, in order. The coroutines of one event loop are
+    answered together by one wake-up of that loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
+    for waiter, ok, value in answers:
+        if isinstance(waiter, Future):
+            if waiter.cancelled():  # gave up before its job began; the job was skipped
+                continue
+            if ok:
+                waiter.set_result(value)
+            else:
+                waiter.set_exception(value)
+        else:
+            by_loop.setdefault(waiter.get_loop(), []).append((waiter, ok, value))
+    for loop, items in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+            loop.call_soon_threadsafe(_answer_on_loop, items)
+
+
+def _answer_on_loop(items: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for future, ok, value in items:
+        if future.done():  # cancelled while its job ran
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
 class GroupCommitter:
     """One thread commits the jobs queued by all request threads, many per fsync."""
 
     def __init__(self, sessions: Callable[[], Session], max_batch: int = 128) -> None:
         self._sessions = sessions
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[Job, Future[Any]] | _Stop] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Job, Waiter] | _Stop] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.batches = 0
@@ -91,10 +133,20 @@ class GroupCommitter:
     def submit(self, job: Callable[[Session], T]) -> Future[T]:
         """Queue `job`; the future resolves once its transaction has committed."""
         future: Future[T] = Future()
-        if self._thread is None:
-            self._start()
-        self._queue.put((job, future))
+        self._put(job, future)
         return future
+
+    def submit_async(self, job: Callable[[Session], T]) -> asyncio.Future[T]:
+        """`submit` for a coroutine on the event loop: the result comes back to the loop with
+        the rest of its batch (a thread's Future costs a lock and a wake-up per job)."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._put(job, future)
+        return future
+
+    def _put(self, job: Job, waiter: Waiter) -> None:
+        if self._thread is None:
+            self._start_thread()
+        self._queue.put((job, waiter))
 
     def run(self, job: Callable[[Session], T]) -> T:
         if threading.current_thread() is self._thread:
@@ -108,7 +160,7 @@ class GroupCommitter:
             self._queue.put(_Stop())
             thread.join(timeout=30)
 
-    def _start(self) -> None:
+    def _start_thread(self) -> None:
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -136,13 +188,13 @@ class GroupCommitter:
             if stop:
                 return
 
-    def _commit(self, batch: list[tuple[Job, Future[Any]]]) -> None:
-        done: list[tuple[Future[Any], Any, list[Callable[[], None]]]] = []
-        failed: list[tuple[Future[Any], BaseException]] = []
+    def _commit(self, batch: list[tuple[Job, Waiter]]) -> None:
+        done: list[tuple[Waiter, Any, list[Callable[[], None]]]] = []
+        failed: list[tuple[Waiter, BaseException]] = []
         try:
             with self._sessions() as session, session.begin():
-                for job, future in batch:
-                    if not future.set_running_or_notify_cancel():
+                for job, waiter in batch:
+                    if not _start(waiter):
                         continue
                     savepoint = session.begin_nested()
                     try:
@@ -152,21 +204,19 @@ class GroupCommitter:
                         if savepoint.is_active:
                             savepoint.rollback()
                         session.info.pop(AFTER_COMMIT, None)
-                        failed.append((future, exc))
+                        failed.append((waiter, exc))
                         continue
-                    done.append((future, result, session.info.pop(AFTER_COMMIT, [])))
+                    done.append((waiter, result, session.info.pop(AFTER_COMMIT, [])))
         except BaseException as exc:  # the transaction failed: nothing of the batch is saved
             log.exception("group commit of %d jobs failed", len(batch))
-            for future, own in failed:
-                future.set_exception(own)
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            own = {id(waiter): error for waiter, error in failed}
+            _answer([(waiter, False, own.get(id(waiter), exc)) for _, waiter in batch])
             return
         self.batches += 1
         self.jobs += len(batch)
-        for future, result, callbacks in done:
+        for _, _, callbacks in done:
             run_after_commit(callbacks)
-            future.set_result(result)
-        for future, own in failed:
-            future.set_exception(own)
+        _answer(
+            [(waiter, True, result) for waiter, result, _ in done]
+            + [(waiter, False, error) for waiter, error in failed]
+        )

@@ -8,7 +8,6 @@ back, and it then answers with the winner's stored response.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections.abc import Callable
@@ -75,7 +74,7 @@ async def perform_async(
     two requests with one key cannot race.)"""
     writes = ctx.db.writes
     if isinstance(writes, GroupCommitter):
-        return await asyncio.wrap_future(writes.submit(_job(ctx, action, idem, status)))
+        return await writes.submit_async(_job(ctx, action, idem, status))
     return await run_in_threadpool(perform, ctx, action, idem=idem, status=status)
 
 

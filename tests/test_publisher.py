@@ -1,0 +1,76 @@
+"""The bus publisher (server/stream/publisher.py): events committed in the writer thread reach
+the bus in commit order, several commits' worth per message, and a failing bus loses only
+what the subscribers will read back from the database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+
+import pytest
+
+from server.bus.base import Handler, ResyncHandler
+from server.stream.hub import channel_of
+from server.stream.publisher import BusPublisher
+
+
+class RecordingBus:
+    def __init__(self, fail_first: int = 0) -> None:
+        self.messages: list[tuple[str, list[list[object]]]] = []
+        self.fail_first = fail_first
+
+    async def connect(self, handler: Handler, on_resync: ResyncHandler) -> None:
+        pass
+
+    async def disconnect(self) -> None:
+        pass
+
+    async def publish(self, channel: str, message: str) -> None:
+        await asyncio.sleep(0)  # a real bus yields: later wake-ups must still queue behind
+        if self.fail_first:
+            self.fail_first -= 1
+            raise ConnectionError("bus down")
+        self.messages.append((channel, json.loads(message)))
+
+    async def healthy(self) -> bool:
+        return True
+
+
+def seqs(bus: RecordingBus, branch_id: int) -> list[object]:
+    return [seq for ch, events in bus.messages if ch == channel_of(branch_id) for seq, _ in events]
+
+
+async def publish_from_a_thread(bus: RecordingBus, commits: int) -> None:
+    publisher = BusPublisher(bus, asyncio.get_running_loop())
+
+    def writer() -> None:  # what the group committer does after each commit
+        for n in range(1, commits + 1):
+            publisher.publish(1, [(2 * n - 1, f"a{n}"), (2 * n, f"b{n}")])
+            publisher.publish(2, [(n, f"c{n}")])
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    await asyncio.to_thread(thread.join)
+    for _ in range(500):  # the last commit's events go out last
+        if seqs(bus, 2)[-1:] == [commits]:
+            break
+        await asyncio.sleep(0.01)
+
+
+def test_events_reach_the_bus_in_commit_order_several_commits_per_message() -> None:
+    bus = RecordingBus()
+    asyncio.run(publish_from_a_thread(bus, 300))
+    assert seqs(bus, 1) == list(range(1, 601))
+    assert seqs(bus, 2) == list(range(1, 301))
+    assert len(bus.messages) < 600  # one message per branch per wake-up, not per commit
+
+
+def test_a_failed_publish_is_logged_and_later_events_still_go_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bus = RecordingBus(fail_first=1)
+    asyncio.run(publish_from_a_thread(bus, 50))
+    assert "publishing events failed: bus down" in caplog.text
+    sent = seqs(bus, 1) + seqs(bus, 2)
+    assert sent and sent[-1] == 50  # the subscribers fill the lost part from the database

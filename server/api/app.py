@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -66,9 +67,14 @@ def create_app(
             anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         housekeeping = asyncio.create_task(_housekeeping(state))
         rollups = rollup.Background(state.ctx)  # statistics of closed days, stored
+        # What exists now (modules, routes, schemas, engines) lives as long as the process:
+        # keep it out of the collector's full passes, which otherwise walk it all (measured:
+        # ~130 ms pauses under load, the whole p99 of issuing).
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             await rollups.stop()
             housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):

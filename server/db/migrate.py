@@ -1,21 +1,30 @@
-"""Schema migrations through Alembic; the server refuses an unmigrated database."""
+"""Schema migrations through Alembic; the server refuses an unmigrated database.
+
+Alembic (with Mako and Pygments behind it) takes ~0.3 s to import, a fifth of the server's
+start: whether a database is at head is read without it, and Alembic is imported only to
+migrate.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, pool, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, pool, text
 from sqlalchemy.engine import make_url
 
 import migrations
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+HEAD_REVISION = "0007"
+"""The newest migration in migrations/versions (tests/test_migrations.py holds them equal)."""
+
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -55,6 +64,10 @@ def _locking_engine(url: str) -> Engine:
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate in one transaction that holds a lock, so that several servers starting at once
     on one database migrate it once: the others wait, then find it at head."""
+    if revision == "head" and is_current(url):
+        return
+    from alembic import command
+
     _ensure_dir(url)
     config = alembic_config(url)
     engine = _locking_engine(url)
@@ -73,22 +86,33 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 def downgrade(url: str, revision: str = "base") -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)
 
 
 def head_revision(url: str) -> str | None:
+    """The head according to Alembic's scripts (what HEAD_REVISION must say)."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
 
 
 def current_revision(url: str) -> str | None:
+    """The revision the database is at (None: not migrated at all)."""
     _ensure_dir(url)
     engine = create_engine(url, poolclass=pool.NullPool)
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
     finally:
         engine.dispose()
+    if len(versions) > 1:
+        raise RuntimeError(f"the database has several migration heads: {versions}")
+    return str(versions[0][0]) if versions else None
 
 
 def is_current(url: str) -> bool:
-    return current_revision(url) == head_revision(url)
+    return current_revision(url) == HEAD_REVISION

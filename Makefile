@@ -14,8 +14,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)  ## create or update .venv
+	$(COMPILE)
+
+# Byte-compile the project's own modules (an editable install does not, and with
+# PYTHONDONTWRITEBYTECODE set nothing else will): ~0.3 s of every server start. Incremental.
+COMPILE = $(BIN)/python -m compileall -q server kiosk display counter_client migrations bench
 
 run: $(STAMP)  ## migrate, seed the demo hall, print URLs and credentials, serve on :8000
+	$(COMPILE)
 	$(BIN)/hallq demo
 	$(BIN)/hallq serve --host 127.0.0.1 --port 8000
 
@@ -32,6 +38,7 @@ test: $(STAMP)  ## the whole suite (SQLite; PostgreSQL and Redis too when reacha
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)  ## benchmarks; prints numbers and writes docs/benchmarks.md
+	$(COMPILE)
 	$(BIN)/python -m bench
 
 clean:

@@ -13,17 +13,18 @@ import os
 import sys
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from counter_client.client import AsyncClient
-from counter_client.desk import Desk
 from counter_client.errors import ApiError
 from counter_client.events import EventStream
 from counter_client.screen import render
+
+if TYPE_CHECKING:
+    from counter_client.desk import Desk
 
 CLEAR = "\x1b[H\x1b[2J"
 
@@ -113,6 +114,11 @@ async def _screen(desk: Desk, stream: EventStream) -> None:
 
 async def run(settings: CounterSettings, password: str) -> int:
     """Log in, find the counter, then run until the clerk quits; the exit status."""
+    # The HTTP client (httpx) is imported here: `hallq serve` loads this module for its
+    # command line and would otherwise pay ~0.15 s of start-up for it.
+    from counter_client.client import AsyncClient
+    from counter_client.desk import Desk
+
     async with AsyncClient(settings.server) as client:
         try:
             login = await client.login(settings.user, password)

@@ -106,9 +106,10 @@ async def respond(
 ) -> JSONResponse:
     """Run a mutating use case (idempotent when the request carries Idempotency-Key); the
     request waits for its commit without holding a thread on SQLite (see perform_async)."""
-    payload: Any = body.model_dump(mode="json") if body is not None else None
-    idem = Idem.of(
-        request.headers.get("idempotency-key"), request.method, request.url.path, payload
-    )
+    key = request.headers.get("idempotency-key")
+    idem = None
+    if key:
+        payload: Any = body.model_dump(mode="json") if body is not None else None
+        idem = Idem.of(key, request.method, request.url.path, payload)
     code, content = await perform_async(ctx, action, idem=idem, status=status)
     return JSONResponse(content, status_code=code)

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from server.db.engine import Database
 from server.db.writer import GroupCommitter, after_commit
+from server.settings import Settings
+from tests.conftest import Api
 
 
 @pytest.fixture
@@ -135,3 +137,20 @@ def test_coroutines_get_their_answers_and_a_cancelled_one_is_skipped(db: Databas
     cancelled, first, duplicate = asyncio.run(scenario())
     assert cancelled and first == 1 and isinstance(duplicate, IntegrityError)
     assert saved(db) == [1]
+
+
+def test_kept_rows_follow_changes_made_outside_the_writer(api: Api, settings: Settings) -> None:
+    """The group committer keeps the service and branch rows from batch to batch; a change
+    committed by another process (another connection) or by a session of this process that
+    bypassed the writer (same pooled connection) still shows in the next ticket."""
+    service = api.service("A")["id"]
+    assert api.issue(service)["number"] == "A001"
+    other = Database(settings.database_url)  # as `hallq import` in another process would
+    with other.writer.begin() as connection:
+        connection.execute(text("UPDATE service SET prefix = 'B' WHERE id = :id"), {"id": service})
+    other.dispose()
+    assert api.issue(service)["number"] == "B002"
+    state: Any = api.client.app.state.hallq  # type: ignore[attr-defined]
+    with state.db.write_session() as session, session.begin():  # not through the writer
+        session.execute(text("UPDATE service SET prefix = 'C' WHERE id = :id"), {"id": service})
+    assert api.issue(service)["number"] == "C003"

@@ -25,6 +25,7 @@ from server.db.models import (
     UserBranch,
 )
 from server.db.prepared import Prepared
+from server.db.writer import ROWS
 from server.domain.errors import NotFound
 from server.domain.estimate import RECENT_WINDOW
 
@@ -49,8 +50,14 @@ def memo(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
 
 
 def row(session: Session, model: type[T], id_: int) -> T | None:
-    """`session.get`, kept for the rest of the transaction."""
-    return memo(session, (model, id_), lambda: session.get(model, id_))
+    """`session.get`, kept for the rest of the transaction — and, in the group committer's
+    session, for as long as it is known to be current (server/db/writer.py)."""
+    store: dict[Hashable, Any] = session.info.setdefault(ROWS, {})
+    key = (model, id_)
+    if key not in store:
+        store[key] = session.get(model, id_)
+    found: T | None = store[key]
+    return found
 
 
 def branches(session: Session, ids: Sequence[int] | None = None) -> Sequence[Branch]:

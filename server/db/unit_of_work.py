@@ -121,6 +121,14 @@ class UnitOfWork:
         self._locked[branch_id] = branch
         return branch
 
+    def reread(self, row: object) -> None:
+        """Read again a row loaded before `lock_branch`. On PostgreSQL the lock may have waited
+        for another transaction that changed it. On SQLite there is nothing to do: the write
+        transaction held the lock from its start (BEGIN IMMEDIATE), and every change since
+        went through this session (the group committer forgets its rows otherwise)."""
+        if not self.db.is_sqlite:
+            self.session.refresh(row)
+
     def record(
         self,
         branch_id: int,

@@ -26,7 +26,7 @@ def _counter(ctx: Ctx, uow: UnitOfWork, counter_id: int, *, staffing: bool = Fal
         raise NotFound(f"counter {counter_id} does not exist")
     ctx.principal.require_branch(counter.branch_id)
     uow.lock_branch(counter.branch_id)
-    uow.session.refresh(counter)
+    uow.reread(counter)
     me = ctx.principal.user_id
     if (
         not staffing

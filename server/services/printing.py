@@ -97,7 +97,7 @@ def _own_job(principal: Principal, session: Session, job_id: int) -> PrintJob:
 def report_result(ctx: Ctx, uow: UnitOfWork, job_id: int, body: p.PrintResult) -> p.PrintJob:
     job = _own_job(ctx.principal, uow.session, job_id)
     uow.lock_branch(job.branch_id)
-    uow.session.refresh(job)
+    uow.reread(job)
     ticket = uow.session.get(Ticket, job.ticket_id)
     assert ticket is not None
     outcome = "printed" if body.ok else "failed"
@@ -133,7 +133,7 @@ def report_status(
     kiosk = uow.session.get(Device, kiosk_id)
     assert kiosk is not None
     uow.lock_branch(kiosk.branch_id)
-    uow.session.refresh(kiosk)
+    uow.reread(kiosk)
     changed = (kiosk.printer_online, kiosk.printer_paper, kiosk.printer_detail) != (
         body.online,
         body.paper,

@@ -95,7 +95,7 @@ def _staff_ticket(ctx: Ctx, uow: UnitOfWork, ticket_id: int) -> Ticket:
         raise NotFound(f"ticket {ticket_id} does not exist")
     ctx.principal.require_branch(ticket.branch_id)
     uow.lock_branch(ticket.branch_id)
-    uow.session.refresh(ticket)
+    uow.reread(ticket)
     return ticket
 
 
@@ -184,7 +184,7 @@ def _public_ticket(uow: UnitOfWork, public_id: str) -> Ticket:
     if ticket is None:
         raise NotFound("no such ticket")
     uow.lock_branch(ticket.branch_id)
-    uow.session.refresh(ticket)
+    uow.reread(ticket)
     return ticket
 
 

@@ -221,10 +221,12 @@ class Agent:
             await asyncio.to_thread(self.progress.reset, event.seq)
             return
         if event.type == "config.updated" and event.data.get("what") == "branch":
-            with contextlib.suppress(Exception):
+            try:
                 self.branch = await client.branch(self.branch.id)
                 self.speaker.config = self.voice_config()
                 log.info("branch settings reloaded")
+            except Exception as exc:  # keep announcing with the settings we have
+                log.warning("reloading the branch settings failed: %s", exc)
         item = announcement(event.seq, event.type, event.ts, event.data)
         if item is None:
             await asyncio.to_thread(self.progress.event, event.seq, pending=False)

@@ -22,6 +22,7 @@ from tests.support import (
     Hall,
     LiveServer,
     Remote,
+    cheap_password_hashing,
     free_port,
     live_env,
     postgres_database,
@@ -68,6 +69,12 @@ def settings(db_url: str, bus_url: str) -> Settings:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For modules that log in a lot: `pytestmark = pytest.mark.usefixtures("cheap_hashing")`."""
+    cheap_password_hashing(monkeypatch)
 
 
 class Api(Hall):

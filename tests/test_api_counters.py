@@ -7,12 +7,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api
-from tests.support import Clock, cheap_password_hashing, ok
+from tests.support import Clock, ok
 
-
-@pytest.fixture(autouse=True)
-def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_password_hashing(monkeypatch)
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 def refused(

@@ -8,14 +8,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api
-from tests.support import cheap_password_hashing, ok
+from tests.support import ok
 from tests.test_api_tickets import error_of, set_hall_settings
 from tests.test_stream import last_seq, recv_n, stream
 
-
-@pytest.fixture(autouse=True)
-def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_password_hashing(monkeypatch)
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 def events_after(api: Api, seq: int) -> list[dict[str, Any]]:

@@ -8,12 +8,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api
-from tests.support import Clock, cheap_password_hashing, ok
+from tests.support import Clock, ok
 
-
-@pytest.fixture(autouse=True)
-def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_password_hashing(monkeypatch)
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 # 2026-01-14 is a Wednesday; all instants are in the past, so today's login tokens stay valid.

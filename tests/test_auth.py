@@ -13,12 +13,9 @@ from server.db.engine import Database
 from server.db.models import User
 from server.settings import Settings
 from tests.conftest import ADMIN_PASSWORD, Api
-from tests.support import Clock, cheap_password_hashing, ok
+from tests.support import Clock, ok
 
-
-@pytest.fixture(autouse=True)
-def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_password_hashing(monkeypatch)
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 ANONYMOUS, KIOSK, DISPLAY, CLERK, MANAGER, ADMIN, OTHER_CLERK = (

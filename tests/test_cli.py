@@ -19,7 +19,7 @@ from typer.testing import CliRunner, Result
 from server.api.app import create_app
 from server.cli import app as cli
 from server.settings import Settings
-from tests.support import cheap_password_hashing, ok
+from tests.support import ok
 
 ADMIN_PASSWORD = "cli-admin-password-1"
 
@@ -102,9 +102,7 @@ class Hallq:
         return TestClient(create_app(Settings(database_url=self.db_url, bus_url="memory://")))
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_password_hashing(monkeypatch)
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 @pytest.fixture

@@ -11,12 +11,9 @@ from sqlalchemy import create_engine, func, pool, select
 from server.db.models import ServiceDay, Ticket
 from server.settings import Settings
 from tests.conftest import Api
-from tests.support import Clock, cheap_password_hashing
+from tests.support import Clock
 
-
-@pytest.fixture(autouse=True)
-def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_password_hashing(monkeypatch)
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 def queues(settings: Settings) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], int]]:

@@ -28,7 +28,7 @@ from kiosk.printers import parse_printer_url
 from kiosk.render import render_ticket
 from kiosk.settings import KioskSettings
 from kiosk.status import Health
-from kiosk.store import PrintedStore, default_state_dir
+from kiosk.store import JobState, PrintedStore, default_state_dir
 from server import protocol as p
 
 log = logging.getLogger("hallq.kiosk")
@@ -209,18 +209,24 @@ class KioskAgent:
         if record is None:
             age = (datetime.now(UTC) - job.created_at).total_seconds()
             if age > self.settings.job_max_age_s:
-                store.mark(job.id, "failed", f"expired: {int(age)} s old, not printed")
+                await asyncio.to_thread(
+                    store.mark, job.id, "failed", f"expired: {int(age)} s old, not printed"
+                )
             else:
-                store.mark(job.id, "printing")  # before the first byte: never printed twice
+                # before the first byte: never printed twice
+                await asyncio.to_thread(store.mark, job.id, "printing")
                 outcome = await self._print(job)
-                store.mark(job.id, "printed" if outcome.ok else "failed", outcome.error)
+                state: JobState = "printed" if outcome.ok else "failed"
+                await asyncio.to_thread(store.mark, job.id, state, outcome.error)
                 self.echo(
                     f"{job.ticket.number}: "
                     + ("printed" if outcome.ok else f"NOT printed ({outcome.error})")
                 )
                 await self._report_health(outcome.health)
         elif record.state == "printing":
-            store.mark(job.id, "failed", "interrupted: the kiosk agent stopped while printing")
+            await asyncio.to_thread(
+                store.mark, job.id, "failed", "interrupted: the kiosk agent stopped while printing"
+            )
         elif record.reported and source == "event":
             return  # a replayed event of a job already done and reported
         await self._report_result(job.id)
@@ -251,7 +257,7 @@ class KioskAgent:
                 self.unreported_results += 1
                 return
             log.warning("result of job %d refused: %s", job_id, exc)  # final already, or gone
-        self.store.reported(job_id)
+        await asyncio.to_thread(self.store.reported, job_id)
 
     # ---- button box -----------------------------------------------------------------------
 

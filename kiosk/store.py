@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,12 +38,15 @@ def default_state_dir() -> Path:
 
 
 class PrintedStore:
-    """A small JSON file rewritten atomically (write, fsync, rename) on every change."""
+    """A small JSON file rewritten atomically (write, fsync, rename) on every change. The agent
+    calls `mark` and `reported` in worker threads (an fsync must not stall its event loop);
+    a lock keeps two of them from writing at once."""
 
     def __init__(self, path: Path, keep: int = 5000) -> None:
         self.path = path
         self.keep = keep
         self.records: dict[int, Record] = {}
+        self._lock = threading.Lock()
         if path.exists():
             raw = json.loads(path.read_text(encoding="utf-8") or "{}")
             for key, value in raw.get("jobs", {}).items():
@@ -53,15 +57,17 @@ class PrintedStore:
 
     def mark(self, job_id: int, state: JobState, error: str | None = None) -> Record:
         record = Record(state, error, False, datetime.now(UTC).isoformat(timespec="seconds"))
-        self.records[job_id] = record
-        self.save()
+        with self._lock:
+            self.records[job_id] = record
+            self._save()
         return record
 
     def reported(self, job_id: int) -> None:
-        record = self.records.get(job_id)
-        if record is not None and not record.reported:
-            record.reported = True
-            self.save()
+        with self._lock:
+            record = self.records.get(job_id)
+            if record is not None and not record.reported:
+                record.reported = True
+                self._save()
 
     def unreported(self) -> list[int]:
         return [
@@ -69,6 +75,10 @@ class PrintedStore:
         ]
 
     def save(self) -> None:
+        with self._lock:
+            self._save()
+
+    def _save(self) -> None:
         if len(self.records) > self.keep:
             for job_id in sorted(self.records)[: len(self.records) - self.keep]:
                 del self.records[job_id]

@@ -70,9 +70,12 @@ class PrintedStore:
                 self._save()
 
     def unreported(self) -> list[int]:
-        return [
-            job_id for job_id, r in self.records.items() if r.state != "printing" and not r.reported
-        ]
+        with self._lock:  # `mark` may be adding or pruning records in a worker thread
+            return [
+                job_id
+                for job_id, r in self.records.items()
+                if r.state != "printing" and not r.reported
+            ]
 
     def save(self) -> None:
         with self._lock:

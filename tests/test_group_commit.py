@@ -154,3 +154,18 @@ def test_kept_rows_follow_changes_made_outside_the_writer(api: Api, settings: Se
     with state.db.write_session() as session, session.begin():  # not through the writer
         session.execute(text("UPDATE service SET prefix = 'C' WHERE id = :id"), {"id": service})
     assert api.issue(service)["number"] == "C003"
+
+
+def test_a_job_raising_stopiteration_does_not_strand_its_batch(db: Database) -> None:
+    writes = db.writes
+    assert isinstance(writes, GroupCommitter)
+
+    def odd(session: Session) -> None:
+        raise StopIteration
+
+    async def scenario() -> list[object]:
+        futures = [writes.submit_async(j) for j in (insert(1), odd, insert(2))]
+        return list(await asyncio.gather(*futures, return_exceptions=True))
+
+    first, strange, second = asyncio.run(asyncio.wait_for(scenario(), 10))
+    assert (first, second) == (1, 2) and isinstance(strange, RuntimeError)

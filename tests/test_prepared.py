@@ -22,6 +22,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from server.db.engine import Database
 from server.db.prepared import Prepared
@@ -116,3 +117,23 @@ def test_many_rows_at_once(db: Database) -> None:
 
 
 INSERT_MANY = Prepared(insert(ROWS))
+
+
+def test_errors_and_nulls_as_sqlalchemy_has_them(db: Database) -> None:
+    unique = Prepared(insert(ROWS).returning(ROWS.c.id))
+    with db.write_session() as session, session.begin():
+        first = unique.scalar(session, {"data": None, "label": "x"})
+        # a driver error leaves as SQLAlchemy's, so the API's handlers map it as usual
+        with pytest.raises(IntegrityError):
+            unique.scalar(session, {"id": first})
+        session.rollback()
+    with pytest.raises(KeyError, match="rid"), db.write_session() as session, session.begin():
+        BUMP.scalar(session, {})  # a required bind missing is an error, not a NULL
+    with db.write_session() as session, session.begin():
+        first = unique.scalar(session, {"data": None})
+        slow = session.execute(insert(ROWS).returning(ROWS.c.id), {"data": None}).scalar_one()
+    with db.writer.connect() as connection:
+        nulls = connection.execute(
+            select(ROWS.c.id, ROWS.c.data.is_(None)).where(ROWS.c.id.in_([first, slow]))
+        ).all()
+    assert nulls[0][1] == nulls[1][1]  # JSON null stored the same way both times

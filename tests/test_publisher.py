@@ -74,3 +74,25 @@ def test_a_failed_publish_is_logged_and_later_events_still_go_out(
     assert "publishing events failed: bus down" in caplog.text
     sent = seqs(bus, 1) + seqs(bus, 2)
     assert sent and sent[-1] == 50  # the subscribers fill the lost part from the database
+
+
+def test_a_cancelled_sender_does_not_silence_later_events() -> None:
+    """At shutdown the sender task may be cancelled mid-publish; publishing afterwards (a
+    restarted loop in tests, a late commit) must still wake a sender."""
+
+    async def scenario() -> RecordingBus:
+        bus = RecordingBus()
+        publisher = BusPublisher(bus, asyncio.get_running_loop())
+        publisher.publish(1, [(1, "a")])
+        await asyncio.sleep(0)  # the sender starts and waits inside bus.publish
+        assert publisher._sender is not None
+        publisher._sender.cancel()
+        await asyncio.sleep(0.01)
+        publisher.publish(1, [(2, "b")])
+        for _ in range(100):
+            if seqs(bus, 1)[-1:] == [2]:
+                break
+            await asyncio.sleep(0.01)
+        return bus
+
+    assert seqs(asyncio.run(scenario()), 1)[-1:] == [2]

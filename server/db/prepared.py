@@ -20,11 +20,13 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Binder = Callable[[Mapping[str, Any]], Any]
+_MISSING = object()
 _DBAPI = "hallq_dbapi"
 """`session.info` key: the driver connection (and dialect) of the session's transaction."""
 
@@ -78,49 +80,62 @@ class Prepared:
                 raise TypeError(f"a Prepared statement needs {column.key} given")
             defaults[column.key] = default.arg  # type: ignore[attr-defined]
 
+        required = {name for bind, name in compiled.bind_names.items() if bind.required}
         names = compiled.positiontup if compiled.positional else processors
-        slots = [(name, processors[name], defaults.get(name)) for name in names or ()]
+        slots = [
+            (name, processors[name], defaults.get(name), name in required) for name in names or ()
+        ]
+
+        def value_of(params: Mapping[str, Any], name: str, default: Any, needed: bool) -> Any:
+            value = params.get(name, _MISSING)
+            if value is _MISSING:
+                if needed:
+                    raise KeyError(f"a value is required for bind parameter {name!r}")
+                value = default
+            return value
+
         if compiled.positional:
 
             def positional(params: Mapping[str, Any]) -> Any:
                 values = []
-                for name, proc, default in slots:
-                    value = params.get(name, default)
-                    values.append(value if proc is None or value is None else proc(value))
+                for name, proc, default, needed in slots:
+                    value = value_of(params, name, default, needed)
+                    values.append(value if proc is None else proc(value))
                 return values
 
             return compiled.string, positional
 
         def named(params: Mapping[str, Any]) -> Any:
             values = {}
-            for name, proc, default in slots:
-                value = params.get(name, default)
-                values[name] = value if proc is None or value is None else proc(value)
+            for name, proc, default, needed in slots:
+                value = value_of(params, name, default, needed)
+                values[name] = value if proc is None else proc(value)
             return values
 
         return compiled.string, named
 
-    def _cursor(self, session: Session, keys: tuple[str, ...]) -> tuple[Any, str, Binder]:
+    def _cursor(self, session: Session, keys: tuple[str, ...]) -> tuple[Any, str, Binder, Dialect]:
         found: tuple[Any, Dialect] | None = session.info.get(_DBAPI)
         if found is None:  # the transaction's first statement (or an untracked session)
             connection = session.connection()
             found = (connection.connection.dbapi_connection, connection.dialect)
         dbapi_connection: Any = found[0]
         sql, binder = self._binder(found[1], keys)
-        return dbapi_connection.cursor(), sql, binder
+        return dbapi_connection.cursor(), sql, binder, found[1]
 
     def execute(self, session: Session, params: Mapping[str, Any]) -> Any:
         """Run once; returns the DBAPI cursor (fetchone/fetchall for RETURNING or SELECT)."""
-        cursor, sql, binder = self._cursor(session, tuple(params))
-        cursor.execute(sql, binder(params))
+        cursor, sql, binder, dialect = self._cursor(session, tuple(params))
+        bound = binder(params)
+        _run(dialect, cursor, cursor.execute, sql, bound)
         return cursor
 
     def execute_many(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run once per row; every row has the same keys."""
         if not rows:
             return
-        cursor, sql, binder = self._cursor(session, tuple(rows[0]))
-        cursor.executemany(sql, [binder(row) for row in rows])
+        cursor, sql, binder, dialect = self._cursor(session, tuple(rows[0]))
+        _run(dialect, cursor, cursor.executemany, sql, [binder(row) for row in rows])
         cursor.close()
 
     def first(self, session: Session, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
@@ -132,3 +147,16 @@ class Prepared:
     def scalar(self, session: Session, params: Mapping[str, Any]) -> Any:
         row = self.first(session, params)
         return None if row is None else row[0]
+
+
+def _run(
+    dialect: Dialect, cursor: Any, method: Callable[[str, Any], Any], sql: str, bound: Any
+) -> None:
+    """Driver errors leave as SQLAlchemy's (IntegrityError, OperationalError…), as from
+    `Connection.execute`, so the same handlers see them."""
+    dbapi_error: Any = dialect.loaded_dbapi.Error
+    try:
+        method(sql, bound)
+    except dbapi_error as exc:
+        cursor.close()
+        raise DBAPIError.instance(sql, bound, exc, dbapi_error, dialect=dialect) from exc

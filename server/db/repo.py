@@ -25,7 +25,7 @@ from server.db.models import (
     UserBranch,
 )
 from server.db.prepared import Prepared
-from server.db.writer import ROWS
+from server.db.writer import MEMO, ROWS
 from server.domain.errors import NotFound
 from server.domain.estimate import RECENT_WINDOW
 
@@ -42,7 +42,7 @@ def get_or_404(session: Session, model: type[T], id_: int, what: str) -> T:
 def memo(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
     """`compute()` once per transaction: rows and figures that many jobs of one group commit
     need (the identity map alone holds rows only weakly, so each job would read them again)."""
-    store: dict[Hashable, Any] = session.info.setdefault("hallq_memo", {})
+    store: dict[Hashable, Any] = session.info.setdefault(MEMO, {})
     if key not in store:
         store[key] = compute()
     value: T = store[key]

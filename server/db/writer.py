@@ -43,6 +43,8 @@ T = TypeVar("T")
 Job = Callable[[Session], Any]
 AFTER_COMMIT = "hallq_after_commit"
 """`session.info` key: callables to run, in order, once the transaction has committed."""
+MEMO = "hallq_memo"
+"""`session.info` key: figures computed once per transaction (`repo.memo`)."""
 ROWS = "hallq_rows"
 """`session.info` key: rows read for the session's use (`repo.row`). Everything else in
 `session.info` lasts one transaction; these last as long as they are known to be current."""
@@ -125,6 +127,8 @@ def _answer_on_loop(items: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
             continue
         if ok:
             future.set_result(value)
+        elif isinstance(value, StopIteration):  # an asyncio future refuses to carry one
+            future.set_exception(RuntimeError(f"the write job raised {value!r}"))
         else:
             future.set_exception(value)
 
@@ -167,14 +171,20 @@ class GroupCommitter:
         return self.submit(job).result()
 
     def close(self) -> None:
+        """Stop the writer thread once the jobs queued before have run. (The lock keeps a
+        concurrent submit from starting a second thread on the same session meanwhile.)"""
         with self._lock:
-            thread, self._thread = self._thread, None
-        if thread is not None:
-            self._queue.put(_Stop())
-            thread.join(timeout=30)
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+            thread = self._thread
+            if thread is not None:
+                self._queue.put(_Stop())
+                thread.join(timeout=30)
+                if thread.is_alive():
+                    log.error("the group-commit writer did not stop within 30 s")
+                    return
+                self._thread = None
+            if self._session is not None:
+                self._session.close()
+                self._session, self._state = None, None
 
     def _start_thread(self) -> None:
         with self._lock:
@@ -225,6 +235,7 @@ class GroupCommitter:
     def _forget(session: Session) -> None:
         session.expire_all()
         session.info.pop(ROWS, None)
+        session.info.pop(MEMO, None)  # figures a failed job may have read in its own state
 
     def _end(self, session: Session, changes: int) -> None:
         """After a committed batch: per-transaction notes go, kept rows stay."""

@@ -17,6 +17,7 @@ from server.bus.base import Bus
 from server.stream.hub import channel_of
 
 log = logging.getLogger(__name__)
+PUBLISH_TIMEOUT_S = 5.0
 
 
 class BusPublisher:
@@ -44,6 +45,14 @@ class BusPublisher:
     def _wake(self) -> None:
         if self._sender is None or self._sender.done():
             self._sender = self.loop.create_task(self._send())
+            self._sender.add_done_callback(self._sender_done)
+
+    def _sender_done(self, task: asyncio.Task[None]) -> None:
+        """A sender cancelled (at shutdown, possibly before it ran) or failed: the next publish
+        must wake a new one."""
+        if task.cancelled() or task.exception() is not None:
+            with self._lock:
+                self._awake = False
 
     async def _send(self) -> None:
         while True:
@@ -56,10 +65,15 @@ class BusPublisher:
             for branch_id, events in queued:
                 by_branch.setdefault(branch_id, []).extend(events)
             for branch_id, events in by_branch.items():
-                message = json.dumps([[seq, text] for seq, text in events], ensure_ascii=False)
-                try:
-                    await self.bus.publish(channel_of(branch_id, self.namespace), message)
-                except Exception as exc:
-                    # Subscribers recover a lost publish from the database on the next event
-                    # or resync.
-                    log.warning("publishing events failed: %s", exc)
+                await self._publish(branch_id, events)
+
+    async def _publish(self, branch_id: int, events: list[tuple[int, str]]) -> None:
+        message = json.dumps([[seq, text] for seq, text in events], ensure_ascii=False)
+        try:
+            # bounded: one stuck publish must not hold back every branch's events
+            await asyncio.wait_for(
+                self.bus.publish(channel_of(branch_id, self.namespace), message), PUBLISH_TIMEOUT_S
+            )
+        except Exception as exc:
+            # Subscribers recover a lost publish from the database on the next event or resync.
+            log.warning("publishing events failed: %s", exc or type(exc).__name__)

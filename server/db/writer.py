@@ -102,23 +102,28 @@ def _start(waiter: Waiter) -> bool:
     return not waiter.cancelled()
 
 
-def _answer(answers: list[tuple[Waiter, bool, Any]]) -> None:
-    """Hand out results (ok) or exceptions, in order. The coroutines of one event loop are
-    answered together by one wake-up of that loop."""
+def _answer(answers: list[tuple[Waiter, bool, Any]], *, threads: bool = True) -> None:
+    """Hand out results (ok) or exceptions, in order: the coroutines of one event loop together
+    by one wake-up of that loop, then (unless `threads` is False) the waiting threads."""
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
     for waiter, ok, value in answers:
-        if isinstance(waiter, Future):
-            if waiter.cancelled():  # gave up before its job began; the job was skipped
-                continue
-            if ok:
-                waiter.set_result(value)
-            else:
-                waiter.set_exception(value)
-        else:
+        if not isinstance(waiter, Future):
             by_loop.setdefault(waiter.get_loop(), []).append((waiter, ok, value))
     for loop, items in by_loop.items():
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
             loop.call_soon_threadsafe(_answer_on_loop, items)
+    if threads:
+        _answer_threads(answers)
+
+
+def _answer_threads(answers: list[tuple[Waiter, bool, Any]]) -> None:
+    for waiter, ok, value in answers:
+        if not isinstance(waiter, Future) or waiter.cancelled():  # cancelled: job skipped
+            continue
+        if ok:
+            waiter.set_result(value)
+        else:
+            waiter.set_exception(value)
 
 
 def _answer_on_loop(items: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
@@ -291,9 +296,12 @@ class GroupCommitter:
         self._end(session, changes)
         self.batches += 1
         self.jobs += len(batch)
+        answers = [(waiter, True, result) for waiter, result, _ in done]
+        answers += [(waiter, False, error) for waiter, error in failed]
+        # Requests on the event loop are answered first (their responses are queued on the
+        # loop ahead of the events' fan-out to the displays); a waiting thread gets its answer
+        # once the after-commit callbacks (publishing) have run.
+        _answer(answers, threads=False)
         for _, _, callbacks in done:
             run_after_commit(callbacks)
-        _answer(
-            [(waiter, True, result) for waiter, result, _ in done]
-            + [(waiter, False, error) for waiter, error in failed]
-        )
+        _answer_threads(answers)

@@ -34,15 +34,21 @@ def channel_of(branch_id: int, namespace: str = "") -> str:
 
 
 class Subscriber:
-    """One websocket's queue of (seq, text); None means: disconnect, you fell behind."""
+    """One websocket's queue of (seq, text); None means: disconnect, you fell behind.
+
+    `direct`, when set, is tried first: it sends the item at once if the socket's sender is
+    idle and returns True, else returns False and the item is queued."""
 
     def __init__(self, branch_id: int, maxsize: int) -> None:
         self.branch_id = branch_id
         self.queue: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue(maxsize)
         self.dropped = False
+        self.direct: Callable[[tuple[int, str]], bool] | None = None
 
     def offer(self, item: tuple[int, str]) -> None:
         if self.dropped:
+            return
+        if self.direct is not None and self.direct(item):
             return
         try:
             self.queue.put_nowait(item)

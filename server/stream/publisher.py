@@ -71,9 +71,8 @@ class BusPublisher:
         message = json.dumps([[seq, text] for seq, text in events], ensure_ascii=False)
         try:
             # bounded: one stuck publish must not hold back every branch's events
-            await asyncio.wait_for(
-                self.bus.publish(channel_of(branch_id, self.namespace), message), PUBLISH_TIMEOUT_S
-            )
+            async with asyncio.timeout(PUBLISH_TIMEOUT_S):  # (no task of its own, unlike wait_for)
+                await self.bus.publish(channel_of(branch_id, self.namespace), message)
         except Exception as exc:
             # Subscribers recover a lost publish from the database on the next event or resync.
             log.warning("publishing events failed: %s", exc or type(exc).__name__)

@@ -51,10 +51,9 @@ def insert(x: int, log: list[str] | None = None) -> Callable[[Session], int]:
     return job
 
 
-def held_batch(db: Database, jobs: list[Job]) -> list[Future[Any]]:
-    """Queue `jobs` while the writer is busy, so that they form one batch."""
-    writes = db.writes
-    assert isinstance(writes, GroupCommitter)
+def hold_writer(writes: GroupCommitter) -> tuple[Future[None], threading.Event]:
+    """Keep the writer busy until the returned event is set: jobs queued meanwhile form the
+    next batch. Returns the busy job's future and the event."""
     started, release = threading.Event(), threading.Event()
 
     def block(session: Session) -> None:
@@ -63,6 +62,14 @@ def held_batch(db: Database, jobs: list[Job]) -> list[Future[Any]]:
 
     blocker = writes.submit(block)
     assert started.wait(10)
+    return blocker, release
+
+
+def held_batch(db: Database, jobs: list[Job]) -> list[Future[Any]]:
+    """Queue `jobs` while the writer is busy, so that they form one batch."""
+    writes = db.writes
+    assert isinstance(writes, GroupCommitter)
+    blocker, release = hold_writer(writes)
     futures = [writes.submit(job) for job in jobs]
     release.set()
     blocker.result(timeout=10)
@@ -118,15 +125,9 @@ def test_coroutines_get_their_answers_and_a_cancelled_one_is_skipped(db: Databas
     before its job began (the client went away) is not carried out."""
     writes = db.writes
     assert isinstance(writes, GroupCommitter)
-    started, release = threading.Event(), threading.Event()
-
-    def block(session: Session) -> None:
-        started.set()
-        release.wait(10)
+    blocker, release = hold_writer(writes)
 
     async def scenario() -> list[object]:
-        blocker = writes.submit(block)
-        assert await asyncio.to_thread(started.wait, 10)
         kept, gone, failing = (writes.submit_async(j) for j in (insert(1), insert(2), insert(1)))
         gone.cancel()
         release.set()

@@ -13,12 +13,16 @@ import pytest
 from server.bus.base import Handler, ResyncHandler
 from server.stream.hub import channel_of
 from server.stream.publisher import BusPublisher
+from tests.support import until
 
 
 class RecordingBus:
     def __init__(self, fail_first: int = 0) -> None:
         self.messages: list[tuple[str, list[list[object]]]] = []
         self.fail_first = fail_first
+        self.publishing = 0  # publishes begun
+        self.open = asyncio.Event()  # cleared: a publish hangs (a bus that stopped answering)
+        self.open.set()
 
     async def connect(self, handler: Handler, on_resync: ResyncHandler) -> None:
         pass
@@ -27,7 +31,9 @@ class RecordingBus:
         pass
 
     async def publish(self, channel: str, message: str) -> None:
+        self.publishing += 1
         await asyncio.sleep(0)  # a real bus yields: later wake-ups must still queue behind
+        await self.open.wait()
         if self.fail_first:
             self.fail_first -= 1
             raise ConnectionError("bus down")
@@ -52,10 +58,8 @@ async def publish_from_a_thread(bus: RecordingBus, commits: int) -> None:
     thread = threading.Thread(target=writer)
     thread.start()
     await asyncio.to_thread(thread.join)
-    for _ in range(500):  # the last commit's events go out last
-        if seqs(bus, 2)[-1:] == [commits]:
-            break
-        await asyncio.sleep(0.01)
+    # the last commit's events go out last
+    await until(lambda: seqs(bus, 2)[-1:] == [commits], "the last commit's events")
 
 
 def test_events_reach_the_bus_in_commit_order_several_commits_per_message() -> None:
@@ -82,17 +86,17 @@ def test_a_cancelled_sender_does_not_silence_later_events() -> None:
 
     async def scenario() -> RecordingBus:
         bus = RecordingBus()
+        bus.open.clear()
         publisher = BusPublisher(bus, asyncio.get_running_loop())
         publisher.publish(1, [(1, "a")])
-        await asyncio.sleep(0)  # the sender starts and waits inside bus.publish
-        assert publisher._sender is not None
-        publisher._sender.cancel()
-        await asyncio.sleep(0.01)
+        await until(lambda: bus.publishing, "the sender inside bus.publish")
+        sender = publisher._sender
+        assert sender is not None
+        sender.cancel()  # shutdown, mid-publish: event 1 is lost (the database has it)
+        await until(sender.done, "the cancelled sender to end")
+        bus.open.set()
         publisher.publish(1, [(2, "b")])
-        for _ in range(100):
-            if seqs(bus, 1)[-1:] == [2]:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: seqs(bus, 1)[-1:] == [2], "the later event")
         return bus
 
     assert seqs(asyncio.run(scenario()), 1)[-1:] == [2]

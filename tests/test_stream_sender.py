@@ -4,10 +4,10 @@ socket, or queued behind a send that has to wait, all leave once and in seq orde
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from server.api.routes_stream import _Sender
 from server.stream.hub import Subscriber
+from tests.support import until
 
 
 class FakeSocket:
@@ -27,30 +27,32 @@ class FakeSocket:
         self.closed = (code, reason)
 
 
+async def started(sent: int, maxsize: int) -> tuple[FakeSocket, Subscriber, _Sender]:
+    """A subscriber whose sender task runs and waits, idle, for its queue."""
+    ws = FakeSocket()
+    sub = Subscriber(1, maxsize)
+    sender = _Sender(ws, sub, sent)  # FakeSocket stands in for the WebSocket
+    sub.direct = sender.direct
+    asyncio.get_running_loop().create_task(sender.run())
+    await until(lambda: sender.idle, "the sender to wait for its queue")
+    return ws, sub, sender
+
+
 def test_direct_and_queued_sends_keep_seq_order_and_skip_what_was_sent() -> None:
     async def scenario() -> FakeSocket:
-        ws = FakeSocket()
-        sub = Subscriber(1, maxsize=100)
-        sender = _Sender(ws, sub, sent=2)  # type: ignore[arg-type]
-        sub.direct = sender.direct
-        task = asyncio.create_task(sender.run())
-        await asyncio.sleep(0)  # the sender waits for its queue: idle
+        ws, sub, sender = await started(sent=2, maxsize=100)
         sub.offer((2, "e2"))  # already in the snapshot: skipped
-        sub.offer((3, "e3"))  # straight out
+        sub.offer((3, "e3"))  # straight out, before offer returns
         assert ws.sent == ["e3"]
         ws.blocked.clear()  # the client stops reading
         for seq in range(4, 9):
             sub.offer((seq, f"e{seq}"))  # e4 starts and waits, the rest queue behind it
-        await asyncio.sleep(0.01)
+        assert sender.inflight is not None and sub.queue.qsize() == 4
         assert ws.sent == ["e3"]
         ws.blocked.set()
-        for _ in range(100):
-            if len(ws.sent) == 6:
-                break
-            await asyncio.sleep(0.01)
-        sub.offer((9, "e9"))
-        await asyncio.sleep(0.01)
-        task.cancel()
+        await until(lambda: len(ws.sent) == 6 and sender.idle, "the queue to drain")
+        sub.offer((9, "e9"))  # idle again: straight out
+        assert ws.sent[-1] == "e9"
         return ws
 
     ws = asyncio.run(scenario())
@@ -58,19 +60,13 @@ def test_direct_and_queued_sends_keep_seq_order_and_skip_what_was_sent() -> None
 
 
 def test_a_full_queue_still_ends_with_too_slow() -> None:
-    async def scenario() -> Any:
-        ws = FakeSocket()
-        sub = Subscriber(1, maxsize=3)
-        sender = _Sender(ws, sub, sent=0)  # type: ignore[arg-type]
-        sub.direct = sender.direct
-        task = asyncio.create_task(sender.run())
-        await asyncio.sleep(0)
+    async def scenario() -> tuple[int, str] | None:
+        ws, sub, _ = await started(sent=0, maxsize=3)
         ws.blocked.clear()
         for seq in range(1, 10):
             sub.offer((seq, f"e{seq}"))
         ws.blocked.set()
-        await asyncio.wait_for(task, 5)
-        return ws.closed
+        return await until(lambda: ws.closed, "the too-slow close")
 
     code, reason = asyncio.run(scenario())
     assert code == 1013 and "too slow" in reason

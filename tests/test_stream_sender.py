@@ -1,12 +1,12 @@
-"""The event-stream sender (server/api/routes_stream.py): events handed straight to an idle
+"""The event-stream sender (server/stream/sender.py): events handed straight to an idle
 socket, or queued behind a send that has to wait, all leave once and in seq order."""
 
 from __future__ import annotations
 
 import asyncio
 
-from server.api.routes_stream import _Sender
 from server.stream.hub import Subscriber
+from server.stream.sender import Sender
 from tests.support import until
 
 
@@ -27,11 +27,11 @@ class FakeSocket:
         self.closed = (code, reason)
 
 
-async def started(sent: int, maxsize: int) -> tuple[FakeSocket, Subscriber, _Sender]:
+async def started(sent: int, maxsize: int) -> tuple[FakeSocket, Subscriber, Sender]:
     """A subscriber whose sender task runs and waits, idle, for its queue."""
     ws = FakeSocket()
     sub = Subscriber(1, maxsize)
-    sender = _Sender(ws, sub, sent)  # FakeSocket stands in for the WebSocket
+    sender = Sender(ws, sub, sent)  # FakeSocket stands in for the WebSocket
     sub.direct = sender.direct
     asyncio.get_running_loop().create_task(sender.run())
     await until(lambda: sender.idle, "the sender to wait for its queue")

@@ -219,9 +219,9 @@ class GroupCommitter:
             if stop:
                 return
 
-    def _begin(self) -> Session:
+    def _begin(self) -> tuple[Session, Any]:
         """The writer's session in a new transaction, its kept rows checked against changes
-        committed meanwhile by other connections."""
+        committed meanwhile by other connections; and the transaction's driver connection."""
         if self._session is None:
             self._session = self._sessions()
         session = self._session
@@ -234,7 +234,7 @@ class GroupCommitter:
         if state != self._state:
             self._forget(session)
         self._state = state
-        return session
+        return session, dbapi
 
     @staticmethod
     def _forget(session: Session) -> None:
@@ -265,8 +265,7 @@ class GroupCommitter:
         done: list[tuple[Waiter, Any, list[Callable[[], None]]]] = []
         failed: list[tuple[Waiter, BaseException]] = []
         try:
-            session = self._begin()
-            dbapi: Any = session.connection().connection.dbapi_connection
+            session, dbapi = self._begin()
             for job, waiter in batch:
                 if not _start(waiter):
                     continue

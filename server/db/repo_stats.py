@@ -148,15 +148,27 @@ def _once(session: Session, rows: Select[Any]) -> Subquery:
     return (rows.limit(-1) if _dialect(session) == "sqlite" else rows).subquery()
 
 
+def _service_ms() -> ColumnElement[Any]:
+    """A served ticket's service time (ms): from start, or from the call if never started."""
+    began = func.coalesce(Ticket.started_at, Ticket.called_at)
+    return case((Ticket.state == "done", ms_between(Ticket.finished_at, began)), else_=None)
+
+
+def _wait_ms() -> ColumnElement[Any]:
+    """The last queue segment (ms) of a called ticket."""
+    return ms_between(Ticket.called_at, Ticket.queued_at)
+
+
+_TARGET_MS = Service.target_wait_min * 60_000
+
+
 def ticket_figures(session: Session, scope: Scope, group: str | None) -> Sequence[Row[Any]]:
     """Per (group key, whole seconds of service): counts by outcome, service times, ratings."""
-    began = func.coalesce(Ticket.started_at, Ticket.called_at)
-    service_ms = case((Ticket.state == "done", ms_between(Ticket.finished_at, began)), else_=None)
     t = _once(
         session,
         select(
             group_key(session, scope, group).label("g"),
-            service_ms.label("svc"),
+            _service_ms().label("svc"),
             Ticket.state.label("state"),
             case((_waiting_now(scope), 1), else_=0).label("waiting"),
             Ticket.rating.label("rating"),
@@ -184,8 +196,8 @@ def wait_figures(session: Session, scope: Scope, group: str | None) -> Sequence[
         session,
         select(
             group_key(session, scope, group).label("g"),
-            ms_between(Ticket.called_at, Ticket.queued_at).label("w"),
-            (Service.target_wait_min * 60_000).label("target"),
+            _wait_ms().label("w"),
+            _TARGET_MS.label("target"),
         )
         .join(Service, Service.id == Ticket.service_id)
         .where(_in_scope(scope), Ticket.called_at.is_not(None)),
@@ -256,17 +268,12 @@ def moved_tickets(
 def ticket_facts(session: Session, scope: Scope) -> Sequence[Row[*tuple[Any, ...]]]:
     """One row per ticket of the scope, with the values the aggregates above group by and sum
     (the same expressions): what a day's rollup is made of."""
-    began = func.coalesce(Ticket.started_at, Ticket.called_at)
-    service_ms = case((Ticket.state == "done", ms_between(Ticket.finished_at, began)), else_=None)
-    wait_ms = case(
-        (Ticket.called_at.is_not(None), ms_between(Ticket.called_at, Ticket.queued_at)),
-        else_=None,
-    )
+    wait_ms = case((Ticket.called_at.is_not(None), _wait_ms()), else_=None)
     columns = (
         Ticket.business_date, Ticket.service_id, Ticket.counter_id, Ticket.clerk_id,
         _local_hour(session, scope).label("hour"), Ticket.state, Ticket.rating,
-        service_ms.label("service_ms"), wait_ms.label("wait_ms"),
-        (Service.target_wait_min * 60_000).label("target_ms"),
+        _service_ms().label("service_ms"), wait_ms.label("wait_ms"),
+        Service.target_wait_min.label("target_min"),
     )  # fmt: skip
     query = select(*columns).outerjoin(Service, Service.id == Ticket.service_id)
     return rows(session, query.where(_in_scope(scope)))

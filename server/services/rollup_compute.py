@@ -104,13 +104,13 @@ def _day_sums(
     scope = Scope((branch,), min(firsts), max(firsts))
     sums: dict[date, dict[RowKey, Sums]] = {first: defaultdict(Sums) for first in firsts}
     for (day, service_id, counter_id, clerk_id, hour, state, rating, service_ms, wait_ms,
-         target_ms) in repo_stats.ticket_facts(session, scope):  # fmt: skip
+         target_min) in repo_stats.ticket_facts(session, scope):  # fmt: skip
         groups = sums.get(day)
         if groups is None:
             continue
         outcome = STATE_COUNT.get(state)
-        waited = wait_ms is not None and target_ms is not None
-        within = waited and wait_ms <= target_ms
+        waited = wait_ms is not None and target_min is not None
+        within = waited and within_target(wait_ms, target_min)
         for key in ((TOTAL, 0), ("service", service_id), ("counter", counter_id),
                     ("clerk", clerk_id), ("hour", int(hour))):  # fmt: skip
             group = groups[key]

@@ -110,15 +110,9 @@ class Part:
         cumulative = self.cumulative
         return list(map(sub, cumulative, chain((0,), cumulative)))
 
-    def items(self, low: int | None = None, high: int | None = None) -> Iterator[tuple[int, int]]:
-        """(value, count) for low <= value < high, ascending."""
-        values, cumulative = self.values, self.cumulative
-        start = 0 if low is None else bisect_left(values, low)
-        end = len(values) if high is None else bisect_left(values, high)
-        previous = cumulative[start - 1] if start else 0
-        for i in range(start, end):
-            yield values[i], cumulative[i] - previous
-            previous = cumulative[i]
+    def items(self) -> Iterator[tuple[int, int]]:
+        """(value, count), ascending."""
+        return zip(self.values, self.sizes(), strict=True)
 
     def value_at(self, rank: int) -> int:
         """The value of the 0-based `rank`-th smallest element."""
@@ -182,7 +176,7 @@ def _code(low: int, high: int) -> str:
     return "i" if low >= -(2**31) and high < 2**31 else "q"
 
 
-class Histogram(Mapping[int, int]):
+class Histogram:
     """Whole seconds → count: values added one by one plus stored parts, merged lazily."""
 
     __slots__ = ("_cache", "_counted", "_counts", "_fine", "_parts")
@@ -311,20 +305,3 @@ class Histogram(Mapping[int, int]):
         """Everything as one part (for storing a merge)."""
         parts = self.parts()
         return parts[0] if len(parts) == 1 else _merge(parts)
-
-    # Mapping: the merged counts, for callers that iterate (small histograms)
-    def _merged(self) -> dict[int, int]:
-        return dict(self.part().items())
-
-    def __getitem__(self, value: int) -> int:
-        parts = self._coarse()[0]
-        count = sum(part.count_below(value + 1) - part.count_below(value) for part in parts)
-        if not count:
-            raise KeyError(value)
-        return count
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._merged())
-
-    def __len__(self) -> int:
-        return len(self._merged())

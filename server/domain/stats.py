@@ -33,7 +33,7 @@ def within_target(wait_ms: int, target_min: int) -> bool:
     return wait_ms <= target_min * 60_000
 
 
-def percentile(histogram: Mapping[int, int], fraction: float) -> float | None:
+def percentile(histogram: Histogram | Mapping[int, int], fraction: float) -> float | None:
     """Linear interpolation between closest ranks over a {value: count} histogram."""
     counts = histogram if isinstance(histogram, Histogram) else Histogram(histogram)
     total = counts.total
@@ -261,7 +261,7 @@ class Scope:
 WAIT_BUCKETS_MIN = (5, 10, 15, 20, 30, 45, 60)  # the wait distribution's bucket edges
 
 
-def wait_buckets(histogram: Mapping[int, int]) -> list[tuple[int, int | None, int]]:
+def wait_buckets(histogram: Histogram | Mapping[int, int]) -> list[tuple[int, int | None, int]]:
     """[(from_s, to_s or None for the last, count)] over WAIT_BUCKETS_MIN (from ≤ wait < to)."""
     counts = histogram if isinstance(histogram, Histogram) else Histogram(histogram)
     edges = [0, *(m * 60 for m in WAIT_BUCKETS_MIN)]

@@ -43,6 +43,7 @@ BATCHES_PER_RUN = 8
 # up by building it all (~40 s for 1,000,000 tickets, docs/benchmarks.md).
 ON_DEMAND_S = 1.0
 Key = int | str | None
+"""A group's key: a service, counter or clerk id, an hour, an ISO day, a branch id; 0 for all."""
 
 
 def levels_for(group: str | None) -> tuple[str, ...]:
@@ -149,7 +150,7 @@ def catch_up(
     now = ctx.clock()
     scopes = []
     with ctx.db.read() as session:
-        for branch in (_branch_scope(b, now) for b in repo.branches(session, None)):
+        for branch in (branch_scope(b, now) for b in repo.branches(session, None)):
             first = repo_rollup.first_ticket_day(session, branch.id)
             if first is not None:
                 scopes.append(Scope((branch,), Period.of("year", first).first,
@@ -166,7 +167,8 @@ def catch_up(
     return built, False
 
 
-def _branch_scope(b: Branch, now: datetime) -> BranchScope:
+def branch_scope(b: Branch, now: datetime) -> BranchScope:
+    """A hall as statistics see it, with its business date at `now`."""
     return BranchScope(b.id, b.name, b.timezone, b.locale, b.region, today_at(b.timezone, now))
 
 

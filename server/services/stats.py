@@ -15,12 +15,10 @@ from server.db import repo, repo_stats
 from server.db.models import Branch, TicketEvent
 from server.domain.errors import NotFound, ValidationFailed
 from server.domain.stats import (
-    BranchScope,
     Figures,
     Scope,
     Segment,
     earlier_segments,
-    today_at,
     wait_buckets,
 )
 from server.services import rollup
@@ -29,7 +27,7 @@ from server.services.context import Ctx
 STATS_ROLES = ("admin", "manager")
 MAX_DAYS = 3660
 FIRST_YEAR, LAST_YEAR = 1970, 9000
-Key = int | str | None
+Key = rollup.Key
 
 
 @dataclass(frozen=True)
@@ -58,10 +56,7 @@ def resolve(ctx: Ctx, session: Session, selection: Selection) -> Scope:
             if not rows:
                 raise NotFound(f"no hall you may see is in region {selection.region!r}")
     now = ctx.clock()
-    branches = tuple(
-        BranchScope(b.id, b.name, b.timezone, b.locale, b.region, today_at(b.timezone, now))
-        for b in rows
-    )
+    branches = tuple(rollup.branch_scope(b, now) for b in rows)
     today = branches[0].today if branches else now.date()
     date_to = selection.date_to or selection.date_from or today
     date_from = selection.date_from or date_to

@@ -219,7 +219,7 @@ class MovedTicket:
 
     key: Any  # the ticket's group key (day, branch, hour groups)
     events: list[SegmentEvent] = field(default_factory=list)
-    day: tuple[int, date] | None = None  # (branch id, business date) when asked per day
+    day: date | None = None  # the business date, when asked per day
 
 
 TICKET_LEVEL_GROUPS = ("hour", "day", "branch")
@@ -229,7 +229,7 @@ def moved_tickets(
     session: Session, scope: Scope, group: str | None, *, per_day: bool = False
 ) -> dict[int, MovedTicket]:
     """Tickets of the scope with a transfer or requeue, and their segment events in order
-    (with `per_day`, also each ticket's branch and business date)."""
+    (with `per_day`, also each ticket's business date)."""
     start, _ = scope.utc_window()
     moved = select(TicketEvent.ticket_id).where(
         TicketEvent.branch_id.in_(scope.branch_ids),
@@ -246,7 +246,7 @@ def moved_tickets(
             TicketEvent.data["service_id"].as_integer(),
             TicketEvent.data["clerk_id"].as_integer(),
             key,
-            *((Ticket.branch_id, Ticket.business_date) if per_day else ()),
+            *((Ticket.business_date,) if per_day else ()),
         )
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(
@@ -260,7 +260,7 @@ def moved_tickets(
     for ticket_id, type_, at_ms, counter_id, service_id, clerk_id, g, *day in rows(session, query):
         ticket = result.get(ticket_id)
         if ticket is None:
-            ticket = result[ticket_id] = MovedTicket(g, day=(day[0], day[1]) if day else None)
+            ticket = result[ticket_id] = MovedTicket(g, day=day[0] if day else None)
         ticket.events.append(SegmentEvent(type_, at_ms, service_id, counter_id, clerk_id))
     return result
 

@@ -128,7 +128,7 @@ def _day_sums(
                 counts[6] += within
     targets = repo_stats.service_targets(session, [branch.id])
     for ticket in repo_stats.moved_tickets(session, scope, "hour", per_day=True).values():
-        groups = sums.get(ticket.day[1]) if ticket.day else None
+        groups = sums.get(ticket.day) if ticket.day else None
         if groups is None:
             continue
         for segment in earlier_segments(ticket.events):

@@ -85,6 +85,7 @@ def serve(
     # (docs/benchmarks.md).
     uvicorn.run(
         "server.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+        ws="server.api.ws_frames:FramesProtocol",
         ws_ping_interval=5.0, ws_ping_timeout=5.0, ws_per_message_deflate=False,
         log_level="info",
     )  # fmt: skip

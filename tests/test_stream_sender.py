@@ -1,20 +1,28 @@
-"""The event-stream sender (server/stream/sender.py): events handed straight to an idle
-socket, or queued behind a send that has to wait, all leave once and in seq order."""
+"""The event-stream sender (server/stream/sender.py): a commit's events written straight to an
+idle socket as one write of encoded frames, or queued and sent through ASGI when the socket must
+wait, all leave once and in seq order."""
 
 from __future__ import annotations
 
 import asyncio
 
-from server.stream.hub import Subscriber
+import pytest
+from websockets.frames import Frame, Opcode
+from websockets.streams import StreamReader
+
+from server.stream.hub import Event, Subscriber
 from server.stream.sender import Sender
 from tests.support import until
 
 
 class FakeSocket:
-    """Sends complete at once, except while `blocked` is clear (a client that reads slowly)."""
+    """ASGI sends complete at once, except while `blocked` is clear (a client that reads
+    slowly); frame writes succeed while `writable` is true."""
 
     def __init__(self) -> None:
         self.sent: list[str] = []
+        self.writes: list[bytes] = []
+        self.writable = True
         self.blocked = asyncio.Event()
         self.blocked.set()
         self.closed: tuple[int, str] | None = None
@@ -23,48 +31,113 @@ class FakeSocket:
         await self.blocked.wait()
         self.sent.append(text)
 
+    def write_frames(self, frames: bytes) -> bool:
+        if not self.writable:
+            return False
+        self.writes.append(frames)
+        self.sent += decode(frames)
+        return True
+
     async def close(self, code: int, reason: str) -> None:
         self.closed = (code, reason)
 
 
-async def started(sent: int, maxsize: int) -> tuple[FakeSocket, Subscriber, Sender]:
+def decode(frames: bytes) -> list[str]:
+    """The text messages in a run of unmasked frames, as a client reads them."""
+    reader = StreamReader()
+    reader.feed_data(frames)
+    reader.feed_eof()
+    texts: list[str] = []
+    while reader.buffer:
+        with pytest.raises(StopIteration) as parsed:
+            next(Frame.parse(reader.read_exact, mask=False))
+        frame: Frame = parsed.value.value
+        assert frame.opcode is Opcode.TEXT and frame.fin
+        texts.append(frame.data.decode())
+    return texts
+
+
+def ev(seq: int) -> Event:
+    return Event.of(seq, f"e{seq}")
+
+
+async def started(
+    sent: int, maxsize: int, frames: bool = True
+) -> tuple[FakeSocket, Subscriber, Sender]:
     """A subscriber whose sender task runs and waits, idle, for its queue."""
     ws = FakeSocket()
     sub = Subscriber(1, maxsize)
-    sender = Sender(ws, sub, sent)  # FakeSocket stands in for the WebSocket
+    sender = Sender(ws, sub, sent, ws.write_frames if frames else None)
     sub.direct = sender.direct
     asyncio.get_running_loop().create_task(sender.run())
     await until(lambda: sender.idle, "the sender to wait for its queue")
     return ws, sub, sender
 
 
-def test_direct_and_queued_sends_keep_seq_order_and_skip_what_was_sent() -> None:
+def test_a_commits_events_leave_as_one_write_of_frames_skipping_what_was_sent() -> None:
     async def scenario() -> FakeSocket:
-        ws, sub, sender = await started(sent=2, maxsize=100)
-        sub.offer((2, "e2"))  # already in the snapshot: skipped
-        sub.offer((3, "e3"))  # straight out, before offer returns
-        assert ws.sent == ["e3"]
-        ws.blocked.clear()  # the client stops reading
-        for seq in range(4, 9):
-            sub.offer((seq, f"e{seq}"))  # e4 starts and waits, the rest queue behind it
-        assert sender.inflight is not None and sub.queue.qsize() == 4
-        assert ws.sent == ["e3"]
-        ws.blocked.set()
-        await until(lambda: len(ws.sent) == 6 and sender.idle, "the queue to drain")
-        sub.offer((9, "e9"))  # idle again: straight out
-        assert ws.sent[-1] == "e9"
+        ws, sub, _ = await started(sent=2, maxsize=100)
+        sub.offer([ev(2), ev(3), ev(4)])  # 2 was in the snapshot: skipped; 3 and 4 written now
+        assert ws.writes == [ev(3).frame + ev(4).frame]
+        sub.offer([ev(5)])
+        assert len(ws.writes) == 2 and sub.queue.empty()
         return ws
 
     ws = asyncio.run(scenario())
-    assert ws.sent == [f"e{n}" for n in range(3, 10)]
+    assert ws.sent == ["e3", "e4", "e5"]
+
+
+def test_a_socket_that_must_wait_gets_its_events_through_the_queue_in_order() -> None:
+    async def scenario() -> FakeSocket:
+        ws, sub, sender = await started(sent=0, maxsize=100)
+        sub.offer([ev(1)])  # written at once
+        ws.writable, ws.blocked = False, asyncio.Event()  # the client stops reading
+        sub.offer([ev(2), ev(3)])  # queued; the sender's send of e2 waits
+        await until(lambda: not sender.idle, "the sender to take e2")
+        ws.writable = True
+        sub.offer([ev(4)])  # the sender is busy: queued behind, not written past e2 and e3
+        assert ws.sent == ["e1"] and sub.queue.qsize() == 2
+        ws.blocked.set()
+        await until(lambda: len(ws.sent) == 4 and sender.idle, "the queue to drain")
+        sub.offer([ev(5)])  # idle again: written at once
+        assert ws.writes[-1] == ev(5).frame
+        return ws
+
+    ws = asyncio.run(scenario())
+    assert ws.sent == [f"e{n}" for n in range(1, 6)]
+
+
+def test_without_the_frames_extension_every_event_goes_through_asgi() -> None:
+    async def scenario() -> FakeSocket:
+        ws, sub, _ = await started(sent=0, maxsize=100, frames=False)
+        sub.offer([ev(1), ev(2)])
+        await until(lambda: len(ws.sent) == 2, "the events to be sent")
+        return ws
+
+    ws = asyncio.run(scenario())
+    assert ws.sent == ["e1", "e2"] and ws.writes == []
+
+
+def test_a_write_that_fails_drops_only_that_subscriber() -> None:
+    async def scenario() -> Subscriber:
+        _, sub, sender = await started(sent=0, maxsize=100)
+
+        def broken(frames: bytes) -> bool:
+            raise ConnectionResetError("gone")
+
+        sender.write = broken
+        sub.offer([ev(1)])
+        return sub
+
+    assert asyncio.run(scenario()).dropped
 
 
 def test_a_full_queue_still_ends_with_too_slow() -> None:
     async def scenario() -> tuple[int, str] | None:
         ws, sub, _ = await started(sent=0, maxsize=3)
-        ws.blocked.clear()
+        ws.writable, ws.blocked = False, asyncio.Event()
         for seq in range(1, 10):
-            sub.offer((seq, f"e{seq}"))
+            sub.offer([ev(seq)])
         ws.blocked.set()
         return await until(lambda: ws.closed, "the too-slow close")
 

@@ -13,6 +13,7 @@ from server import protocol as p
 from server.api.deps import CtxDep, IdPath
 from server.api.errors import STATUS
 from server.api.routes_auth import ERR
+from server.api.ws_frames import FRAMES
 from server.domain.errors import DomainError
 from server.services import auth
 from server.services.stream import initial_messages, queue
@@ -59,7 +60,8 @@ async def events(
         app.hub.started(branch_id, last)
         for text in messages:
             await ws.send_text(text)
-        feed = Sender(ws, sub, last)
+        frames = ws.scope.get("extensions", {}).get(FRAMES)  # `hallq serve`'s uvicorn
+        feed = Sender(ws, sub, last, frames["write"] if frames else None)
         sub.direct = feed.direct
         sender = asyncio.create_task(feed.run())
         receiver = asyncio.create_task(_drain_client(ws))

@@ -15,12 +15,27 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from websockets.frames import Frame, Opcode
 
 log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "hallq:branch:"
 GAP_WAIT_S = 0.05
 Fetch = Callable[[int, int, int | None], list[tuple[int, str]]]  # branch, after, upto
+
+
+class Event(NamedTuple):
+    """One committed event on its way to the subscribers."""
+
+    seq: int
+    text: str
+    frame: bytes  # `text` as one unmasked websocket text frame, encoded once for every display
+
+    @classmethod
+    def of(cls, seq: int, text: str) -> Event:
+        return cls(seq, text, Frame(Opcode.TEXT, text.encode()).serialize(mask=False))
 
 
 def channel_prefix(namespace: str = "") -> str:
@@ -34,29 +49,33 @@ def channel_of(branch_id: int, namespace: str = "") -> str:
 
 
 class Subscriber:
-    """One websocket's queue of (seq, text); None means: disconnect, you fell behind.
+    """One websocket's queue of events; None means: disconnect, you fell behind.
 
-    `direct`, when set, is tried first: it sends the item at once if the socket's sender is
-    idle and returns True, else returns False and the item is queued."""
+    `direct`, when set, is tried first: it sends the events at once if the socket's sender is
+    idle and can write without waiting, and returns True; else it returns False and the events
+    are queued."""
 
     def __init__(self, branch_id: int, maxsize: int) -> None:
         self.branch_id = branch_id
-        self.queue: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue(maxsize)
+        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize)
         self.dropped = False
-        self.direct: Callable[[tuple[int, str]], bool] | None = None
+        self.direct: Callable[[list[Event]], bool] | None = None
 
-    def offer(self, item: tuple[int, str]) -> None:
+    def offer(self, events: list[Event]) -> None:
+        """Hand over the next events, in seq order."""
         if self.dropped:
             return
-        if self.direct is not None and self.direct(item):
+        if self.direct is not None and self.direct(events):
             return
-        try:
-            self.queue.put_nowait(item)
-        except asyncio.QueueFull:
-            self.dropped = True
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.queue.put_nowait(None)
+        for event in events:
+            try:
+                self.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                self.dropped = True
+                while not self.queue.empty():
+                    self.queue.get_nowait()
+                self.queue.put_nowait(None)
+                return
 
 
 @dataclass
@@ -123,11 +142,13 @@ class EventHub:
             return
         for seq in [s for s in feed.pending if s <= feed.last]:
             del feed.pending[seq]
+        ready: list[Event] = []
         while feed.last + 1 in feed.pending:
             feed.last += 1
-            item = (feed.last, feed.pending.pop(feed.last))
+            ready.append(Event.of(feed.last, feed.pending.pop(feed.last)))
+        if ready:  # each subscriber gets all of them at once: one write per display
             for sub in feed.subscribers:
-                sub.offer(item)
+                sub.offer(ready)
         if feed.pending:
             self._schedule_fill(branch_id, feed, wait=GAP_WAIT_S)
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine, Generator
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
-from server.stream.hub import Subscriber
+from server.stream.hub import Event, Subscriber
 
 TOO_SLOW = 1013  # "try again later": the client fell behind; reconnect with since
+WriteFrames = Callable[[bytes], bool]
+"""Writes encoded frames at once and returns True, or returns False if a send would have to
+wait (`server.api.ws_frames`)."""
 
 
 class Socket(Protocol):
@@ -20,86 +22,46 @@ class Socket(Protocol):
 class Sender:
     """Sends one subscriber's events in seq order.
 
-    When the socket's sender is idle (nothing queued, nothing in flight), the hub hands an
-    event straight to `direct`, which runs the send at once: a send that need not wait (the
-    socket is writable) completes there, so one commit reaches N displays in one pass of the
-    hub, with no queue and no task switch per display (that hop was ~20 % of the fan-out).
-    A send that must wait (the client reads slowly) finishes in a task of its own, and later
-    events queue behind it."""
+    When the server can write encoded frames (`write`) and this socket's sender is idle
+    (nothing queued, no send in progress), the hub hands the events of a commit straight to
+    `direct`, which writes their frames with one write: one commit reaches N displays in one
+    pass of the hub, with no task switch, ASGI message or encoding per display. Everything else
+    (no `write`, a socket that must wait for its client) goes through the queue and `run`,
+    which sends through ASGI and waits as long as it takes; later events queue behind it."""
 
-    def __init__(self, ws: Socket, sub: Subscriber, sent: int) -> None:
+    def __init__(self, ws: Socket, sub: Subscriber, sent: int, write: WriteFrames | None) -> None:
         self.ws = ws
         self.sub = sub
         self.sent = sent
+        self.write = write
         self.idle = False
-        self.inflight: asyncio.Future[None] | None = None
 
-    def direct(self, item: tuple[int, str]) -> bool:
-        if not self.idle or self.inflight is not None or not self.sub.queue.empty():
+    def direct(self, events: list[Event]) -> bool:
+        if self.write is None or not self.idle or not self.sub.queue.empty():
             return False
-        seq, text = item
-        if seq <= self.sent:
+        fresh = [event for event in events if event.seq > self.sent]
+        if not fresh:
             return True
-        self.sent = seq
-        send = self.ws.send_text(text)
+        frames = fresh[0].frame if len(fresh) == 1 else b"".join(e.frame for e in fresh)
         try:
-            waiting_for = send.send(None)
-        except StopIteration:
-            return True
-        except Exception:  # the socket is gone: the receiving side notices and ends the stream
+            if not self.write(frames):
+                return False
+        except Exception:  # the socket is gone: its receiving side notices and ends the stream
             self.sub.dropped = True
             return True
-        self.inflight = asyncio.ensure_future(_finish(send, waiting_for))
-        self.inflight.add_done_callback(_retrieve)
+        self.sent = fresh[-1].seq
         return True
 
     async def run(self) -> None:
         while True:
             self.idle = True
             try:
-                item = await self.sub.queue.get()
+                event = await self.sub.queue.get()
             finally:
                 self.idle = False
-            if self.inflight is not None:
-                await self.inflight
-                self.inflight = None
-            if item is None:
+            if event is None:
                 await self.ws.close(TOO_SLOW, "too slow: reconnect with since")
                 return
-            seq, text = item
-            if seq > self.sent:
-                await self.ws.send_text(text)
-                self.sent = seq
-
-
-class _Resume:
-    """Awaitable that finishes a coroutine already run up to its first suspension."""
-
-    def __init__(self, coroutine: Coroutine[Any, Any, None], waiting_for: Any) -> None:
-        self.coroutine = coroutine
-        self.waiting_for = waiting_for
-
-    def __await__(self) -> Generator[Any, Any, None]:
-        waiting_for = self.waiting_for
-        while True:
-            try:
-                value = yield waiting_for
-            except BaseException as exc:  # cancelled: let the coroutine see it
-                try:
-                    waiting_for = self.coroutine.throw(exc)
-                except StopIteration:
-                    return
-            else:
-                try:
-                    waiting_for = self.coroutine.send(value)
-                except StopIteration:
-                    return
-
-
-async def _finish(coroutine: Coroutine[Any, Any, None], waiting_for: Any) -> None:
-    await _Resume(coroutine, waiting_for)
-
-
-def _retrieve(task: asyncio.Future[None]) -> None:
-    if not task.cancelled():
-        task.exception()  # seen by `run` if it awaits it; never "never retrieved"
+            if event.seq > self.sent:
+                await self.ws.send_text(event.text)
+                self.sent = event.seq

@@ -170,3 +170,18 @@ def test_a_job_raising_stopiteration_does_not_strand_its_batch(db: Database) -> 
 
     first, strange, second = asyncio.run(asyncio.wait_for(scenario(), 10))
     assert (first, second) == (1, 2) and isinstance(strange, RuntimeError)
+
+
+def test_a_counters_kept_service_list_follows_its_changes(api: Api) -> None:
+    """The writer keeps a counter's service list from batch to batch (`repo.served_by`); a
+    change through the API shows in its answer and at the very next call."""
+    a, b = api.service("A")["id"], api.service("B")["id"]
+    counter = api.counter(1, [a])["id"]
+    api.act(counter, "open")
+    api.issue(b)
+    assert api.act(counter, "call-next")["ticket"] is None
+    changed = api.client.patch(
+        f"/api/v1/counters/{counter}", json={"service_ids": [b, a]}, headers=api.admin
+    )
+    assert changed.status_code == 200 and changed.json()["service_ids"] == [b, a]
+    assert api.act(counter, "call-next")["ticket"]["number"] == "B001"

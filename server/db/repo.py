@@ -51,12 +51,15 @@ def memo(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
 
 def row(session: Session, model: type[T], id_: int) -> T | None:
     """`session.get`, kept for the rest of the transaction — and, in the group committer's
-    session, for as long as it is known to be current (server/db/writer.py)."""
+    session, for as long as it is known to be current (server/db/writer.py). A row not found
+    is not kept: it may be inserted next."""
     store: dict[Hashable, Any] = session.info.setdefault(ROWS, {})
     key = (model, id_)
-    if key not in store:
-        store[key] = session.get(model, id_)
-    found: T | None = store[key]
+    found: T | None = store.get(key)
+    if found is None:
+        found = session.get(model, id_)
+        if found is not None:
+            store[key] = found
     return found
 
 
@@ -97,7 +100,19 @@ def counter_service_ids(session: Session, counter_ids: Sequence[int]) -> dict[in
     return result
 
 
+def served_by(session: Session, counter_id: int) -> list[int]:
+    """One counter's service ids in its order, kept like `row` (`set_counter_services`
+    forgets them)."""
+    store: dict[Hashable, Any] = session.info.setdefault(ROWS, {})
+    key = (CounterService, "of", counter_id)
+    if key not in store:
+        store[key] = counter_service_ids(session, [counter_id])[counter_id]
+    ids: list[int] = store[key]
+    return ids
+
+
 def set_counter_services(session: Session, counter_id: int, service_ids: Sequence[int]) -> None:
+    session.info.get(ROWS, {}).pop((CounterService, "of", counter_id), None)
     session.execute(delete(CounterService).where(CounterService.counter_id == counter_id))
     for position, service_id in enumerate(service_ids):
         session.add(CounterService(counter_id=counter_id, service_id=service_id, position=position))

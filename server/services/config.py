@@ -201,7 +201,7 @@ def patch_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int, body: p.CounterPat
         uow.session.flush()
     record_counter(uow, counter)
     config_changed(uow, counter.branch_id, "counter", counter.id)
-    return counter_wire(counter, repo.counter_service_ids(uow.session, [counter.id])[counter.id])
+    return counter_wire(counter, repo.served_by(uow.session, counter.id))
 
 
 def delete_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.Counter:
@@ -211,4 +211,4 @@ def delete_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.Counter:
     counter.deleted, counter.state, counter.clerk_id = True, "closed", None
     record_counter(uow, counter)
     config_changed(uow, counter.branch_id, "counter", counter.id)
-    return counter_wire(counter, repo.counter_service_ids(uow.session, [counter.id])[counter.id])
+    return counter_wire(counter, repo.served_by(uow.session, counter.id))

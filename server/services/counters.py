@@ -21,7 +21,7 @@ COUNTER_STAFF = ("admin", "manager", "clerk")
 
 def _counter(ctx: Ctx, uow: UnitOfWork, counter_id: int, *, staffing: bool = False) -> Counter:
     ctx.principal.require(COUNTER_STAFF, "counter actions")
-    counter = uow.session.get(Counter, counter_id)
+    counter = repo.row(uow.session, Counter, counter_id)
     if counter is None or counter.deleted:
         raise NotFound(f"counter {counter_id} does not exist")
     ctx.principal.require_branch(counter.branch_id)
@@ -39,7 +39,7 @@ def _counter(ctx: Ctx, uow: UnitOfWork, counter_id: int, *, staffing: bool = Fal
 
 
 def _result(uow: UnitOfWork, counter: Counter, ticket: Ticket | None) -> p.CounterActionResult:
-    ids = repo.counter_service_ids(uow.session, [counter.id])[counter.id]
+    ids = repo.served_by(uow.session, counter.id)
     return p.CounterActionResult(
         counter=counter_wire(counter, ids),
         ticket=ticket_wire(uow.session, ticket, uow.now) if ticket else None,
@@ -147,7 +147,7 @@ def call_next(
     _clear_hand(uow, counter, body.complete_current)
     branch = uow.lock_branch(counter.branch_id)
     day = schedule(branch).business_date(uow.now)
-    service_ids = repo.counter_service_ids(uow.session, [counter.id])[counter.id]
+    service_ids = repo.served_by(uow.session, counter.id)
     heads = [
         repo.queue_head(
             uow.session,

@@ -10,7 +10,7 @@ from server.services.views import counter_wire
 
 def record_counter(uow: UnitOfWork, counter: Counter) -> None:
     """Record `counter.updated` with the counter's wire object."""
-    ids = repo.counter_service_ids(uow.session, [counter.id])[counter.id]
+    ids = repo.served_by(uow.session, counter.id)
     uow.record(
         counter.branch_id,
         "counter.updated",

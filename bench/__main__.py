@@ -319,8 +319,8 @@ def markdown(report: Report) -> str:
             "SQLite), server RSS",
             "",
             "Measured from sending `POST …/call-next` (with `complete_current`) to the "
-            "moment the event's bytes arrived (timed before parsing) on the last (and first) "
-            "of N display websockets held by the one client process "
+            "moment the event's bytes arrived (stamped on arrival, parsed later) on the last "
+            "(and first) of N display websockets held by the one client process "
             + (
                 "(permessage-deflate offered, as browsers do; `hallq serve` declines it)."
                 if cfg.deflate

@@ -50,7 +50,10 @@ class Parsing:
     def parse(self) -> None:
         chunks, self.chunks = self.chunks, []
         for sub, arrived, data in chunks:
-            sub.parse(data, arrived)
+            try:
+                sub.parse(data, arrived)
+            except Exception as exc:  # that socket fails; the others' chunks are still parsed
+                sub.fail(exc)
 
 
 class Subscriber(asyncio.Protocol):
@@ -80,11 +83,11 @@ class Subscriber(asyncio.Protocol):
         self.ws.receive_data(data)
         for event in self.ws.events_received():
             if isinstance(event, Response) and event.status_code != 101:
-                self._fail(RuntimeError(f"websocket refused: {event.status_code}"))
+                self.fail(RuntimeError(f"websocket refused: {event.status_code}"))
             elif isinstance(event, Frame) and event.opcode is Opcode.TEXT:
                 if not self.ready.done():
                     if SNAPSHOT not in event.data:
-                        self._fail(RuntimeError(f"expected a snapshot: {event.data[:200]!r}"))
+                        self.fail(RuntimeError(f"expected a snapshot: {event.data[:200]!r}"))
                     else:
                         self.ready.set_result(None)
                 elif CALLED in event.data:
@@ -98,12 +101,12 @@ class Subscriber(asyncio.Protocol):
                 if chunk:
                     self.transport.write(chunk)
 
-    def _fail(self, exc: Exception) -> None:
+    def fail(self, exc: Exception) -> None:
         if not self.ready.done():
             self.ready.set_exception(exc)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._fail(ConnectionError(f"websocket closed before its snapshot: {exc}"))
+        self.fail(ConnectionError(f"websocket closed before its snapshot: {exc}"))
 
     def close(self) -> None:
         if self.transport is not None:

@@ -38,8 +38,8 @@ class FakeSocket:
         self.sent += decode(frames)
         return True
 
-    async def close(self, code: int, reason: str) -> None:
-        self.closed = (code, reason)
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        self.closed = (code, reason or "")
 
 
 def decode(frames: bytes) -> list[str]:
@@ -53,7 +53,7 @@ def decode(frames: bytes) -> list[str]:
             next(Frame.parse(reader.read_exact, mask=False))
         frame: Frame = parsed.value.value
         assert frame.opcode is Opcode.TEXT and frame.fin
-        texts.append(frame.data.decode())
+        texts.append(bytes(frame.data).decode())
     return texts
 
 
@@ -118,28 +118,37 @@ def test_without_the_frames_extension_every_event_goes_through_asgi() -> None:
     assert ws.sent == ["e1", "e2"] and ws.writes == []
 
 
-def test_a_write_that_fails_drops_only_that_subscriber() -> None:
-    async def scenario() -> Subscriber:
-        _, sub, sender = await started(sent=0, maxsize=100)
+def test_a_write_that_fails_closes_that_socket_only() -> None:
+    """The client is told to reconnect with since (nothing is lost); the others go on."""
+
+    async def scenario() -> tuple[FakeSocket, FakeSocket]:
+        ws, sub, sender = await started(sent=0, maxsize=100)
+        other, other_sub, _ = await started(sent=0, maxsize=100)
 
         def broken(frames: bytes) -> bool:
             raise ConnectionResetError("gone")
 
         sender.write = broken
-        sub.offer([ev(1)])
-        return sub
+        for seq in (1, 2):
+            sub.offer([ev(seq)])
+            other_sub.offer([ev(seq)])
+        await until(lambda: ws.closed, "the failed socket's close")
+        return ws, other
 
-    assert asyncio.run(scenario()).dropped
+    ws, other = asyncio.run(scenario())
+    assert ws.sent == [] and ws.closed is not None and ws.closed[0] == 1013
+    assert other.sent == ["e1", "e2"] and other.closed is None
 
 
 def test_a_full_queue_still_ends_with_too_slow() -> None:
-    async def scenario() -> tuple[int, str] | None:
+    async def scenario() -> tuple[int, str]:
         ws, sub, _ = await started(sent=0, maxsize=3)
         ws.writable, ws.blocked = False, asyncio.Event()
         for seq in range(1, 10):
             sub.offer([ev(seq)])
         ws.blocked.set()
-        return await until(lambda: ws.closed, "the too-slow close")
+        closed: tuple[int, str] = await until(lambda: ws.closed, "the too-slow close")
+        return closed
 
     code, reason = asyncio.run(scenario())
     assert code == 1013 and "too slow" in reason

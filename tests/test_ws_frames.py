@@ -19,8 +19,9 @@ from tests.support import free_port, wait_until
 
 
 class App:
-    """Accepts, writes two events as frames if it may (else sends them through ASGI), sends a
-    third through ASGI, closes, then tries one more frame write."""
+    """Accepts; writes two events as frames if it may (else sends them through ASGI); tries a
+    write while the transport is paused by flow control; sends a third event through ASGI,
+    closes, then tries one more frame write."""
 
     def __init__(self) -> None:
         self.written: list[bool] = []
@@ -35,9 +36,13 @@ class App:
         if not ok:
             for event in events:
                 await send({"type": "websocket.send", "text": event.text})
+        protocol = write.__self__  # as if the client had stopped reading
+        protocol.pause_writing()
+        paused = write(Event.of(3, "paused").frame)
+        protocol.resume_writing()
         await send({"type": "websocket.send", "text": "three"})
         await send({"type": "websocket.close", "code": 1000})
-        self.written += [ok, write(Event.of(4, "late").frame)]
+        self.written += [ok, paused, write(Event.of(4, "late").frame)]
 
 
 @contextmanager
@@ -68,5 +73,5 @@ def test_frames_are_written_only_when_they_are_what_asgi_would_send(deflate: boo
         received = [ws.recv(timeout=5) for _ in range(3)]
     assert received == ["一 one", "two", "three"]
     # with compression negotiated the frames would be wrong: the app is told to send through ASGI
-    wait_until(lambda: len(app.written) == 2, 5, "the app to finish")
-    assert app.written == [not deflate, False]  # never after the close
+    wait_until(lambda: len(app.written) == 3, 5, "the app to finish")
+    assert app.written == [not deflate, False, False]  # never while paused, nor after the close

@@ -14,7 +14,9 @@ ASGI as usual, which waits for the transport. Frames are whole, so they never in
 the pings, pongs and close frames uvicorn writes itself.
 
 Nothing else of uvicorn changes; `hallq serve` selects this class (`ws=`). Under another ASGI
-server the extension is absent and the app sends every event through ASGI.
+server the extension is absent and the app sends every event through ASGI. The attributes read
+here are uvicorn's (`tests/test_ws_frames.py` runs them on a real uvicorn); its flow control
+sets `writable` from 0.52.1, the lowest version pyproject.toml allows.
 """
 
 from __future__ import annotations
@@ -38,9 +40,10 @@ class FramesProtocol(WebSocketsSansIOProtocol):
 
     def write_frames(self, frames: bytes) -> bool:
         """Write complete, unmasked frames now if a send would not have to wait."""
-        # OPEN: accepted, and no close sent or received; a lost connection's transport is closing
         if (
-            self.conn.state is not State.OPEN
+            self.conn.state is not State.OPEN  # accepted, and no close sent or received
+            or self.close_sent
+            or self.disconnected
             or self.conn.extensions
             or not self.writable.is_set()
             or self.transport.is_closing()

@@ -108,7 +108,7 @@ def served_by(session: Session, counter_id: int) -> list[int]:
     if key not in store:
         store[key] = counter_service_ids(session, [counter_id])[counter_id]
     ids: list[int] = store[key]
-    return ids
+    return list(ids)  # the kept list stays as read
 
 
 def set_counter_services(session: Session, counter_id: int, service_ids: Sequence[int]) -> None:

@@ -14,12 +14,12 @@ No job waits for company: a lone request is committed as soon as it is done, a b
 batches by itself because requests queue while the previous batch syncs.
 
 The writer keeps one session from batch to batch, and with it the rows jobs read through
-`repo.row` (the hall's branch and service rows): loading them anew cost ~1 ms per batch, a
-third of a lone request's time. They are current because every write goes through this
-session, except another connection's (another process, `hallq import`) or another session's
-on the same pooled connection: SQLite's `PRAGMA data_version` and the connection's change
-counter tell, and the session then forgets them. A failed job or batch makes it forget them
-too.
+`repo.row` and `repo.served_by` (the hall's branch, service and counter rows, a counter's
+service list): loading them anew cost ~1 ms per batch, a third of a lone request's time. They
+are current because every write goes through this session, except another connection's (another
+process, `hallq import`) or another session's on the same pooled connection: SQLite's `PRAGMA
+data_version` and the connection's change counter tell, and the session then forgets them. A
+failed job or batch makes it forget them too.
 
 `DirectWriter` (PostgreSQL) runs each job in its own transaction in the calling thread;
 PostgreSQL already overlaps the commits of its many connections.

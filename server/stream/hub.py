@@ -71,11 +71,16 @@ class Subscriber:
             try:
                 self.queue.put_nowait(event)
             except asyncio.QueueFull:
-                self.dropped = True
-                while not self.queue.empty():
-                    self.queue.get_nowait()
-                self.queue.put_nowait(None)
+                self.drop()
                 return
+
+    def drop(self) -> None:
+        """Nothing more is sent: the sender closes the socket (too slow) and the client
+        reconnects with `since`."""
+        self.dropped = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(None)
 
 
 @dataclass

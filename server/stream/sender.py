@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Protocol
 
 from server.stream.hub import Event, Subscriber
 
+log = logging.getLogger(__name__)
 TOO_SLOW = 1013  # "try again later": the client fell behind; reconnect with since
 WriteFrames = Callable[[bytes], bool]
 """Writes encoded frames at once and returns True, or returns False if a send would have to
@@ -42,12 +44,12 @@ class Sender:
         fresh = [event for event in events if event.seq > self.sent]
         if not fresh:
             return True
-        frames = fresh[0].frame if len(fresh) == 1 else b"".join(e.frame for e in fresh)
         try:
-            if not self.write(frames):
+            if not self.write(b"".join(event.frame for event in fresh)):
                 return False
-        except Exception:  # the socket is gone: its receiving side notices and ends the stream
-            self.sub.dropped = True
+        except Exception:
+            log.exception("writing events to a websocket failed; closing it")
+            self.sub.drop()  # closed as too slow: the client reconnects with since
             return True
         self.sent = fresh[-1].seq
         return True

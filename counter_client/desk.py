@@ -51,6 +51,7 @@ class Desk:
         self.changed = asyncio.Event()
         self.last_no_show: p.Ticket | None = None
         self.last_called_elsewhere: tuple[str, int] | None = None  # (number, counter number)
+        self.answers = 0  # action answers applied: a refresh read before one is older than it
 
     # ---- words ---------------------------------------------------------------------------
 
@@ -278,6 +279,7 @@ class Desk:
     # ---- state from the server -----------------------------------------------------------
 
     def _apply_counter(self, counter: p.Counter) -> None:
+        self.answers += 1
         self.counter = counter
         self.view.state, self.view.pause_reason = counter.state, counter.pause_reason
 
@@ -286,19 +288,26 @@ class Desk:
         self.view.hand_service = self.service_name(ticket.service_id) if ticket else ""
 
     async def refresh(self) -> None:
-        """Re-read the queue (waiting count), my counter, the ticket in hand, my parked ones."""
+        """Re-read the queue (waiting count), my counter, the ticket in hand, my parked ones.
+
+        An action answered while this read was on its way is newer than what it read: the
+        counter's state and the ticket in hand are then left as the answer set them (the
+        action's own events bring another refresh)."""
+        answers = self.answers
         queue = await self.client.queue(self.counter.branch_id)
         mine = set(self.counter.service_ids)
         self.view.waiting = sum(s.waiting for s in queue.services if s.id in mine)
         me = next((c for c in queue.counters if c.id == self.counter.id), None)
-        if me is not None:
+        if me is not None and self.answers == answers:
             self.view.state, self.view.pause_reason = me.state, me.pause_reason
             held = me.ticket.id if me.ticket else None
             hand = self.view.hand
             if held is None:
                 self._set_hand(None)
             elif hand is None or hand.id != held or hand.state != me.ticket.state:  # type: ignore[union-attr]
-                self._set_hand(await self.client.ticket(held))
+                ticket = await self.client.ticket(held)
+                if self.answers == answers:
+                    self._set_hand(ticket)
         parked = await self.client.tickets(branch_id=self.counter.branch_id, state="parked")
         self.view.parked = [t.number for t in parked if t.counter_id == self.counter.id]
         self.changed.set()

@@ -202,31 +202,31 @@ class KioskAgent:
             finally:
                 self._queued.discard(job.id)
 
+    async def _mark(self, job_id: int, state: JobState, error: str | None = None) -> None:
+        """Record a job's state in the printed-jobs file, in a worker thread (it fsyncs)."""
+        assert self.store is not None
+        await asyncio.to_thread(self.store.mark, job_id, state, error)
+
     async def _handle(self, job: p.PrintJob, source: Source) -> None:
-        store = self.store
-        assert store is not None
-        record = store.get(job.id)
+        assert self.store is not None
+        record = self.store.get(job.id)
         if record is None:
             age = (datetime.now(UTC) - job.created_at).total_seconds()
             if age > self.settings.job_max_age_s:
-                await asyncio.to_thread(
-                    store.mark, job.id, "failed", f"expired: {int(age)} s old, not printed"
-                )
+                await self._mark(job.id, "failed", f"expired: {int(age)} s old, not printed")
             else:
                 # before the first byte: never printed twice
-                await asyncio.to_thread(store.mark, job.id, "printing")
+                await self._mark(job.id, "printing")
                 outcome = await self._print(job)
-                state: JobState = "printed" if outcome.ok else "failed"
-                await asyncio.to_thread(store.mark, job.id, state, outcome.error)
+                await self._mark(job.id, "printed" if outcome.ok else "failed", outcome.error)
                 self.echo(
                     f"{job.ticket.number}: "
                     + ("printed" if outcome.ok else f"NOT printed ({outcome.error})")
                 )
                 await self._report_health(outcome.health)
         elif record.state == "printing":
-            await asyncio.to_thread(
-                store.mark, job.id, "failed", "interrupted: the kiosk agent stopped while printing"
-            )
+            stopped = "interrupted: the kiosk agent stopped while printing"
+            await self._mark(job.id, "failed", stopped)
         elif record.reported and source == "event":
             return  # a replayed event of a job already done and reported
         await self._report_result(job.id)

@@ -76,7 +76,6 @@ async def events(
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        sub.direct = None
         app.hub.unsubscribe(sub)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -107,9 +107,6 @@ async def respond(
     """Run a mutating use case (idempotent when the request carries Idempotency-Key); the
     request waits for its commit without holding a thread on SQLite (see perform_async)."""
     key = request.headers.get("idempotency-key")
-    idem = None
-    if key:
-        payload: Any = body.model_dump(mode="json") if body is not None else None
-        idem = Idem.of(key, request.method, request.url.path, payload)
+    idem = Idem.of(key, request.method, request.url.path, body)
     code, content = await perform_async(ctx, action, idem=idem, status=status)
     return JSONResponse(content, status_code=code)

@@ -89,7 +89,6 @@ class Database:
         self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
         track(self._write_sessions)
-        track(self._read_sessions)
         self.writes: Writer = (
             GroupCommitter(self._write_sessions)
             if self.is_sqlite

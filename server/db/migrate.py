@@ -7,6 +7,7 @@ migrate.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +19,14 @@ import migrations
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD_REVISION = "0007"
-"""The newest migration in migrations/versions (tests/test_migrations.py holds them equal)."""
+VERSIONS = Path(migrations.__file__).parent / "versions"
+
+
+@functools.cache
+def newest_revision() -> str:
+    """The head revision, read from the file names: migrations/versions/NNNN_what.py holds
+    revision "NNNN" (tests/test_migrations.py holds this equal to Alembic's head)."""
+    return max(path.name.split("_", 1)[0] for path in VERSIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
 def alembic_config(url: str) -> Config:
@@ -92,7 +99,7 @@ def downgrade(url: str, revision: str = "base") -> None:
 
 
 def head_revision(url: str) -> str | None:
-    """The head according to Alembic's scripts (what HEAD_REVISION must say)."""
+    """The head according to Alembic's scripts (what `newest_revision` must say)."""
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
@@ -115,4 +122,4 @@ def current_revision(url: str) -> str | None:
 
 
 def is_current(url: str) -> bool:
-    return current_revision(url) == HEAD_REVISION
+    return current_revision(url) == newest_revision()

@@ -46,6 +46,15 @@ def track(sessions: sessionmaker[Session]) -> None:
     event.listen(sessions, "after_transaction_end", forget)
 
 
+def driver(session: Session) -> tuple[Any, Dialect]:
+    """The driver connection and dialect of the session's transaction (begun if need be)."""
+    found: tuple[Any, Dialect] | None = session.info.get(_DBAPI)
+    if found is None:  # the transaction's first statement (or an untracked session)
+        connection = session.connection()
+        found = (connection.connection.dbapi_connection, connection.dialect)
+    return found
+
+
 class Prepared:
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
@@ -86,42 +95,25 @@ class Prepared:
             (name, processors[name], defaults.get(name), name in required) for name in names or ()
         ]
 
-        def value_of(params: Mapping[str, Any], name: str, default: Any, needed: bool) -> Any:
-            value = params.get(name, _MISSING)
-            if value is _MISSING:
-                if needed:
-                    raise KeyError(f"a value is required for bind parameter {name!r}")
-                value = default
-            return value
+        positional, order = compiled.positional, [slot[0] for slot in slots]
 
-        if compiled.positional:
-
-            def positional(params: Mapping[str, Any]) -> Any:
-                values = []
-                for name, proc, default, needed in slots:
-                    value = value_of(params, name, default, needed)
-                    values.append(value if proc is None else proc(value))
-                return values
-
-            return compiled.string, positional
-
-        def named(params: Mapping[str, Any]) -> Any:
-            values = {}
+        def bind(params: Mapping[str, Any]) -> Any:
+            values = []
             for name, proc, default, needed in slots:
-                value = value_of(params, name, default, needed)
-                values[name] = value if proc is None else proc(value)
-            return values
+                value = params.get(name, _MISSING)
+                if value is _MISSING:
+                    if needed:
+                        raise KeyError(f"a value is required for bind parameter {name!r}")
+                    value = default
+                values.append(value if proc is None else proc(value))
+            return values if positional else dict(zip(order, values, strict=True))
 
-        return compiled.string, named
+        return compiled.string, bind
 
     def _cursor(self, session: Session, keys: tuple[str, ...]) -> tuple[Any, str, Binder, Dialect]:
-        found: tuple[Any, Dialect] | None = session.info.get(_DBAPI)
-        if found is None:  # the transaction's first statement (or an untracked session)
-            connection = session.connection()
-            found = (connection.connection.dbapi_connection, connection.dialect)
-        dbapi_connection: Any = found[0]
-        sql, binder = self._binder(found[1], keys)
-        return dbapi_connection.cursor(), sql, binder, found[1]
+        dbapi_connection, dialect = driver(session)
+        sql, binder = self._binder(dialect, keys)
+        return dbapi_connection.cursor(), sql, binder, dialect
 
     def execute(self, session: Session, params: Mapping[str, Any]) -> Any:
         """Run once; returns the DBAPI cursor (fetchone/fetchall for RETURNING or SELECT)."""

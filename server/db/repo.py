@@ -40,8 +40,8 @@ def get_or_404(session: Session, model: type[T], id_: int, what: str) -> T:
 
 
 def memo(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
-    """`compute()` once per transaction: rows and figures that many jobs of one group commit
-    need (the identity map alone holds rows only weakly, so each job would read them again)."""
+    """`compute()` once per transaction: figures that many jobs of one group commit need
+    (rows are kept by `row`)."""
     store: dict[Hashable, Any] = session.info.setdefault(MEMO, {})
     if key not in store:
         store[key] = compute()
@@ -53,7 +53,7 @@ def row(session: Session, model: type[T], id_: int) -> T | None:
     """`session.get`, kept for the rest of the transaction — and, in the group committer's
     session, for as long as it is known to be current (server/db/writer.py). A row not found
     is not kept: it may be inserted next."""
-    store: dict[Hashable, Any] = session.info.setdefault(ROWS, {})
+    store = _kept(session)
     key = (model, id_)
     found: T | None = store.get(key)
     if found is None:
@@ -61,6 +61,16 @@ def row(session: Session, model: type[T], id_: int) -> T | None:
         if found is not None:
             store[key] = found
     return found
+
+
+def _kept(session: Session) -> dict[Hashable, Any]:
+    """What `row` and `served_by` keep (`writer.ROWS`)."""
+    kept: dict[Hashable, Any] = session.info.setdefault(ROWS, {})
+    return kept
+
+
+def _services_key(counter_id: int) -> Hashable:
+    return (CounterService, "of", counter_id)
 
 
 def branches(session: Session, ids: Sequence[int] | None = None) -> Sequence[Branch]:
@@ -103,8 +113,8 @@ def counter_service_ids(session: Session, counter_ids: Sequence[int]) -> dict[in
 def served_by(session: Session, counter_id: int) -> list[int]:
     """One counter's service ids in its order, kept like `row` (`set_counter_services`
     forgets them)."""
-    store: dict[Hashable, Any] = session.info.setdefault(ROWS, {})
-    key = (CounterService, "of", counter_id)
+    store = _kept(session)
+    key = _services_key(counter_id)
     if key not in store:
         store[key] = counter_service_ids(session, [counter_id])[counter_id]
     ids: list[int] = store[key]
@@ -112,7 +122,7 @@ def served_by(session: Session, counter_id: int) -> list[int]:
 
 
 def set_counter_services(session: Session, counter_id: int, service_ids: Sequence[int]) -> None:
-    session.info.get(ROWS, {}).pop((CounterService, "of", counter_id), None)
+    _kept(session).pop(_services_key(counter_id), None)
     session.execute(delete(CounterService).where(CounterService.counter_id == counter_id))
     for position, service_id in enumerate(service_ids):
         session.add(CounterService(counter_id=counter_id, service_id=service_id, position=position))
@@ -182,7 +192,7 @@ def waiting_tickets(session: Session, branch_id: int, business_date: date) -> Se
     ).all()
 
 
-def _queue_head(priority: bool | None) -> Select[Any]:
+def _queue_head(priority: bool) -> Select[Any]:
     query = (
         select(Ticket)
         .where(
@@ -198,14 +208,12 @@ def _queue_head(priority: bool | None) -> Select[Any]:
         .order_by(Ticket.effective_at, Ticket.id)
         .limit(1)
     )
-    if priority is True:
-        query = query.where(Ticket.priority != "normal")
-    elif priority is False:
-        query = query.where(Ticket.priority == "normal")
-    return query
+    if priority:
+        return query.where(Ticket.priority != "normal")
+    return query.where(Ticket.priority == "normal")
 
 
-_QUEUE_HEADS = {flag: _queue_head(flag) for flag in (True, False, None)}
+_QUEUE_HEADS = {flag: _queue_head(flag) for flag in (True, False)}
 
 
 def queue_head(
@@ -215,14 +223,19 @@ def queue_head(
     business_date: date,
     service_ids: Sequence[int],
     counter_id: int,
-    priority: bool | None,
+    priority: bool,
 ) -> Ticket | None:
-    """The first waiting ticket for a counter: its services, or transferred to it."""
-    return session.scalars(
-        _QUEUE_HEADS[priority],
-        {"branch_id": branch_id, "day": business_date, "service_ids": list(service_ids),
-         "counter_id": counter_id},
-    ).first()  # fmt: skip
+    """The first waiting ticket for a counter: its services, or transferred to it.
+
+    The session is not flushed first: the caller's pending changes must not change who waits
+    (call-next's only one is the ticket it completed), and its one flush at the commit then
+    writes the counter once, not twice."""
+    with session.no_autoflush:
+        return session.scalars(
+            _QUEUE_HEADS[priority],
+            {"branch_id": branch_id, "day": business_date, "service_ids": list(service_ids),
+             "counter_id": counter_id},
+        ).first()  # fmt: skip
 
 
 _TABLES = Ticket.metadata.tables

@@ -268,11 +268,10 @@ def moved_tickets(
 def ticket_facts(session: Session, scope: Scope) -> Sequence[Row[*tuple[Any, ...]]]:
     """One row per ticket of the scope, with the values the aggregates above group by and sum
     (the same expressions): what a day's rollup is made of."""
-    wait_ms = case((Ticket.called_at.is_not(None), _wait_ms()), else_=None)
     columns = (
         Ticket.business_date, Ticket.service_id, Ticket.counter_id, Ticket.clerk_id,
         _local_hour(session, scope).label("hour"), Ticket.state, Ticket.rating,
-        _service_ms().label("service_ms"), wait_ms.label("wait_ms"),
+        _service_ms().label("service_ms"), _wait_ms().label("wait_ms"),
         Service.target_wait_min.label("target_min"),
     )  # fmt: skip
     query = select(*columns).outerjoin(Service, Service.id == Ticket.service_id)

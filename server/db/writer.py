@@ -38,6 +38,8 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
+from server.db.prepared import driver
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Job = Callable[[Session], Any]
@@ -46,8 +48,9 @@ AFTER_COMMIT = "hallq_after_commit"
 MEMO = "hallq_memo"
 """`session.info` key: figures computed once per transaction (`repo.memo`)."""
 ROWS = "hallq_rows"
-"""`session.info` key: rows read for the session's use (`repo.row`). Everything else in
-`session.info` lasts one transaction; these last as long as they are known to be current."""
+"""`session.info` key: rows read for the session's use (`repo.row`, `repo.served_by`).
+Everything else in `session.info` lasts one transaction; these last as long as they are known
+to be current."""
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
@@ -102,9 +105,9 @@ def _start(waiter: Waiter) -> bool:
     return not waiter.cancelled()
 
 
-def _answer(answers: list[tuple[Waiter, bool, Any]], *, threads: bool = True) -> None:
-    """Hand out results (ok) or exceptions, in order: the coroutines of one event loop together
-    by one wake-up of that loop, then (unless `threads` is False) the waiting threads."""
+def _answer_loops(answers: list[tuple[Waiter, bool, Any]]) -> None:
+    """Hand out results (ok) or exceptions to the waiting coroutines, in order: those of one
+    event loop together, by one wake-up of that loop. (`_answer_threads` does the threads.)"""
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
     for waiter, ok, value in answers:
         if not isinstance(waiter, Future):
@@ -112,8 +115,6 @@ def _answer(answers: list[tuple[Waiter, bool, Any]], *, threads: bool = True) ->
     for loop, items in by_loop.items():
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
             loop.call_soon_threadsafe(_answer_on_loop, items)
-    if threads:
-        _answer_threads(answers)
 
 
 def _answer_threads(answers: list[tuple[Waiter, bool, Any]]) -> None:
@@ -226,7 +227,7 @@ class GroupCommitter:
             self._session = self._sessions()
         session = self._session
         session.begin()
-        dbapi: Any = session.connection().connection.dbapi_connection
+        dbapi, _ = driver(session)
         (version,) = dbapi.execute("PRAGMA data_version").fetchone()
         # Another connection committed (data_version), or another session wrote through this
         # same pooled connection (its change counter moved since our last commit)?
@@ -244,8 +245,8 @@ class GroupCommitter:
 
     def _end(self, session: Session, changes: int) -> None:
         """After a committed batch: per-transaction notes go, kept rows stay."""
-        if self._state is not None:
-            self._state = (self._state[0], self._state[1], changes)
+        assert self._state is not None  # set by _begin
+        self._state = (self._state[0], self._state[1], changes)
         rows = session.info.get(ROWS)
         session.info.clear()
         if rows is not None:
@@ -290,7 +291,9 @@ class GroupCommitter:
             log.exception("group commit of %d jobs failed", len(batch))
             self._discard()
             own = {id(waiter): error for waiter, error in failed}
-            _answer([(waiter, False, own.get(id(waiter), exc)) for _, waiter in batch])
+            answers = [(waiter, False, own.get(id(waiter), exc)) for _, waiter in batch]
+            _answer_loops(answers)
+            _answer_threads(answers)
             return
         self._end(session, changes)
         self.batches += 1
@@ -300,7 +303,7 @@ class GroupCommitter:
         # Requests on the event loop are answered first (their responses are queued on the
         # loop ahead of the events' fan-out to the displays); a waiting thread gets its answer
         # once the after-commit callbacks (publishing) have run.
-        _answer(answers, threads=False)
+        _answer_loops(answers)
         for _, _, callbacks in done:
             run_after_commit(callbacks)
         _answer_threads(answers)

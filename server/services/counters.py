@@ -148,20 +148,17 @@ def call_next(
     branch = uow.lock_branch(counter.branch_id)
     day = schedule(branch).business_date(uow.now)
     service_ids = repo.served_by(uow.session, counter.id)
-    # No autoflush: nothing this job changed so far (the ticket completed) is or was waiting,
-    # and the commit writes the counter once instead of twice.
-    with uow.session.no_autoflush:
-        heads = [
-            repo.queue_head(
-                uow.session,
-                branch_id=branch.id,
-                business_date=day,
-                service_ids=service_ids,
-                counter_id=counter.id,
-                priority=flag,
-            )
-            for flag in (False, True)
-        ]
+    heads = [
+        repo.queue_head(
+            uow.session,
+            branch_id=branch.id,
+            business_date=day,
+            service_ids=service_ids,
+            counter_id=counter.id,
+            priority=flag,
+        )
+        for flag in (False, True)
+    ]
     normal, priority = (Candidate(t.id, t.priority, t.effective_at) if t else None for t in heads)
     interleave = counter.priority_interleave
     if interleave is None:

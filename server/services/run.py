@@ -34,10 +34,12 @@ class Idem:
     request_hash: str
 
     @classmethod
-    def of(cls, key: str | None, method: str, path: str, body: Any) -> Idem | None:
+    def of(cls, key: str | None, method: str, path: str, body: BaseModel | None) -> Idem | None:
+        """None without a key (the body is then never serialised)."""
         if not key:
             return None
-        canonical = json.dumps([method, path, body], sort_keys=True, default=str)
+        payload = body.model_dump(mode="json") if body is not None else None
+        canonical = json.dumps([method, path, payload], sort_keys=True, default=str)
         return cls(key=key[:200], request_hash=hashlib.sha256(canonical.encode()).hexdigest())
 
 

@@ -21,6 +21,8 @@ from server.cli import app as cli
 from server.settings import Settings
 from tests.support import ok
 
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
+
 ADMIN_PASSWORD = "cli-admin-password-1"
 
 HALL_TOML = """\
@@ -100,9 +102,6 @@ class Hallq:
 
     def client(self) -> TestClient:
         return TestClient(create_app(Settings(database_url=self.db_url, bus_url="memory://")))
-
-
-pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 @pytest.fixture

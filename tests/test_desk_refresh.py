@@ -18,9 +18,11 @@ class SlowQueueClient:
     """The queue read answers only when `release` is set; it saw the counter empty-handed."""
 
     def __init__(self) -> None:
+        self.reading = asyncio.Event()
         self.release = asyncio.Event()
 
     async def queue(self, branch_id: int) -> Any:
+        self.reading.set()
         await self.release.wait()
         me = NS(id=1, state="open", pause_reason=None, ticket=None)
         return NS(services=[NS(id=1, waiting=1)], counters=[me])
@@ -38,7 +40,7 @@ def test_a_refresh_read_before_an_answer_leaves_the_answers_ticket_in_hand() -> 
         service = NS(id=1, code="a", name={"en": "Service A"})
         desk = Desk(client, "en", COUNTER, "clerk1", "Hall", [service], [COUNTER])  # type: ignore[arg-type]
         refresh = asyncio.create_task(desk.refresh())  # read on its way…
-        await asyncio.sleep(0)
+        await client.reading.wait()
         await desk.act("call_next")  # …when the call is answered
         assert desk.view.hand is A002
         client.release.set()

@@ -40,6 +40,7 @@ ROWS = Table(
     Column("n", Integer, nullable=False, default=0),
 )
 INSERT = Prepared(insert(ROWS).returning(ROWS.c.id))
+INSERT_MANY = Prepared(insert(ROWS))
 BUMP = Prepared(
     update(ROWS).where(ROWS.c.id == bindparam("rid")).values(n=ROWS.c.n + 5).returning(ROWS.c.n)
 )
@@ -116,21 +117,17 @@ def test_many_rows_at_once(db: Database) -> None:
     assert [(label, data) for label, data in got] == [(r["label"], r["data"]) for r in rows]
 
 
-INSERT_MANY = Prepared(insert(ROWS))
-
-
 def test_errors_and_nulls_as_sqlalchemy_has_them(db: Database) -> None:
-    unique = Prepared(insert(ROWS).returning(ROWS.c.id))
     with db.write_session() as session, session.begin():
-        first = unique.scalar(session, {"data": None, "label": "x"})
+        first = INSERT.scalar(session, {"data": None, "label": "x"})
         # a driver error leaves as SQLAlchemy's, so the API's handlers map it as usual
         with pytest.raises(IntegrityError):
-            unique.scalar(session, {"id": first})
+            INSERT.scalar(session, {"id": first})
         session.rollback()
     with pytest.raises(KeyError, match="rid"), db.write_session() as session, session.begin():
         BUMP.scalar(session, {})  # a required bind missing is an error, not a NULL
     with db.write_session() as session, session.begin():
-        first = unique.scalar(session, {"data": None})
+        first = INSERT.scalar(session, {"data": None})
         slow = session.execute(insert(ROWS).returning(ROWS.c.id), {"data": None}).scalar_one()
     with db.writer.connect() as connection:
         nulls = connection.execute(

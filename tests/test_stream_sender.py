@@ -5,12 +5,13 @@ wait, all leave once and in seq order."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from server.stream.hub import Event, Subscriber
+from server.stream.hub import Event, EventHub, Subscriber, channel_of
 from server.stream.sender import Sender
 from tests.support import until
 
@@ -62,11 +63,12 @@ def ev(seq: int) -> Event:
 
 
 async def started(
-    sent: int, maxsize: int, frames: bool = True
+    sent: int, maxsize: int, frames: bool = True, sub: Subscriber | None = None
 ) -> tuple[FakeSocket, Subscriber, Sender]:
-    """A subscriber whose sender task runs and waits, idle, for its queue."""
+    """A subscriber (new, or one of a hub's) whose sender task runs and waits, idle, for its
+    queue."""
     ws = FakeSocket()
-    sub = Subscriber(1, maxsize)
+    sub = sub or Subscriber(1, maxsize)
     sender = Sender(ws, sub, sent, ws.write_frames if frames else None)
     sub.direct = sender.direct
     asyncio.get_running_loop().create_task(sender.run())
@@ -107,6 +109,26 @@ def test_a_socket_that_must_wait_gets_its_events_through_the_queue_in_order() ->
     assert ws.sent == [f"e{n}" for n in range(1, 6)]
 
 
+def test_events_already_queued_are_never_overtaken_by_a_direct_write() -> None:
+    """Between a queued event and the sender task waking for it, the sender still looks idle:
+    later events must queue behind, not be written past it."""
+
+    async def scenario() -> tuple[FakeSocket, list[bytes], int]:
+        ws, sub, _ = await started(sent=0, maxsize=100)
+        ws.writable = False
+        sub.offer([ev(1)])
+        sub.offer([ev(2)])  # no await between: the sender has not woken
+        ws.writable = True
+        sub.offer([ev(3)])
+        writes, queued = list(ws.writes), sub.queue.qsize()
+        await until(lambda: len(ws.sent) == 3, "the queue to drain")
+        return ws, writes, queued
+
+    ws, writes, queued = asyncio.run(scenario())
+    assert writes == [] and queued == 3
+    assert ws.sent == ["e1", "e2", "e3"]
+
+
 def test_without_the_frames_extension_every_event_goes_through_asgi() -> None:
     async def scenario() -> FakeSocket:
         ws, sub, _ = await started(sent=0, maxsize=100, frames=False)
@@ -122,16 +144,17 @@ def test_a_write_that_fails_closes_that_socket_only() -> None:
     """The client is told to reconnect with since (nothing is lost); the others go on."""
 
     async def scenario() -> tuple[FakeSocket, FakeSocket]:
-        ws, sub, sender = await started(sent=0, maxsize=100)
-        other, other_sub, _ = await started(sent=0, maxsize=100)
+        hub = EventHub(lambda branch, after, upto: [], queue_size=100)
+        ws, _, sender = await started(sent=0, maxsize=100, sub=hub.subscribe(1))
+        other, _, _ = await started(sent=0, maxsize=100, sub=hub.subscribe(1))
 
         def broken(frames: bytes) -> bool:
             raise ConnectionResetError("gone")
 
         sender.write = broken
-        for seq in (1, 2):
-            sub.offer([ev(seq)])
-            other_sub.offer([ev(seq)])
+        hub.started(1, 0)
+        for seq in (1, 2):  # through the hub's pass over its subscribers
+            hub.on_message(channel_of(1), json.dumps([[seq, f"e{seq}"]]))
         await until(lambda: ws.closed, "the failed socket's close")
         return ws, other
 

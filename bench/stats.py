@@ -32,12 +32,15 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from server.db.engine import Database
-from server.db.models import Branch, Counter, CounterService, Service, User, UserBranch
-from server.domain.stats import Figures, wait_buckets
-from server.services import rollup, stats
-from server.services.context import Ctx, Principal
-from server.settings import Settings
+from server.auth.models import User, UserBranch
+from server.core.context import Ctx, Principal
+from server.core.engine import Database
+from server.core.models import Branch
+from server.core.settings import Settings
+from server.halls.models import Counter, CounterService, Service
+from server.stats import rollup
+from server.stats import service as stats
+from server.stats.figures import Figures, wait_buckets
 
 HALLS, REGIONS, DAYS = 10, ("华东", "华南", "华北"), 250
 SERVICES, COUNTERS, CLERKS = 4, 6, 8

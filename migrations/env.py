@@ -1,12 +1,12 @@
-"""Alembic environment: the URL comes from the Config built in server/db/migrate.py."""
+"""Alembic environment: the URL comes from the Config built in server/core/migrate.py."""
 
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from server.db.models import Base
+from server.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations_online() -> None:

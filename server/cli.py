@@ -19,14 +19,16 @@ from counter_client.terminal import counter_command
 from display.cli import display_command
 from kiosk.cli import kiosk_command
 from server import protocol as p
-from server.api.deps import utc_now
-from server.db.engine import Database
-from server.db.migrate import upgrade
-from server.domain.errors import DomainError
-from server.reports.cli import report_app
-from server.services import auth, bootstrap, users
-from server.services.context import Ctx, Principal
-from server.settings import Settings
+from server.auth import service as auth
+from server.auth import users
+from server.auth.deps import utc_now
+from server.core.context import Ctx, Principal
+from server.core.engine import Database
+from server.core.errors import DomainError
+from server.core.migrate import upgrade
+from server.core.settings import Settings
+from server.halls import bootstrap
+from server.stats.reports.cli import report_app
 
 app = typer.Typer(help="hallq — queue numbers and counter calling for service halls.",
                   no_args_is_help=True)  # fmt: skip
@@ -84,8 +86,8 @@ def serve(
     # copy per connection doubled the fan-out time and cost ~45 KB per subscriber
     # (docs/benchmarks.md).
     uvicorn.run(
-        "server.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-        ws="server.api.ws_frames:FramesProtocol",
+        "server.app:create_app", factory=True, host=host, port=port, workers=workers,
+        ws="server.stream.ws_frames:FramesProtocol",
         ws_ping_interval=5.0, ws_ping_timeout=5.0, ws_per_message_deflate=False,
         log_level="info",
     )  # fmt: skip
@@ -179,7 +181,7 @@ def device_add(
 @app.command("import")
 def import_(path: Path, branch: Annotated[int, typer.Option(help="Branch id")] = 1) -> None:
     """Import services, counters, hours and settings from a hall.toml."""
-    from server.hallfile import import_hall
+    from server.halls.hallfile import import_hall
 
     services, counters = import_hall(_prepare(Settings()), branch, path)
     typer.echo(f"imported {services} services and {counters} counters into branch {branch}")
@@ -188,7 +190,7 @@ def import_(path: Path, branch: Annotated[int, typer.Option(help="Branch id")] =
 @app.command("export")
 def export(path: Path, branch: Annotated[int, typer.Option(help="Branch id")] = 1) -> None:
     """Export services, counters, hours and settings to a hall.toml."""
-    from server.hallfile import export_hall
+    from server.halls.hallfile import export_hall
 
     export_hall(_prepare(Settings()), branch, path)
     typer.echo(f"wrote {path}")

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from server.api.app import create_app
-from server.db.engine import Database
-from server.db.migrate import upgrade
-from server.services import bootstrap
-from server.services.context import Ctx
-from server.settings import Settings
+from server.app import create_app
+from server.core.context import Ctx
+from server.core.engine import Database
+from server.core.migrate import upgrade
+from server.core.settings import Settings
+from server.halls import bootstrap
 from tests.support import (
     REDIS_URL,
     Clock,

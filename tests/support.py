@@ -245,6 +245,6 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2id at minimal cost: the same code path without ~0.15 s per hash and per login."""
     from argon2 import PasswordHasher
 
-    from server.services import auth
+    from server.auth import service as auth
 
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))

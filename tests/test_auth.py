@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from server.db.engine import Database
-from server.db.models import User
-from server.settings import Settings
+from server.auth.models import User
+from server.core.engine import Database
+from server.core.settings import Settings
 from tests.conftest import ADMIN_PASSWORD, Api
 from tests.support import Clock, ok
 

@@ -16,9 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
-from server.api.app import create_app
+from server.app import create_app
 from server.cli import app as cli
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.support import ok
 
 pytestmark = pytest.mark.usefixtures("cheap_hashing")

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.support import ROOT
 
 README = ROOT / "README.md"

@@ -6,12 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from server.domain.errors import InvalidTransition
-from server.domain.estimate import estimated_wait_s, mean_service_s
-from server.domain.hours import Schedule, validate_opening_hours
-from server.domain.numbering import number_for
-from server.domain.selection import Candidate, choose_next, effective_time
-from server.domain.states import TRANSITIONS, Action, TicketState, transition
+from server.core.errors import InvalidTransition
+from server.halls.hours import Schedule
+from server.protocol.hours import validate_opening_hours
+from server.tickets.estimate import estimated_wait_s, mean_service_s
+from server.tickets.numbering import number_for
+from server.tickets.selection import Candidate, choose_next, effective_time
+from server.tickets.states import TRANSITIONS, Action, TicketState, transition
 
 S, A = TicketState, Action
 

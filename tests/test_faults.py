@@ -10,9 +10,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from server.api.app import DatabaseNotMigrated, create_app
-from server.db.migrate import current_revision, downgrade, head_revision, is_current, upgrade
-from server.settings import Settings
+from server.app import DatabaseNotMigrated, create_app
+from server.core.migrate import current_revision, downgrade, head_revision, is_current, upgrade
+from server.core.settings import Settings
 from tests.support import LiveServer, Remote, live_env, wait_until
 
 ISSUERS = 6

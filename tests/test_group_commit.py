@@ -1,4 +1,4 @@
-"""Group commit on SQLite (server/db/writer.py): many jobs per transaction, each isolated by
+"""Group commit on SQLite (server/core/writer.py): many jobs per transaction, each isolated by
 its savepoint; answers and after-commit callbacks only once the batch is durable."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.db.engine import Database
-from server.db.writer import GroupCommitter, after_commit
-from server.settings import Settings
+from server.core.engine import Database
+from server.core.settings import Settings
+from server.core.writer import GroupCommitter, after_commit
 from tests.conftest import Api
 from tests.support import ok
 

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, pool
 
-from server.db.migrate import (
+from server.core.migrate import (
     current_revision,
     downgrade,
     head_revision,
@@ -18,7 +18,7 @@ from server.db.migrate import (
     newest_revision,
     upgrade,
 )
-from server.db.models import Base
+from server.schema import metadata
 from tests.support import postgres_database
 
 
@@ -44,7 +44,7 @@ def schema_diff(url: str) -> list[object]:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            return list(compare_metadata(context, Base.metadata))
+            return list(compare_metadata(context, metadata))
     finally:
         engine.dispose()
 
@@ -55,7 +55,7 @@ def test_upgrade_downgrade_upgrade(empty_url: str) -> None:
     assert current_revision(empty_url) is None and tables(empty_url) == set()
     upgrade(empty_url)
     assert current_revision(empty_url) == head and is_current(empty_url)
-    assert tables(empty_url) == set(Base.metadata.tables)
+    assert tables(empty_url) == set(metadata.tables)
     upgrade(empty_url)  # at head already: nothing to do
     assert current_revision(empty_url) == head
     downgrade(empty_url, "base")
@@ -63,7 +63,7 @@ def test_upgrade_downgrade_upgrade(empty_url: str) -> None:
     assert tables(empty_url) == set()
     upgrade(empty_url)
     assert current_revision(empty_url) == head
-    assert tables(empty_url) == set(Base.metadata.tables)
+    assert tables(empty_url) == set(metadata.tables)
 
 
 def test_the_models_match_the_migrated_schema(empty_url: str) -> None:

@@ -1,4 +1,4 @@
-"""`Prepared` statements (server/db/prepared.py) store exactly what SQLAlchemy's own execute
+"""`Prepared` statements (server/core/prepared.py) store exactly what SQLAlchemy's own execute
 stores — UTC datetimes, dates, JSON, NULLs, literal values — on SQLite and PostgreSQL, and
 never run on a connection of an earlier transaction."""
 
@@ -24,9 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from server.db.engine import Database
-from server.db.prepared import Prepared
-from server.db.types import UTCDateTime
+from server.core.engine import Database
+from server.core.prepared import Prepared
+from server.core.types import UTCDateTime
 
 META = MetaData()
 ROWS = Table(

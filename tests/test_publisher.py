@@ -10,9 +10,9 @@ import threading
 
 import pytest
 
-from server.bus.base import Handler, ResyncHandler
-from server.stream.hub import channel_of
-from server.stream.publisher import BusPublisher
+from server.core.bus.base import Handler, ResyncHandler
+from server.core.hub import channel_of
+from server.core.publisher import BusPublisher
 from tests.support import until
 
 

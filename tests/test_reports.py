@@ -13,7 +13,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from server.cli import app
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.browser import ARTIFACTS
 from tests.conftest import Api
 from tests.support import Clock

@@ -23,12 +23,13 @@ from schemathesis.core.transport import Response
 from schemathesis.generation.case import Case
 from sqlalchemy import create_engine, text
 
-from server.api.app import create_app
-from server.db.engine import Database
-from server.db.migrate import upgrade
-from server.services import auth, bootstrap
-from server.services.context import Ctx
-from server.settings import Settings
+from server.app import create_app
+from server.auth import service as auth
+from server.core.context import Ctx
+from server.core.engine import Database
+from server.core.migrate import upgrade
+from server.core.settings import Settings
+from server.halls import bootstrap
 from tests.support import Clock, ok
 
 ADMIN_PASSWORD = "fuzz-admin-password-1"

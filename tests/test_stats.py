@@ -46,7 +46,7 @@ from typing import Any
 
 import pytest
 
-from server.domain.stats import (
+from server.stats.figures import (
     CALLED,
     SegmentEvent,
     earlier_segments,

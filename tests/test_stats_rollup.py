@@ -19,17 +19,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, inspect, pool, select, text
 
-from server.api.app import create_app
-from server.db import repo_rollup
-from server.db.engine import Database
-from server.db.migrate import downgrade, upgrade
-from server.db.models import StatsRollup
-from server.domain.histogram import Histogram, Part
-from server.domain.periods import Period, cover, missing
-from server.domain.stats import WAIT_BUCKETS_MIN, percentile, wait_buckets
-from server.services import rollup, rollup_compute, stats
-from server.services.context import Ctx, Principal
-from server.settings import Settings
+from server.app import create_app
+from server.core.context import Ctx, Principal
+from server.core.engine import Database
+from server.core.migrate import downgrade, upgrade
+from server.core.settings import Settings
+from server.stats import rollup, rollup_compute
+from server.stats import rollup_repository as repo_rollup
+from server.stats import service as stats
+from server.stats.figures import WAIT_BUCKETS_MIN, percentile, wait_buckets
+from server.stats.histogram import Histogram, Part
+from server.stats.models import StatsRollup
+from server.stats.periods import Period, cover, missing
 from tests.conftest import Api
 from tests.support import Clock, wait_until
 from tests.test_stats import DAY, HALL1, Hall, make_hall, run_scenario

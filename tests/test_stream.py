@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 from websockets.sync.client import connect as ws_connect
 
-from server.api.app import create_app
-from server.settings import Settings
-from server.stream.hub import EventHub, channel_of
+from server.app import create_app
+from server.core.hub import EventHub, channel_of
+from server.core.settings import Settings
 from tests.conftest import Api
 from tests.support import (
     REDIS_URL,

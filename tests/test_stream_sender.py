@@ -11,8 +11,8 @@ import pytest
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from server.stream.hub import Event, EventHub, Subscriber, channel_of
-from server.stream.sender import Sender
+from server.core.hub import Event, EventHub, Subscriber, channel_of
+from server.core.sender import Sender
 from tests.support import until
 
 

@@ -8,8 +8,8 @@ import random
 import pytest
 from sqlalchemy import create_engine, func, pool, select
 
-from server.db.models import ServiceDay, Ticket
-from server.settings import Settings
+from server.core.settings import Settings
+from server.tickets.models import ServiceDay, Ticket
 from tests.conftest import Api
 from tests.support import Clock
 

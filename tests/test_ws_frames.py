@@ -1,4 +1,4 @@
-"""`hallq serve`'s websocket protocol (server/api/ws_frames.py) on a real uvicorn: encoded
+"""`hallq serve`'s websocket protocol (server/stream/ws_frames.py) on a real uvicorn: encoded
 frames are written only when a send through ASGI would go straight out as the same bytes, and
 otherwise the app is told to send the usual way."""
 
@@ -13,8 +13,8 @@ import pytest
 import uvicorn
 from websockets.sync.client import connect
 
-from server.api.ws_frames import FRAMES, FramesProtocol
-from server.stream.hub import Event
+from server.core.hub import Event
+from server.stream.ws_frames import FRAMES, FramesProtocol
 from tests.support import free_port, wait_until
 
 

@@ -1,1 +1,0 @@
-"""HTTP and websocket layer: thin routers that parse, call one service function, answer."""

@@ -1,0 +1,58 @@
+"""Queries of users, tokens and devices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from server.auth.models import AuthToken, Device, User, UserBranch
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def user_branch_ids(session: Session, user_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(UserBranch.branch_id)
+            .where(UserBranch.user_id == user_id)
+            .order_by(UserBranch.branch_id)
+        )
+    )
+
+
+def set_user_branches(session: Session, user_id: int, branch_ids: Sequence[int]) -> None:
+    session.execute(delete(UserBranch).where(UserBranch.user_id == user_id))
+    for branch_id in sorted(set(branch_ids)):
+        session.add(UserBranch(user_id=user_id, branch_id=branch_id))
+
+
+def users(session: Session) -> Sequence[User]:
+    return session.scalars(select(User).order_by(User.id)).all()
+
+
+def count_users(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+def token(session: Session, token_hash: str) -> AuthToken | None:
+    return session.scalars(select(AuthToken).where(AuthToken.token_hash == token_hash)).first()
+
+
+def device_by_token(session: Session, token_hash: str) -> Device | None:
+    return session.scalars(select(Device).where(Device.token_hash == token_hash)).first()
+
+
+def devices(session: Session, branch_ids: Sequence[int] | None) -> Sequence[Device]:
+    query = select(Device).order_by(Device.id)
+    if branch_ids is not None:
+        query = query.where(Device.branch_id.in_(branch_ids))
+    return session.scalars(query).all()
+
+
+def purge_tokens(session: Session, now: datetime) -> None:
+    session.execute(delete(AuthToken).where(AuthToken.expires_at < now - timedelta(days=1)))

@@ -1,0 +1,204 @@
+"""Passwords (argon2id), opaque bearer tokens stored hashed, device tokens, login throttling."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError, VerifyMismatchError
+
+from server import protocol as p
+from server.auth import repository as auth_repo
+from server.auth.models import AuthToken, Device, User
+from server.core import repository as core_repo
+from server.core.context import Ctx, Principal
+from server.core.errors import RateLimited, Unauthorized
+
+_hasher = PasswordHasher()  # argon2id with the library's current defaults
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so both paths cost the same; computed on
+    the first login, not at import (~0.1 s of every start)."""
+    return _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError):
+        return False
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class LoginThrottle:
+    """Counts failed logins per (username, client address) in a sliding window."""
+
+    def __init__(self, max_failures: int, window_s: float) -> None:
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str]) -> deque[float]:
+        now = time.monotonic()
+        failures = self._failures[key]
+        while failures and failures[0] < now - self.window_s:
+            failures.popleft()
+        return failures
+
+    def check(self, username: str, client: str) -> None:
+        with self._lock:
+            if len(self._recent((username, client))) >= self.max_failures:
+                raise RateLimited("too many failed logins; wait a few minutes and try again")
+
+    def failed(self, username: str, client: str) -> None:
+        with self._lock:
+            self._recent((username, client)).append(time.monotonic())
+
+    def succeeded(self, username: str, client: str) -> None:
+        with self._lock:
+            self._failures.pop((username, client), None)
+
+
+def user_wire(user: User, branch_ids: list[int]) -> p.UserOut:
+    return p.UserOut(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        branch_ids=branch_ids,
+        active=user.active,
+    )
+
+
+def login(ctx: Ctx, throttle: LoginThrottle, body: p.LoginRequest, client: str) -> p.LoginResponse:
+    """Check a password (slow on purpose, so never on the event loop) and issue a token."""
+    throttle.check(body.username, client)
+    with ctx.db.read() as session:
+        user = auth_repo.user_by_name(session, body.username)
+        stored = user.password_hash if user and user.active else _dummy_hash()
+    if not verify_password(stored, body.password) or user is None or not user.active:
+        throttle.failed(body.username, client)
+        raise Unauthorized("wrong username or password")
+    throttle.succeeded(body.username, client)
+    token = new_token()
+    with ctx.uow() as uow:
+        expires = uow.now + timedelta(hours=ctx.settings.token_ttl_hours)
+        uow.session.add(
+            AuthToken(
+                token_hash=hash_token(token),
+                user_id=user.id,
+                created_at=uow.now,
+                expires_at=expires,
+            )
+        )
+        branch_ids = auth_repo.user_branch_ids(uow.session, user.id)
+        uow.commit()
+    return p.LoginResponse(token=token, expires_at=expires, user=user_wire(user, branch_ids))
+
+
+def remembered(ctx: Ctx, token: str) -> Principal | None:
+    """The principal of a token verified a moment ago (no database read), if any."""
+    cache = ctx.principals
+    return None if cache is None else cache.get(hash_token(token), ctx.clock())
+
+
+def authenticate(ctx: Ctx, token: str) -> Principal:
+    """The user or device a bearer token belongs to, or Unauthorized."""
+    if (known := remembered(ctx, token)) is not None:
+        return known
+    digest = hash_token(token)
+    now = ctx.clock()
+    cache = ctx.principals
+    principal, expires = _look_up(ctx, digest, now)
+    if cache is not None:
+        cache.put(digest, principal, now, expires)
+    return principal
+
+
+def _look_up(ctx: Ctx, digest: str, now: datetime) -> tuple[Principal, datetime | None]:
+    with ctx.db.read() as session:
+        row = auth_repo.token(session, digest)
+        if row is not None:
+            user = session.get(User, row.user_id)
+            if row.revoked_at is None and row.expires_at > now and user and user.active:
+                principal = Principal(
+                    kind=user.role,
+                    user_id=user.id,
+                    branch_ids=frozenset(auth_repo.user_branch_ids(session, user.id)),
+                    username=user.username,
+                )
+                return principal, row.expires_at
+            raise Unauthorized("the token has expired or was revoked; log in again")
+        device = auth_repo.device_by_token(session, digest)
+        if device is not None and device.revoked_at is None:
+            principal = Principal(
+                kind=device.kind,
+                device_id=device.id,
+                branch_ids=frozenset({device.branch_id}),
+                username=device.name,
+            )
+            return principal, None
+    raise Unauthorized("unknown token")
+
+
+def logout(ctx: Ctx, token: str) -> None:
+    with ctx.uow() as uow:
+        row = auth_repo.token(uow.session, hash_token(token))
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = uow.now
+            ctx.forget_principals(uow.session)
+        uow.commit()
+
+
+def create_device(ctx: Ctx, body: p.DeviceCreate) -> p.DeviceOut:
+    ctx.principal.require(("admin", "manager"), "creating devices")
+    ctx.principal.require_branch(body.branch_id)
+    token = new_token()
+    with ctx.uow() as uow:
+        uow.lock_branch(body.branch_id)
+        device = Device(
+            kind=body.kind,
+            name=body.name,
+            branch_id=body.branch_id,
+            token_hash=hash_token(token),
+            created_at=uow.now,
+        )
+        uow.session.add(device)
+        uow.session.flush()
+        uow.commit()
+    return p.DeviceOut(
+        id=device.id,
+        kind=device.kind,
+        name=device.name,
+        branch_id=device.branch_id,
+        token=token,
+    )
+
+
+def purge_expired(ctx: Ctx) -> None:
+    """Housekeeping: forget idempotency keys past their retention and expired tokens."""
+    with ctx.uow() as uow:
+        core_repo.purge_idempotency(
+            uow.session, uow.now - timedelta(hours=ctx.settings.idempotency_ttl_hours)
+        )
+        auth_repo.purge_tokens(uow.session, uow.now)
+        uow.commit()

@@ -1,0 +1,131 @@
+"""Users and devices. Admins manage everyone; managers manage non-admins of their branches."""
+
+from __future__ import annotations
+
+from server import protocol as p
+from server.auth import repository as auth_repo
+from server.auth.models import Device, User
+from server.auth.service import hash_password, user_wire
+from server.core.context import Ctx
+from server.core.errors import Conflict, Forbidden, NotFound
+from server.core.models import Branch
+from server.core.unit_of_work import UnitOfWork
+
+MANAGERS = ("admin", "manager")
+
+
+def _may_manage(ctx: Ctx, role: str, branch_ids: list[int]) -> None:
+    ctx.principal.require(MANAGERS, "managing users")
+    if ctx.principal.is_admin:
+        return
+    if role == "admin":
+        raise Forbidden("only an admin can manage admins")
+    outside = [b for b in branch_ids if b not in ctx.principal.branch_ids]
+    if outside or not branch_ids:
+        raise Forbidden("managers manage users of their own branches only")
+
+
+def _check_branches(uow: UnitOfWork, branch_ids: list[int]) -> None:
+    for branch_id in branch_ids:
+        if uow.session.get(Branch, branch_id) is None:
+            raise NotFound(f"branch {branch_id} does not exist")
+
+
+def list_users(ctx: Ctx) -> list[p.UserOut]:
+    ctx.principal.require(MANAGERS, "listing users")
+    with ctx.db.read() as session:
+        result = []
+        for user in auth_repo.users(session):
+            branches = auth_repo.user_branch_ids(session, user.id)
+            if ctx.principal.is_admin or (
+                user.role != "admin" and set(branches) & ctx.principal.branch_ids
+            ):
+                result.append(user_wire(user, branches))
+        return result
+
+
+def create_user(ctx: Ctx, uow: UnitOfWork, body: p.UserCreate, password_hash: str) -> p.UserOut:
+    _may_manage(ctx, body.role, body.branch_ids)
+    _check_branches(uow, body.branch_ids)
+    if auth_repo.user_by_name(uow.session, body.username) is not None:
+        raise Conflict(f"user {body.username!r} already exists")
+    user = User(
+        username=body.username,
+        password_hash=password_hash,
+        role=body.role,
+        active=True,
+        created_at=uow.now,
+    )
+    uow.session.add(user)
+    uow.session.flush()
+    auth_repo.set_user_branches(uow.session, user.id, body.branch_ids)
+    return user_wire(user, sorted(set(body.branch_ids)))
+
+
+def _user(ctx: Ctx, uow: UnitOfWork, user_id: int) -> User:
+    user = uow.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist")
+    _may_manage(ctx, user.role, auth_repo.user_branch_ids(uow.session, user.id))
+    return user
+
+
+def patch_user(ctx: Ctx, uow: UnitOfWork, user_id: int, body: p.UserPatch) -> p.UserOut:
+    user = _user(ctx, uow, user_id)
+    ctx.forget_principals(uow.session)
+    if user.id == ctx.principal.user_id and (
+        (body.role is not None and body.role != user.role) or body.active is False
+    ):
+        raise Conflict("you cannot change your own role or deactivate yourself")
+    if body.role is not None:
+        _may_manage(ctx, body.role, auth_repo.user_branch_ids(uow.session, user.id))
+        user.role = body.role
+    if body.branch_ids is not None:
+        _may_manage(ctx, user.role, list(body.branch_ids))
+        _check_branches(uow, list(body.branch_ids))
+        auth_repo.set_user_branches(uow.session, user.id, body.branch_ids)
+    if body.password is not None:
+        user.password_hash = hash_password(body.password)
+    if body.active is not None:
+        user.active = body.active
+    uow.session.flush()
+    return user_wire(user, auth_repo.user_branch_ids(uow.session, user.id))
+
+
+def delete_user(ctx: Ctx, uow: UnitOfWork, user_id: int) -> p.UserOut:
+    """Deactivate (the audit log keeps referring to the user)."""
+    user = _user(ctx, uow, user_id)
+    if user.id == ctx.principal.user_id:
+        raise Conflict("you cannot delete yourself")
+    ctx.forget_principals(uow.session)
+    user.active = False
+    return user_wire(user, auth_repo.user_branch_ids(uow.session, user.id))
+
+
+def device_wire(device: Device) -> p.DeviceOut:
+    return p.DeviceOut(
+        id=device.id,
+        kind=device.kind,
+        name=device.name,
+        branch_id=device.branch_id,
+        revoked=device.revoked_at is not None,
+    )
+
+
+def list_devices(ctx: Ctx) -> list[p.DeviceOut]:
+    ctx.principal.require(MANAGERS, "listing devices")
+    with ctx.db.read() as session:
+        return [
+            device_wire(d) for d in auth_repo.devices(session, ctx.principal.visible_branches())
+        ]
+
+
+def revoke_device(ctx: Ctx, uow: UnitOfWork, device_id: int) -> p.DeviceOut:
+    ctx.principal.require(MANAGERS, "revoking devices")
+    device = uow.session.get(Device, device_id)
+    if device is None:
+        raise NotFound(f"device {device_id} does not exist")
+    ctx.principal.require_branch(device.branch_id)
+    device.revoked_at = device.revoked_at or uow.now
+    ctx.forget_principals(uow.session)
+    return device_wire(device)

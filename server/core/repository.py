@@ -1,0 +1,84 @@
+"""Queries every domain shares: rows kept by the writer, idempotency keys, the event log.
+
+Nothing here commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from server.core.errors import NotFound
+from server.core.models import Base, IdempotencyKey
+from server.core.prepared import Prepared
+from server.core.writer import MEMO, ROWS
+
+T = TypeVar("T")
+
+
+def get_or_404(session: Session, model: type[T], id_: int, what: str) -> T:
+    row = session.get(model, id_)
+    if row is None or getattr(row, "deleted", False):
+        raise NotFound(f"{what} {id_} does not exist")
+    return row
+
+
+def memo(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()` once per transaction: figures that many jobs of one group commit need
+    (rows are kept by `row`)."""
+    store: dict[Hashable, Any] = session.info.setdefault(MEMO, {})
+    if key not in store:
+        store[key] = compute()
+    value: T = store[key]
+    return value
+
+
+def row(session: Session, model: type[T], id_: int) -> T | None:
+    """`session.get`, kept for the rest of the transaction — and, in the group committer's
+    session, for as long as it is known to be current (server/core/writer.py). A row not found
+    is not kept: it may be inserted next."""
+    store = _kept(session)
+    key = (model, id_)
+    found: T | None = store.get(key)
+    if found is None:
+        found = session.get(model, id_)
+        if found is not None:
+            store[key] = found
+    return found
+
+
+def _kept(session: Session) -> dict[Hashable, Any]:
+    """What `row` and `served_by` keep (`writer.ROWS`)."""
+    kept: dict[Hashable, Any] = session.info.setdefault(ROWS, {})
+    return kept
+
+
+# Plain Core statements on the tables (not ORM-enabled), compiled once (`Prepared`).
+_BRANCH = Base.metadata.tables["branch"]
+_INSERT_EVENTS = Prepared(insert(Base.metadata.tables["ticket_event"]))
+_SET_LAST_SEQ = Prepared(
+    update(_BRANCH).where(_BRANCH.c.id == bindparam("bid")).values(last_seq=bindparam("seq"))
+)
+
+
+def insert_events(session: Session, rows: list[dict[str, object]]) -> None:
+    _INSERT_EVENTS.execute_many(session, rows)
+
+
+def set_last_seq(session: Session, branch_id: int, seq: int) -> None:
+    _SET_LAST_SEQ.execute(session, {"bid": branch_id, "seq": seq}).close()
+
+
+def idempotency(session: Session, principal: str, key: str) -> IdempotencyKey | None:
+    return session.scalars(
+        select(IdempotencyKey).where(
+            IdempotencyKey.principal == principal, IdempotencyKey.key == key
+        )
+    ).first()
+
+
+def purge_idempotency(session: Session, before: datetime) -> None:
+    session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < before))

@@ -1,0 +1,113 @@
+"""Run a use case in one unit of work, honouring an Idempotency-Key.
+
+The key is checked and stored inside the same transaction as the change, so a retry either sees
+the stored answer or performs the change exactly once. If two requests with one key race
+(PostgreSQL), the loser's insert violates the unique constraint, its whole transaction is rolled
+back, and it then answers with the winner's stored response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from server.core import repository as core_repo
+from server.core.context import Ctx
+from server.core.errors import IdempotencyConflict
+from server.core.models import IdempotencyKey
+from server.core.unit_of_work import UnitOfWork
+from server.core.writer import GroupCommitter
+
+
+@dataclass(frozen=True)
+class Idem:
+    key: str
+    request_hash: str
+
+    @classmethod
+    def of(cls, key: str | None, method: str, path: str, body: BaseModel | None) -> Idem | None:
+        """None without a key (the body is then never serialised)."""
+        if not key:
+            return None
+        payload = body.model_dump(mode="json") if body is not None else None
+        canonical = json.dumps([method, path, payload], sort_keys=True, default=str)
+        return cls(key=key[:200], request_hash=hashlib.sha256(canonical.encode()).hexdigest())
+
+
+Outcome = tuple[int, dict[str, Any]]
+
+
+def perform(
+    ctx: Ctx,
+    action: Callable[[UnitOfWork], BaseModel],
+    *,
+    idem: Idem | None = None,
+    status: int = 200,
+) -> Outcome:
+    """Run `action` once; returns (status, JSON body) — the stored one on a replay."""
+    for attempt in range(2):
+        try:
+            return ctx.db.writes.run(_job(ctx, action, idem, status))
+        except IntegrityError:
+            if idem is None or attempt == 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def perform_async(
+    ctx: Ctx,
+    action: Callable[[UnitOfWork], BaseModel],
+    *,
+    idem: Idem | None = None,
+    status: int = 200,
+) -> Outcome:
+    """`perform` for the event loop: on SQLite the request waits for its group commit without
+    holding a thread; elsewhere the transaction runs in the threadpool. (No retry on SQLite:
+    every writer, in any process, holds BEGIN IMMEDIATE from the key lookup to its insert, so
+    two requests with one key cannot race.)"""
+    writes = ctx.db.writes
+    if isinstance(writes, GroupCommitter):
+        return await writes.submit_async(_job(ctx, action, idem, status))
+    return await run_in_threadpool(perform, ctx, action, idem=idem, status=status)
+
+
+def _job(
+    ctx: Ctx, action: Callable[[UnitOfWork], BaseModel], idem: Idem | None, status: int
+) -> Callable[[Session], Outcome]:
+    """The transaction's body: check the key, act, store the answer under the key."""
+
+    def job(session: Session) -> Outcome:
+        with ctx.uow(session) as uow:
+            if idem is not None:
+                stored = core_repo.idempotency(session, ctx.principal.key, idem.key)
+                if stored is not None:
+                    if stored.request_hash != idem.request_hash:
+                        raise IdempotencyConflict(
+                            "this Idempotency-Key was already used with another request"
+                        )
+                    return stored.status_code, stored.response
+            body = action(uow).model_dump(mode="json")
+            if idem is not None:
+                session.add(
+                    IdempotencyKey(
+                        principal=ctx.principal.key,
+                        key=idem.key,
+                        request_hash=idem.request_hash,
+                        status_code=status,
+                        response=body,
+                        created_at=uow.now,
+                    )
+                )
+                session.flush()
+            uow.commit()
+            return status, body
+
+    return job

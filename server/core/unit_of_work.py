@@ -1,0 +1,185 @@
+"""One write transaction: state changes + the events they record, published after commit.
+
+A unit of work either owns its transaction (`with ctx.uow() as uow: … uow.commit()`), or runs
+as a job inside a transaction that a writer owns (`session=`; see server/core/writer.py): then
+`commit()` only stores the events and hands their publishing to the writer, which commits —
+on SQLite together with other jobs in one group commit.
+
+Events get their per-branch `seq` from the branch row at commit time. On PostgreSQL every
+writer locks the branch row first (`lock_branch`), so writes to one branch serialise, commit
+order equals seq order, and seq is gap-free even across server instances. On SQLite the single
+writer connection with BEGIN IMMEDIATE gives the same. A rollback discards the recorded
+events: nothing is published for a transaction that was not saved.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from server.core import repository as core_repo
+from server.core.engine import Database
+from server.core.errors import NotFound
+from server.core.models import Branch
+from server.core.writer import AFTER_COMMIT, after_commit, run_after_commit
+
+
+class Publisher(Protocol):
+    def publish(self, branch_id: int, events: list[tuple[int, str]]) -> None:
+        """Hand committed events (seq, JSON text) to the bus; called from any thread."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change, for the audit log."""
+
+    user_id: int | None = None
+    device_id: int | None = None
+
+
+@dataclass
+class _Pending:
+    branch_id: int
+    type: str
+    data: dict[str, Any]
+    ticket_id: int | None
+    counter_id: int | None
+
+
+def event_text(seq: int, type_: str, ts: datetime, data: dict[str, Any]) -> str:
+    """The wire form of one event, serialised once and sent as-is to every subscriber."""
+    return json.dumps(
+        {"seq": seq, "type": type_, "ts": ts.isoformat(), "data": data},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        now: datetime,
+        actor: Actor,
+        publisher: Publisher | None = None,
+        session: Session | None = None,
+    ) -> None:
+        self.db = db
+        self._shared = session
+        self.now = now
+        self.actor = actor
+        self.publisher = publisher
+        self._pending: list[_Pending] = []
+        self._locked: dict[int, Branch] = {}
+        self.session: Session
+
+    def __enter__(self) -> UnitOfWork:
+        if self._shared is not None:
+            self.session = self._shared
+            return self
+        self.session = self.db.write_session()
+        self.session.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._pending.clear()
+        if self._shared is not None:
+            return  # the writer that owns the transaction rolls back or commits
+        if self.session.in_transaction():
+            self.session.rollback()
+        self._pending.clear()
+        self.session.close()
+
+    def lock_branch(self, branch_id: int) -> Branch:
+        """Load and (on PostgreSQL) lock the branch row; call before reading queue state."""
+        if branch_id in self._locked:
+            return self._locked[branch_id]
+        branch: Branch | None
+        if self.db.is_sqlite:
+            # The write transaction (BEGIN IMMEDIATE) already excludes every other writer, so
+            # the row this session holds is current: no need to read it again.
+            branch = core_repo.row(self.session, Branch, branch_id)
+        else:
+            query = select(Branch).where(Branch.id == branch_id).with_for_update()
+            branch = self.session.scalars(query).one_or_none()
+        if branch is None:
+            raise NotFound(f"branch {branch_id} does not exist")
+        self._locked[branch_id] = branch
+        return branch
+
+    def reread(self, row: object) -> None:
+        """Read again a row loaded before `lock_branch`. On PostgreSQL the lock may have waited
+        for another transaction that changed it. On SQLite there is nothing to do: the write
+        transaction held the lock from its start (BEGIN IMMEDIATE), and every change since
+        went through this session (the group committer forgets its rows otherwise)."""
+        if not self.db.is_sqlite:
+            self.session.refresh(row)
+
+    def record(
+        self,
+        branch_id: int,
+        type_: str,
+        data: dict[str, Any],
+        *,
+        ticket_id: int | None = None,
+        counter_id: int | None = None,
+    ) -> None:
+        """Append an event to publish once this transaction commits."""
+        if branch_id not in self._locked:
+            raise RuntimeError("lock_branch() must precede record() for that branch")
+        self._pending.append(_Pending(branch_id, type_, data, ticket_id, counter_id))
+
+    def commit(self) -> None:
+        """Number and store the recorded events, commit, then publish them."""
+        outgoing: dict[int, list[tuple[int, str]]] = {}
+        rows: list[dict[str, Any]] = []
+        for pending in self._pending:
+            branch = self._locked[pending.branch_id]
+            seq = branch.last_seq + 1
+            # Stored below with a plain UPDATE; the ORM copy is kept in step, not flushed.
+            set_committed_value(branch, "last_seq", seq)
+            rows.append(
+                {"branch_id": pending.branch_id, "seq": seq, "type": pending.type,
+                 "ts": self.now, "ticket_id": pending.ticket_id,
+                 "counter_id": pending.counter_id, "user_id": self.actor.user_id,
+                 "device_id": self.actor.device_id, "data": pending.data}
+            )  # fmt: skip
+            text = event_text(seq, pending.type, self.now, pending.data)
+            outgoing.setdefault(pending.branch_id, []).append((seq, text))
+        self._pending.clear()
+        self.session.flush()
+        for branch_id, events in outgoing.items():
+            core_repo.set_last_seq(self.session, branch_id, events[-1][0])
+        if rows:
+            core_repo.insert_events(self.session, rows)
+        publisher = self.publisher
+        if self._shared is not None:
+            if publisher is not None and outgoing:
+                after_commit(self.session, lambda: _publish(publisher, outgoing))
+            return
+        self.session.commit()
+        if publisher is not None:
+            _publish(publisher, outgoing)
+        run_after_commit(self.session.info.pop(AFTER_COMMIT, []))
+
+
+def _publish(publisher: Publisher, outgoing: dict[int, list[tuple[int, str]]]) -> None:
+    for branch_id, events in outgoing.items():
+        publisher.publish(branch_id, events)
+
+
+Clock = Callable[[], datetime]

@@ -1,1 +1,0 @@
-"""Persistence: tables, engine set-up, repositories and the unit of work."""

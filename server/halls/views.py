@@ -1,0 +1,81 @@
+"""Branch, service and counter rows → wire models; a branch's opening-hours schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from server import protocol as p
+from server.core.models import Branch
+from server.halls import repository as halls_repo
+from server.halls.hours import Schedule
+from server.halls.models import Counter, Service
+
+
+def schedule(branch: Branch) -> Schedule:
+    settings = branch.settings or {}
+    return Schedule(
+        timezone=branch.timezone,
+        opening_hours=settings.get("opening_hours") or {},
+        holidays=frozenset(str(d) for d in settings.get("holidays") or ()),
+        cutoff_min=int(settings.get("cutoff_min") or 0),
+    )
+
+
+def branch_wire(branch: Branch) -> p.Branch:
+    return p.Branch(
+        id=branch.id,
+        name=branch.name,
+        timezone=branch.timezone,
+        locale=branch.locale,
+        region=branch.region,
+    )
+
+
+def branch_detail(branch: Branch) -> p.BranchDetail:
+    return p.BranchDetail(
+        **branch_wire(branch).model_dump(),
+        settings=p.BranchSettings.model_validate(branch.settings or {}),
+    )
+
+
+def service_wire(service: Service) -> p.Service:
+    return p.Service(
+        id=service.id,
+        branch_id=service.branch_id,
+        code=service.code,
+        prefix=service.prefix,
+        name=dict(service.name),
+        start_number=service.start_number,
+        end_number=service.end_number,
+        target_wait_min=service.target_wait_min,
+        service_min=service.service_min,
+        daily_quota=service.daily_quota,
+        active=service.active,
+    )
+
+
+def counter_wire(counter: Counter, service_ids: list[int]) -> p.Counter:
+    return p.Counter(
+        id=counter.id,
+        branch_id=counter.branch_id,
+        number=counter.number,
+        name=counter.name,
+        service_ids=service_ids,
+        state=counter.state,
+        pause_reason=counter.pause_reason,
+        clerk_id=counter.clerk_id,
+        ticket_id=counter.ticket_id,
+        priority_interleave=counter.priority_interleave,
+    )
+
+
+def counters_wire(session: Session, counters: Sequence[Counter]) -> list[p.Counter]:
+    ids = halls_repo.counter_service_ids(session, [c.id for c in counters])
+    return [counter_wire(c, ids[c.id]) for c in counters]
+
+
+def counter_ref(counter: Counter) -> dict[str, Any]:
+    return {"id": counter.id, "number": counter.number, "name": counter.name}

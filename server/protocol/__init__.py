@@ -1,0 +1,216 @@
+"""The wire models: what the API sends and takes. The only server code clients import.
+
+One module per domain; everything is re-exported here, so `from server import protocol as p`
+and `p.Ticket` keep working.
+"""
+
+from server.protocol.auth import (
+    DeviceCreate as DeviceCreate,
+)
+from server.protocol.auth import (
+    DeviceOut as DeviceOut,
+)
+from server.protocol.auth import (
+    LoginRequest as LoginRequest,
+)
+from server.protocol.auth import (
+    LoginResponse as LoginResponse,
+)
+from server.protocol.auth import (
+    Me as Me,
+)
+from server.protocol.auth import (
+    UserCreate as UserCreate,
+)
+from server.protocol.auth import (
+    UserOut as UserOut,
+)
+from server.protocol.auth import (
+    UserPatch as UserPatch,
+)
+from server.protocol.common import (
+    EVENT_TYPES as EVENT_TYPES,
+)
+from server.protocol.common import (
+    LOCALES as LOCALES,
+)
+from server.protocol.common import (
+    Channel as Channel,
+)
+from server.protocol.common import (
+    CounterState as CounterState,
+)
+from server.protocol.common import (
+    DeviceKind as DeviceKind,
+)
+from server.protocol.common import (
+    ErrorBody as ErrorBody,
+)
+from server.protocol.common import (
+    Health as Health,
+)
+from server.protocol.common import (
+    Id as Id,
+)
+from server.protocol.common import (
+    Locale as Locale,
+)
+from server.protocol.common import (
+    Names as Names,
+)
+from server.protocol.common import (
+    Priority as Priority,
+)
+from server.protocol.common import (
+    QueuePosition as QueuePosition,
+)
+from server.protocol.common import (
+    Request as Request,
+)
+from server.protocol.common import (
+    Role as Role,
+)
+from server.protocol.common import (
+    TicketStateName as TicketStateName,
+)
+from server.protocol.counters import (
+    CallNextRequest as CallNextRequest,
+)
+from server.protocol.counters import (
+    CallRequest as CallRequest,
+)
+from server.protocol.counters import (
+    CompleteRequest as CompleteRequest,
+)
+from server.protocol.counters import (
+    CounterActionResult as CounterActionResult,
+)
+from server.protocol.counters import (
+    PauseRequest as PauseRequest,
+)
+from server.protocol.counters import (
+    ResumeRequest as ResumeRequest,
+)
+from server.protocol.counters import (
+    TransferRequest as TransferRequest,
+)
+from server.protocol.halls import (
+    HHMM as HHMM,
+)
+from server.protocol.halls import (
+    Branch as Branch,
+)
+from server.protocol.halls import (
+    BranchCreate as BranchCreate,
+)
+from server.protocol.halls import (
+    BranchDetail as BranchDetail,
+)
+from server.protocol.halls import (
+    BranchPatch as BranchPatch,
+)
+from server.protocol.halls import (
+    BranchSettings as BranchSettings,
+)
+from server.protocol.halls import (
+    Counter as Counter,
+)
+from server.protocol.halls import (
+    CounterCreate as CounterCreate,
+)
+from server.protocol.halls import (
+    CounterPatch as CounterPatch,
+)
+from server.protocol.halls import (
+    Service as Service,
+)
+from server.protocol.halls import (
+    ServiceCreate as ServiceCreate,
+)
+from server.protocol.halls import (
+    ServicePatch as ServicePatch,
+)
+from server.protocol.printing import (
+    Kiosk as Kiosk,
+)
+from server.protocol.printing import (
+    Paper as Paper,
+)
+from server.protocol.printing import (
+    PrinterStatus as PrinterStatus,
+)
+from server.protocol.printing import (
+    PrinterStatusReport as PrinterStatusReport,
+)
+from server.protocol.printing import (
+    PrintJob as PrintJob,
+)
+from server.protocol.printing import (
+    PrintJobState as PrintJobState,
+)
+from server.protocol.printing import (
+    PrintResult as PrintResult,
+)
+from server.protocol.printing import (
+    ReprintRequest as ReprintRequest,
+)
+from server.protocol.stats import (
+    AuditEntry as AuditEntry,
+)
+from server.protocol.stats import (
+    RatingFigures as RatingFigures,
+)
+from server.protocol.stats import (
+    ServiceFigures as ServiceFigures,
+)
+from server.protocol.stats import (
+    StatsBucket as StatsBucket,
+)
+from server.protocol.stats import (
+    StatsGroup as StatsGroup,
+)
+from server.protocol.stats import (
+    StatsRow as StatsRow,
+)
+from server.protocol.stats import (
+    StatsSummary as StatsSummary,
+)
+from server.protocol.stats import (
+    WaitFigures as WaitFigures,
+)
+from server.protocol.stream import (
+    Event as Event,
+)
+from server.protocol.stream import (
+    QueueCounter as QueueCounter,
+)
+from server.protocol.stream import (
+    QueueService as QueueService,
+)
+from server.protocol.stream import (
+    QueueTicketRef as QueueTicketRef,
+)
+from server.protocol.stream import (
+    QueueView as QueueView,
+)
+from server.protocol.stream import (
+    RecentCall as RecentCall,
+)
+from server.protocol.tickets import (
+    CounterRef as CounterRef,
+)
+from server.protocol.tickets import (
+    PublicTicket as PublicTicket,
+)
+from server.protocol.tickets import (
+    RatingRequest as RatingRequest,
+)
+from server.protocol.tickets import (
+    RequeueRequest as RequeueRequest,
+)
+from server.protocol.tickets import (
+    Ticket as Ticket,
+)
+from server.protocol.tickets import (
+    TicketCreate as TicketCreate,
+)

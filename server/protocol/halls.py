@@ -1,0 +1,164 @@
+"""Wire models of a hall's set-up: branches and their settings, services, counters."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from server.protocol.common import CounterState, Id, Locale, Names, Request
+from server.protocol.hours import validate_opening_hours
+
+# ---- branches, services, counters ---------------------------------------------------------
+
+HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")]
+
+
+class BranchSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    opening_hours: dict[str, list[Annotated[list[HHMM], Field(min_length=2, max_length=2)]]] = (
+        Field(default_factory=dict)
+    )
+    holidays: list[date] = Field(default_factory=list)
+    cutoff_min: int = Field(0, ge=0, le=24 * 60)
+    public_issue: bool = False
+    marquee: str = Field("", max_length=2000)
+    ticket_footer: str = Field("", max_length=2000)
+    voice_templates: dict[Locale, str] = Field(default_factory=dict)
+    priority_interleave: int = Field(0, ge=0, le=100)
+    priority_boost_min: int | None = Field(None, ge=0, le=24 * 60)
+    # Pages and agents (added to API.md's list; all optional):
+    offer_priority: bool = False  # the kiosk offers a priority ticket (elderly, disabled, pregnant)
+    kiosk_idle_s: int = Field(8, ge=2, le=600)  # kiosk returns to its idle screen after this
+    display_recent: int = Field(8, ge=1, le=30)  # calls listed on the TV page
+    media_url: str = Field("", max_length=2000)  # image or video shown on the TV page
+    server_speech: bool = False  # the TV page plays announcements synthesised by the server
+    announce_repeat: int = Field(1, ge=1, le=5)
+    rating_timeout_s: int = Field(30, ge=5, le=600)  # the rating screen goes idle after this
+    pause_alert_min: int = Field(30, ge=1, le=24 * 60)  # monitor alert: counter paused longer
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _hours(cls, value: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
+        validate_opening_hours(value)
+        return value
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value!r}") from None
+    return value
+
+
+class BranchCreate(Request):
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = Field("Asia/Shanghai", max_length=64)
+    locale: Locale = "zh-CN"
+    region: str | None = Field(None, max_length=100)
+    settings: BranchSettings | None = None
+    _tz = field_validator("timezone")(_check_timezone)
+
+
+class BranchPatch(Request):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    timezone: str | None = Field(None, max_length=64)
+    locale: Locale | None = None
+    region: str | None = Field(None, max_length=100)
+    settings: BranchSettings | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else _check_timezone(value)
+
+
+class Branch(BaseModel):
+    id: int
+    name: str
+    timezone: str
+    locale: Locale
+    region: str | None
+
+
+class BranchDetail(Branch):
+    settings: BranchSettings
+
+
+class _ServiceFields(Request):
+    start_number: int = Field(1, ge=0, le=99999)
+    end_number: int = Field(999, ge=0, le=99999)
+    target_wait_min: int = Field(15, ge=0, le=24 * 60)
+    service_min: float = Field(5.0, gt=0, le=24 * 60)
+    daily_quota: int | None = Field(None, ge=1, le=1_000_000)
+    active: bool = True
+
+
+class ServiceCreate(_ServiceFields):
+    branch_id: Id = 1
+    code: str = Field(min_length=1, max_length=32)
+    prefix: str = Field(pattern=r"^[A-Z]{1,3}$")
+    name: Names
+
+    @model_validator(mode="after")
+    def _range(self) -> ServiceCreate:
+        if self.end_number < self.start_number:
+            raise ValueError("end_number must not be below start_number")
+        return self
+
+
+class ServicePatch(Request):
+    code: str | None = Field(None, min_length=1, max_length=32)
+    prefix: str | None = Field(None, pattern=r"^[A-Z]{1,3}$")
+    name: Names | None = None
+    start_number: int | None = Field(None, ge=0, le=99999)
+    end_number: int | None = Field(None, ge=0, le=99999)
+    target_wait_min: int | None = Field(None, ge=0, le=24 * 60)
+    service_min: float | None = Field(None, gt=0, le=24 * 60)
+    daily_quota: int | None = Field(None, ge=1, le=1_000_000)
+    active: bool | None = None
+
+
+class Service(BaseModel):
+    id: int
+    branch_id: int
+    code: str
+    prefix: str
+    name: dict[str, str]
+    start_number: int
+    end_number: int
+    target_wait_min: int
+    service_min: float
+    daily_quota: int | None
+    active: bool
+
+
+class CounterCreate(Request):
+    branch_id: Id = 1
+    number: int = Field(ge=1, le=9999)
+    name: str = Field("", max_length=100)
+    service_ids: list[Id] = Field(default_factory=list, max_length=100)
+    priority_interleave: int | None = Field(None, ge=0, le=100)
+
+
+class CounterPatch(Request):
+    number: int | None = Field(None, ge=1, le=9999)
+    name: str | None = Field(None, max_length=100)
+    service_ids: list[Id] | None = Field(None, max_length=100)
+    priority_interleave: int | None = Field(None, ge=0, le=100)
+
+
+class Counter(BaseModel):
+    id: int
+    branch_id: int
+    number: int
+    name: str
+    service_ids: list[int]
+    state: CounterState
+    pause_reason: str | None
+    clerk_id: int | None
+    ticket_id: int | None
+    priority_interleave: int | None = None

@@ -1,0 +1,65 @@
+"""Wire models of the queue view and the event stream."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from server.protocol.common import CounterState, TicketStateName
+
+# ---- queue view and events ----------------------------------------------------------------
+
+
+class QueueService(BaseModel):
+    id: int
+    code: str
+    prefix: str
+    name: dict[str, str]
+    waiting: int
+    estimated_wait_s: int
+    open: bool = True  # a ticket can be issued now
+    closed_reason: Literal["closed", "cutoff", "holiday", "quota_reached"] | None = None
+    target_wait_min: int = 15
+
+
+class QueueTicketRef(BaseModel):
+    id: int
+    number: str
+    state: TicketStateName
+
+
+class QueueCounter(BaseModel):
+    id: int
+    number: int
+    name: str
+    state: CounterState
+    pause_reason: str | None
+    ticket: QueueTicketRef | None
+    service_ids: list[int] = Field(default_factory=list)
+    clerk_id: int | None = None
+
+
+class RecentCall(BaseModel):
+    ticket_id: int
+    number: str
+    counter_number: int
+    called_at: datetime
+    calls: int
+
+
+class QueueView(BaseModel):
+    seq: int
+    branch_id: int
+    business_date: date
+    services: list[QueueService]
+    counters: list[QueueCounter]
+    recent_calls: list[RecentCall]
+
+
+class Event(BaseModel):
+    seq: int
+    type: str
+    ts: datetime
+    data: dict[str, Any]

@@ -1,0 +1,79 @@
+"""Wire models of tickets: issuing, the ticket object, the public ticket page, ratings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from server.protocol.common import (
+    Channel,
+    Id,
+    Locale,
+    Priority,
+    QueuePosition,
+    Request,
+    TicketStateName,
+)
+
+# ---- tickets ------------------------------------------------------------------------------
+
+
+class TicketCreate(Request):
+    service_id: Id
+    priority: Priority = "normal"
+    channel: Channel | None = None
+    kiosk_id: Id | None = None
+    locale: Locale | None = None
+
+
+class Ticket(BaseModel):
+    id: int
+    public_id: str
+    branch_id: int
+    service_id: int
+    number: str
+    business_date: date
+    state: TicketStateName
+    priority: Priority
+    channel: str
+    issued_at: datetime
+    called_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    counter_id: int | None
+    clerk_id: int | None
+    calls: int
+    position: int | None
+    estimated_wait_s: int | None
+    outcome: str | None
+    rating: int | None
+    locale: str | None = None
+
+
+class PublicTicket(BaseModel):
+    number: str
+    state: TicketStateName
+    position: int | None
+    estimated_wait_s: int | None
+    service: dict[str, str]
+    counter: dict[str, Any] | None
+    issued_at: datetime | None = None
+    branch: str | None = None
+    rated: bool = False  # the mobile page offers a rating once the ticket is done and not rated
+
+
+class CounterRef(BaseModel):
+    id: int
+    number: int
+    name: str
+
+
+class RequeueRequest(Request):
+    position: QueuePosition = "back"
+
+
+class RatingRequest(Request):
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(None, max_length=1000)

@@ -1,1 +1,0 @@
-"""Statistics reports: the `hallq report` command and the end-of-day report."""

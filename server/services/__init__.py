@@ -1,1 +1,0 @@
-"""Use cases: each runs in one unit of work, checks who may do it, records events."""

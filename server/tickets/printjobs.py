@@ -1,0 +1,68 @@
+"""A ticket's print jobs: queued at a kiosk in the transaction that issues or reprints it."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from server import protocol as p
+from server.auth.models import Device
+from server.core.context import Ctx
+from server.core.errors import Conflict, NotFound
+from server.core.models import Branch
+from server.core.unit_of_work import UnitOfWork
+from server.halls.models import Service
+from server.tickets.models import PrintJob, Ticket
+from server.tickets.views import ticket_wire
+
+
+def job_wire(
+    ctx: Ctx, session: Session, job: PrintJob, ticket: Ticket, wire: p.Ticket | None = None
+) -> p.PrintJob:
+    branch = session.get(Branch, job.branch_id)
+    service = session.get(Service, ticket.issued_service_id)
+    assert branch is not None and service is not None
+    settings = branch.settings or {}
+    locale = ticket.locale if ticket.locale in ("zh-CN", "zh-TW", "en") else branch.locale
+    return p.PrintJob(
+        id=job.id,
+        branch_id=job.branch_id,
+        kiosk_id=job.kiosk_id,
+        ticket_id=job.ticket_id,
+        state=job.state,
+        error=job.error,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+        locale=locale,
+        ticket=wire or ticket_wire(session, ticket, ctx.clock()),
+        branch_name=branch.name,
+        service_name=dict(service.name),
+        footer=str(settings.get("ticket_footer") or ""),
+        public_url=f"{ctx.settings.public_base_url.rstrip('/')}/t/{ticket.public_id}",
+    )
+
+
+def _kiosk(session: Session, kiosk_id: int, branch_id: int) -> Device:
+    kiosk = session.get(Device, kiosk_id)
+    if kiosk is None or kiosk.kind != "kiosk" or kiosk.branch_id != branch_id:
+        raise NotFound(f"kiosk {kiosk_id} does not exist in this branch")
+    if kiosk.revoked_at is not None:
+        raise Conflict(f"kiosk {kiosk_id} has been revoked")
+    return kiosk
+
+
+def queue_job(
+    ctx: Ctx, uow: UnitOfWork, ticket: Ticket, kiosk_id: int, wire: p.Ticket | None = None
+) -> p.PrintJob:
+    """Queue a print of `ticket` at the kiosk (in the caller's transaction; branch locked);
+    `wire` is the ticket's wire form when the caller has just built it."""
+    _kiosk(uow.session, kiosk_id, ticket.branch_id)
+    job = PrintJob(
+        branch_id=ticket.branch_id, kiosk_id=kiosk_id, ticket_id=ticket.id, state="pending",
+        created_at=uow.now,
+    )  # fmt: skip
+    uow.session.add(job)
+    uow.session.flush()
+    job_out = job_wire(ctx, uow.session, job, ticket, wire)
+    uow.record(ticket.branch_id, "print.requested", {"job": job_out.model_dump(mode="json")},
+               ticket_id=ticket.id)  # fmt: skip
+    return job_out

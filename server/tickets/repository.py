@@ -1,0 +1,229 @@
+"""Queries of tickets and queues. Nothing here commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from server.core.prepared import Prepared
+from server.tickets.estimate import RECENT_WINDOW
+from server.tickets.models import ServiceDay, Ticket
+
+_RECENT_DURATIONS = (
+    select(Ticket.finished_at, Ticket.started_at, Ticket.called_at)
+    .where(
+        Ticket.service_id == bindparam("service_id"),
+        Ticket.state == "done",
+        Ticket.finished_at >= bindparam("since"),
+    )
+    .order_by(Ticket.finished_at.desc())
+    .limit(RECENT_WINDOW)
+)
+
+
+def recent_service_durations(
+    session: Session, service_ids: Sequence[int], since: datetime
+) -> dict[int, list[float]]:
+    """Durations (s) of the last RECENT_WINDOW finished tickets per service since `since`."""
+    result: dict[int, list[float]] = {}
+    for service_id in service_ids:
+        rows = (
+            session.connection()
+            .execute(_RECENT_DURATIONS, {"service_id": service_id, "since": since})
+            .all()
+        )
+        durations = []
+        for finished, started, called in rows:
+            began = started or called
+            if finished is not None and began is not None:
+                durations.append((finished - began).total_seconds())
+        result[service_id] = durations
+    return result
+
+
+def waiting_tickets(session: Session, branch_id: int, business_date: date) -> Sequence[Ticket]:
+    """All waiting tickets of the day in queue order."""
+    return session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.branch_id == branch_id,
+            Ticket.state == "waiting",
+            Ticket.business_date == business_date,
+        )
+        .order_by(Ticket.effective_at, Ticket.id)
+    ).all()
+
+
+def _queue_head(priority: bool) -> Select[Any]:
+    query = (
+        select(Ticket)
+        .where(
+            Ticket.branch_id == bindparam("branch_id"),
+            Ticket.state == "waiting",
+            Ticket.business_date == bindparam("day"),
+            (
+                Ticket.service_id.in_(bindparam("service_ids", expanding=True))
+                & Ticket.target_counter_id.is_(None)
+            )
+            | (Ticket.target_counter_id == bindparam("counter_id")),
+        )
+        .order_by(Ticket.effective_at, Ticket.id)
+        .limit(1)
+    )
+    if priority:
+        return query.where(Ticket.priority != "normal")
+    return query.where(Ticket.priority == "normal")
+
+
+_QUEUE_HEADS = {flag: _queue_head(flag) for flag in (True, False)}
+
+
+def queue_head(
+    session: Session,
+    *,
+    branch_id: int,
+    business_date: date,
+    service_ids: Sequence[int],
+    counter_id: int,
+    priority: bool,
+) -> Ticket | None:
+    """The first waiting ticket for a counter: its services, or transferred to it.
+
+    The session is not flushed first: the caller's pending changes must not change who waits
+    (call-next's only one is the ticket it completed), and its one flush at the commit then
+    writes the counter once, not twice."""
+    with session.no_autoflush:
+        return session.scalars(
+            _QUEUE_HEADS[priority],
+            {"branch_id": branch_id, "day": business_date, "service_ids": list(service_ids),
+             "counter_id": counter_id},
+        ).first()  # fmt: skip
+
+
+_TABLES = Ticket.metadata.tables  # Table objects, as Core statements want them
+_SERVICE_DAY = _TABLES["service_day"].c
+# Statements on the issuing path are plain Core on the tables (not ORM-enabled), compiled once
+# and run on the DBAPI cursor (`Prepared`): a fraction of an ORM flush or a Core execute.
+_ADVANCE_DAY = Prepared(
+    update(_TABLES["service_day"])
+    .where(
+        _SERVICE_DAY.service_id == bindparam("sid"), _SERVICE_DAY.business_date == bindparam("day")
+    )
+    .values(issued=_SERVICE_DAY.issued + 1)
+    .returning(_SERVICE_DAY.issued, _SERVICE_DAY.waiting)
+)
+_INSERT_TICKET = Prepared(insert(_TABLES["ticket"]).returning(_TABLES["ticket"].c.id))
+
+
+def insert_ticket(session: Session, values: dict[str, object]) -> int:
+    """Insert one ticket row (every column given); returns its id."""
+    return int(_INSERT_TICKET.scalar(session, values))
+
+
+def advance_service_day(session: Session, service_id: int, business_date: date) -> tuple[int, int]:
+    """Advance the day's ticket count of a service (inside the write lock); returns the new
+    count and how many tickets wait in that queue (before the one being issued)."""
+    updated = _ADVANCE_DAY.first(session, {"sid": service_id, "day": business_date})
+    if updated is not None:
+        return int(updated[0]), int(updated[1])
+    session.add(ServiceDay(service_id=service_id, business_date=business_date, issued=1, waiting=0))
+    session.flush()
+    return 1, 0
+
+
+_WAITING_IN_QUEUE = (
+    select(func.count())
+    .select_from(Ticket)
+    .where(
+        # branch_id is implied by service_id, but lets the queue index serve the count
+        Ticket.branch_id == bindparam("branch_id"),
+        Ticket.service_id == bindparam("service_id"),
+        Ticket.business_date == bindparam("day"),
+        Ticket.state == "waiting",
+    )
+)
+_BEHIND = Prepared(_WAITING_IN_QUEUE.where(Ticket.effective_at > bindparam("at")))
+
+
+def position_of_new(session: Session, ticket: Ticket, waiting_before: int) -> int:
+    """People ahead of a ticket just queued: everyone who waited before it, less those ordered
+    after it (a priority ticket's boost; normally nobody), read from the queue index's tail
+    instead of counting the whole queue."""
+    behind = _BEHIND.scalar(
+        session,
+        {"branch_id": ticket.branch_id, "service_id": ticket.service_id,
+         "day": ticket.business_date, "at": ticket.effective_at},
+    )  # fmt: skip
+    return waiting_before - int(behind or 0)
+
+
+def issued_count(session: Session, service_id: int, business_date: date) -> int:
+    row = session.get(ServiceDay, (service_id, business_date))
+    return row.issued if row else 0
+
+
+def tickets(
+    session: Session,
+    *,
+    branch_ids: Sequence[int] | None,
+    branch_id: int | None,
+    state: str | None,
+    service_id: int | None,
+    business_date: date | None,
+    limit: int,
+    offset: int,
+) -> Sequence[Ticket]:
+    query = select(Ticket).order_by(Ticket.id)
+    if branch_ids is not None:
+        query = query.where(Ticket.branch_id.in_(branch_ids))
+    if branch_id is not None:
+        query = query.where(Ticket.branch_id == branch_id)
+    if state is not None:
+        query = query.where(Ticket.state == state)
+    if service_id is not None:
+        query = query.where(Ticket.service_id == service_id)
+    if business_date is not None:
+        query = query.where(Ticket.business_date == business_date)
+    return session.scalars(query.limit(limit).offset(offset)).all()
+
+
+def ticket_by_public_id(session: Session, public_id: str) -> Ticket | None:
+    return session.scalars(select(Ticket).where(Ticket.public_id == public_id)).one_or_none()
+
+
+_POSITION = _WAITING_IN_QUEUE.where(
+    or_(
+        Ticket.effective_at < bindparam("at"),
+        and_(Ticket.effective_at == bindparam("at"), Ticket.id < bindparam("id")),
+    )
+)
+
+
+def position_in_queue(session: Session, ticket: Ticket) -> int:
+    """People waiting ahead of `ticket` in its service's queue today."""
+    ahead = session.connection().scalar(
+        _POSITION,
+        {"branch_id": ticket.branch_id, "service_id": ticket.service_id,
+         "day": ticket.business_date, "at": ticket.effective_at, "id": ticket.id},
+    )  # fmt: skip
+    return int(ahead or 0)
+
+
+def earliest_waiting(session: Session, ticket: Ticket) -> datetime | None:
+    """Effective time of the first other ticket waiting in `ticket`'s service queue today."""
+    return session.scalar(
+        select(func.min(Ticket.effective_at)).where(
+            Ticket.service_id == ticket.service_id,
+            Ticket.business_date == ticket.business_date,
+            Ticket.state == "waiting",
+            Ticket.id != ticket.id,
+        )
+    )
+
+
+def tickets_by_id(session: Session, ids: Iterable[int]) -> Sequence[Ticket]:
+    return session.scalars(select(Ticket).where(Ticket.id.in_(list(ids)))).all()

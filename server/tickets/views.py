@@ -1,0 +1,123 @@
+"""Ticket rows → wire models, with each waiting ticket's position and estimated wait."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from server import protocol as p
+from server.core import repository as core_repo
+from server.core.models import Branch
+from server.halls import repository as halls_repo
+from server.halls.models import Counter, Service
+from server.halls.views import counter_ref, schedule
+from server.tickets import repository as tickets_repo
+from server.tickets.estimate import estimated_wait_s, mean_service_s
+from server.tickets.models import Ticket
+
+RECENT_DAYS = 7
+
+
+def _mean_service_s(session: Session, service: Service, now: datetime) -> float:
+    durations = tickets_repo.recent_service_durations(
+        session, [service.id], now - timedelta(days=RECENT_DAYS)
+    )
+    return mean_service_s(durations[service.id], configured_min=service.service_min)
+
+
+def ticket_wire(
+    session: Session, ticket: Ticket, now: datetime, position: int | None = None
+) -> p.Ticket:
+    """The wire ticket; position (unless given) and estimate are computed while it waits."""
+    estimate = None
+    if ticket.state != "waiting":
+        position = None
+    else:
+        session.flush()
+        if position is None:
+            position = tickets_repo.position_in_queue(session, ticket)
+        service = core_repo.row(session, Service, ticket.service_id)
+        assert service is not None
+        # The estimate's inputs are read once per transaction: a group commit's many issues
+        # share them (they change when a counter opens or a ticket is done, not per issue).
+        open_counters = core_repo.memo(
+            session,
+            ("open_counters", ticket.branch_id),
+            lambda: halls_repo.open_counters_by_service(session, ticket.branch_id),
+        )
+        mean_s = core_repo.memo(
+            session, ("mean_service_s", service.id), lambda: _mean_service_s(session, service, now)
+        )
+        estimate = estimated_wait_s(
+            position, mean_s=mean_s, open_counters=open_counters.get(service.id, 0)
+        )
+    return p.Ticket(
+        id=ticket.id,
+        public_id=ticket.public_id,
+        branch_id=ticket.branch_id,
+        service_id=ticket.service_id,
+        number=ticket.number,
+        business_date=ticket.business_date,
+        state=ticket.state,
+        priority=ticket.priority,
+        channel=ticket.channel,
+        issued_at=ticket.issued_at,
+        called_at=ticket.called_at,
+        started_at=ticket.started_at,
+        finished_at=ticket.finished_at,
+        counter_id=ticket.counter_id,
+        clerk_id=ticket.clerk_id,
+        calls=ticket.calls,
+        position=position,
+        estimated_wait_s=estimate,
+        outcome=ticket.outcome,
+        rating=ticket.rating,
+        locale=ticket.locale,
+    )
+
+
+def service_waits(
+    session: Session, branch: Branch, services: Sequence[Service], now: datetime
+) -> dict[int, tuple[int, int]]:
+    """(waiting, estimated wait of a ticket issued now) per service."""
+    session.flush()  # the counts below read the connection directly
+    day = schedule(branch).business_date(now)
+    waiting: dict[int, int] = {s.id: 0 for s in services}
+    for ticket in tickets_repo.waiting_tickets(session, branch.id, day):
+        if ticket.service_id in waiting:
+            waiting[ticket.service_id] += 1
+    open_counters = halls_repo.open_counters_by_service(session, branch.id)
+    durations = tickets_repo.recent_service_durations(
+        session, [s.id for s in services], now - timedelta(days=RECENT_DAYS)
+    )
+    return {
+        s.id: (
+            waiting[s.id],
+            estimated_wait_s(
+                waiting[s.id],
+                mean_s=mean_service_s(durations[s.id], configured_min=s.service_min),
+                open_counters=open_counters.get(s.id, 0),
+            ),
+        )
+        for s in services
+    }
+
+
+def public_ticket(session: Session, ticket: Ticket, now: datetime) -> p.PublicTicket:
+    wire = ticket_wire(session, ticket, now)
+    service = session.get(Service, ticket.service_id)
+    branch = session.get(Branch, ticket.branch_id)
+    counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
+    return p.PublicTicket(
+        number=ticket.number,
+        state=wire.state,
+        position=wire.position,
+        estimated_wait_s=wire.estimated_wait_s,
+        service=dict(service.name) if service else {},
+        counter=counter_ref(counter) if counter and ticket.state in ("called", "serving") else None,
+        issued_at=ticket.issued_at,
+        branch=branch.name if branch else None,
+        rated=ticket.rating is not None,
+    )

@@ -17,14 +17,12 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from server.core import repository as core_repo
 from server.core.context import Ctx
 from server.core.errors import IdempotencyConflict
 from server.core.models import IdempotencyKey
 from server.core.unit_of_work import UnitOfWork
-from server.core.writer import GroupCommitter
 
 
 @dataclass(frozen=True)
@@ -69,14 +67,15 @@ async def perform_async(
     idem: Idem | None = None,
     status: int = 200,
 ) -> Outcome:
-    """`perform` for the event loop: on SQLite the request waits for its group commit without
-    holding a thread; elsewhere the transaction runs in the threadpool. (No retry on SQLite:
-    every writer, in any process, holds BEGIN IMMEDIATE from the key lookup to its insert, so
-    two requests with one key cannot race.)"""
-    writes = ctx.db.writes
-    if isinstance(writes, GroupCommitter):
-        return await writes.submit_async(_job(ctx, action, idem, status))
-    return await run_in_threadpool(perform, ctx, action, idem=idem, status=status)
+    """`perform` for the event loop: the writer decides how the request waits (on SQLite for
+    its group commit, holding no thread; elsewhere in the threadpool)."""
+    for attempt in range(2):
+        try:
+            return await ctx.db.writes.run_async(_job(ctx, action, idem, status))
+        except IntegrityError:
+            if idem is None or attempt == 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _job(

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar
 
+import anyio.to_thread
 from sqlalchemy.orm import Session
 
 from server.core.prepared import driver
@@ -70,6 +71,9 @@ class Writer(Protocol):
     def run(self, job: Callable[[Session], T]) -> T:
         """Run `job` in a write transaction and commit; blocks until committed."""
 
+    async def run_async(self, job: Callable[[Session], T]) -> T:
+        """`run` for a coroutine: returns once committed, without blocking the event loop."""
+
     def close(self) -> None: ...
 
 
@@ -85,6 +89,9 @@ class DirectWriter:
                 result = job(session)
             run_after_commit(session.info.pop(AFTER_COMMIT, []))
             return result
+
+    async def run_async(self, job: Callable[[Session], T]) -> T:
+        return await anyio.to_thread.run_sync(self.run, job)
 
     def close(self) -> None:
         pass
@@ -165,6 +172,9 @@ class GroupCommitter:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._put(job, future)
         return future
+
+    async def run_async(self, job: Callable[[Session], T]) -> T:
+        return await self.submit_async(job)
 
     def _put(self, job: Job, waiter: Waiter) -> None:
         if self._thread is None:

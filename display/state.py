@@ -4,12 +4,9 @@ A pure reducer: `apply(state, message)` returns the next `HallState`; nothing is
 network or the clock. The TV page has the same rules in JavaScript (display.js); this module is
 what the tests hold those rules to, and what a Python display (or a monitor) can use.
 
-Waiting counts follow the events: a ticket enters the waiting line on `ticket.issued`,
-`ticket.requeued` and `ticket.transferred`, and leaves it on any other `ticket.*` event. For a
-ticket that was already waiting before the snapshot (so its earlier state is unknown) the event
-itself says where it came from: waiting tickets never have `called_at` set (requeue and
-transfer clear it), and a first call from the line sets `called_at` to the time of the event,
-while resuming a parked ticket keeps its earlier `called_at`.
+Waiting counts follow the events: every `ticket.*` event carries the ticket's `state` after it
+and the `from_state` it left (null for `ticket.issued`). A ticket joins its service's line when
+it moves into `waiting` and leaves it when it moves out of `waiting`; nothing is guessed.
 """
 
 from __future__ import annotations
@@ -19,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-WAITING_EVENTS = frozenset({"ticket.issued", "ticket.requeued", "ticket.transferred"})
 CALL_EVENTS = frozenset({"ticket.called", "ticket.recalled"})
 LEAVES_COUNTER = frozenset(
     {
@@ -69,7 +65,6 @@ class HallState:
     counters: Mapping[int, CounterView] = field(default_factory=dict)
     recent: tuple[CallView, ...] = ()
     services: Mapping[int, ServiceView] = field(default_factory=dict)
-    waiting_ids: frozenset[int] = frozenset()  # tickets seen entering the line since the snapshot
 
     def current_calls(self) -> list[CounterView]:
         """Open counters in number order, each with the ticket in its hand (if any)."""
@@ -168,18 +163,6 @@ def _counter_updated(state: HallState, data: Mapping[str, Any]) -> HallState:
     return replace(state, counters={**state.counters, counter_id: view})
 
 
-def _was_waiting(state: HallState, type_: str, ts: datetime, data: Mapping[str, Any]) -> bool:
-    ticket_id = int(data["id"])
-    if ticket_id in state.waiting_ids:
-        return True
-    called_at = data.get("called_at")
-    if type_ == "ticket.called":
-        return called_at is not None and _ts(called_at) == ts
-    if type_ == "ticket.cancelled":
-        return called_at is None
-    return False
-
-
 def _with_waiting(state: HallState, service_id: int, delta: int) -> HallState:
     service = state.services.get(service_id)
     if service is None:
@@ -195,14 +178,11 @@ def _ticket_event(
     state: HallState, type_: str, seq: int, ts: datetime, data: Mapping[str, Any]
 ) -> HallState:
     ticket_id, service_id = int(data["id"]), int(data.get("service_id") or 0)
-    if type_ in WAITING_EVENTS:
-        if ticket_id not in state.waiting_ids:
-            state = _with_waiting(state, service_id, +1)
-            state = replace(state, waiting_ids=state.waiting_ids | {ticket_id})
+    waits, waited = data.get("state") == "waiting", data.get("from_state") == "waiting"
+    if waits != waited:
+        state = _with_waiting(state, service_id, +1 if waits else -1)
+    if waits:
         state = _learn_rate(state, service_id, data)
-    elif _was_waiting(state, type_, ts, data):
-        state = _with_waiting(state, service_id, -1)
-        state = replace(state, waiting_ids=state.waiting_ids - {ticket_id})
     if type_ in CALL_EVENTS:
         return _called(state, seq, ts, data)
     if type_ in LEAVES_COUNTER or type_ == "ticket.started":

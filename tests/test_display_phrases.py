@@ -61,8 +61,10 @@ def test_locales_are_parsed_in_order_and_checked() -> None:
 
 def _called(seq: int, ticket: int, number: str, counter: int, *, ts: datetime = T0,
             type_: str = "ticket.called", calls: int = 1, service: int = 1,
-            called_at: datetime | None = None) -> dict[str, Any]:  # fmt: skip
+            called_at: datetime | None = None, from_state: str = "waiting",
+            ) -> dict[str, Any]:  # fmt: skip
     data = {"id": ticket, "number": number, "service_id": service, "state": "called",
+            "from_state": "called" if type_ == "ticket.recalled" else from_state,
             "calls": calls, "called_at": (called_at or ts).isoformat(),
             "counter": {"id": counter, "number": counter, "name": f"窗口{counter}"}}  # fmt: skip
     return {"seq": seq, "type": type_, "ts": ts.isoformat(), "data": data}
@@ -174,19 +176,23 @@ def test_a_recall_moves_the_call_to_the_top_without_touching_the_line() -> None:
 
 
 def test_resuming_a_parked_ticket_does_not_shrink_the_line() -> None:
-    resumed = _called(11, 3, "A003", 2, ts=T0, called_at=T0 - timedelta(minutes=10))
+    resumed = _called(11, 3, "A003", 2, ts=T0, called_at=T0 - timedelta(minutes=10),
+                      from_state="parked")  # fmt: skip
     assert fold(SNAPSHOT, resumed).waiting()["A"] == 4
 
 
 def test_issue_and_cancel_change_the_line_and_its_estimate() -> None:
     issued = {"seq": 11, "type": "ticket.issued", "ts": T0.isoformat(),
               "data": {"id": 9, "number": "B001", "service_id": 2, "state": "waiting",
-                       "called_at": None, "position": 0, "estimated_wait_s": 0}}  # fmt: skip
+                       "from_state": None, "called_at": None, "position": 0,
+                       "estimated_wait_s": 0}}  # fmt: skip
     issued2 = {"seq": 12, "type": "ticket.issued", "ts": T0.isoformat(),
                "data": {"id": 10, "number": "B002", "service_id": 2, "state": "waiting",
-                        "called_at": None, "position": 1, "estimated_wait_s": 240}}  # fmt: skip
+                        "from_state": None, "called_at": None, "position": 1,
+                        "estimated_wait_s": 240}}  # fmt: skip
     cancelled = {"seq": 13, "type": "ticket.cancelled", "ts": T0.isoformat(),
-                 "data": {**issued["data"], "state": "cancelled"}}  # fmt: skip
+                 "data": {**issued["data"], "state": "cancelled",
+                          "from_state": "waiting"}}  # fmt: skip
     state = fold(SNAPSHOT, issued, issued2)
     assert state.waiting()["B"] == 2 and state.services[2].estimated_wait_s == 480
     state = apply(state, cancelled)
@@ -196,7 +202,7 @@ def test_issue_and_cancel_change_the_line_and_its_estimate() -> None:
 def test_finishing_frees_the_counter_and_counter_updates_apply() -> None:
     done = {"seq": 11, "type": "ticket.completed", "ts": T0.isoformat(),
             "data": {"id": 5, "number": "A005", "service_id": 1, "state": "done",
-                     "called_at": T0.isoformat()}}  # fmt: skip
+                     "from_state": "called", "called_at": T0.isoformat()}}  # fmt: skip
     paused = {
         "seq": 12,
         "type": "counter.updated",

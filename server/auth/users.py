@@ -6,6 +6,7 @@ from server import protocol as p
 from server.auth import repository as auth_repo
 from server.auth.models import Device, User
 from server.auth.service import hash_password, user_wire
+from server.core import repository as core_repo
 from server.core.context import Ctx
 from server.core.errors import Conflict, Forbidden, NotFound
 from server.core.models import Branch
@@ -27,7 +28,7 @@ def _may_manage(ctx: Ctx, role: str, branch_ids: list[int]) -> None:
 
 def _check_branches(uow: UnitOfWork, branch_ids: list[int]) -> None:
     for branch_id in branch_ids:
-        if uow.session.get(Branch, branch_id) is None:
+        if core_repo.row(uow.session, Branch, branch_id) is None:
             raise NotFound(f"branch {branch_id} does not exist")
 
 

@@ -36,6 +36,18 @@ def memo(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
     return value
 
 
+def forget(session: Session, key: Hashable) -> None:
+    """Drop one memoised figure: a write just changed what it was computed from."""
+    store: dict[Hashable, Any] | None = session.info.get(MEMO)
+    if store is not None:
+        store.pop(key, None)
+
+
+def forget_figures(session: Session) -> None:
+    """Drop every memoised figure (a hall's set-up changed)."""
+    session.info.pop(MEMO, None)
+
+
 def row(session: Session, model: type[T], id_: int) -> T | None:
     """`session.get`, kept for the rest of the transaction — and, in the group committer's
     session, for as long as it is known to be current (server/core/writer.py). A row not found

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,8 +28,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from server.core import repository as core_repo
 from server.core.engine import Database
 from server.core.errors import NotFound
+from server.core.events import Record, handlers_of, serialize
 from server.core.models import Branch
 from server.core.writer import AFTER_COMMIT, after_commit, run_after_commit
+
+R = TypeVar("R")
 
 
 class Publisher(Protocol):
@@ -43,15 +46,6 @@ class Actor:
 
     user_id: int | None = None
     device_id: int | None = None
-
-
-@dataclass
-class _Pending:
-    branch_id: int
-    type: str
-    data: dict[str, Any]
-    ticket_id: int | None
-    counter_id: int | None
 
 
 def event_text(seq: int, type_: str, ts: datetime, data: dict[str, Any]) -> str:
@@ -78,8 +72,9 @@ class UnitOfWork:
         self.now = now
         self.actor = actor
         self.publisher = publisher
-        self._pending: list[_Pending] = []
+        self._pending: list[Record] = []
         self._locked: dict[int, Branch] = {}
+        self._repos: dict[Callable[[UnitOfWork], object], object] = {}
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
@@ -97,12 +92,30 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self._pending.clear()
+        self._repos.clear()
         if self._shared is not None:
             return  # the writer that owns the transaction rolls back or commits
         if self.session.in_transaction():
             self.session.rollback()
-        self._pending.clear()
         self.session.close()
+
+    def repo(self, kind: Callable[[UnitOfWork], R]) -> R:
+        """This transaction's repository object of `kind` (made on first use): the domains'
+        repositories hand out aggregates and save them back through it."""
+        found = self._repos.get(kind)
+        if found is None:
+            found = self._repos[kind] = kind(self)
+        return cast(R, found)
+
+    def publish(self, event: object) -> None:
+        """Store a domain event with this transaction, in its domain's serialized form, then
+        run what other domains do in reaction to it (server/core/events.py)."""
+        record = serialize(self, event)
+        if record.branch_id not in self._locked:
+            raise RuntimeError("lock_branch() must precede an event of that branch")
+        self._pending.append(record)
+        for handle in handlers_of(event):
+            handle(self, event)
 
     def lock_branch(self, branch_id: int) -> Branch:
         """Load and (on PostgreSQL) lock the branch row; call before reading queue state."""
@@ -128,20 +141,6 @@ class UnitOfWork:
         went through this session (the group committer forgets its rows otherwise)."""
         if not self.db.is_sqlite:
             self.session.refresh(row)
-
-    def record(
-        self,
-        branch_id: int,
-        type_: str,
-        data: dict[str, Any],
-        *,
-        ticket_id: int | None = None,
-        counter_id: int | None = None,
-    ) -> None:
-        """Append an event to publish once this transaction commits."""
-        if branch_id not in self._locked:
-            raise RuntimeError("lock_branch() must precede record() for that branch")
-        self._pending.append(_Pending(branch_id, type_, data, ticket_id, counter_id))
 
     def commit(self) -> None:
         """Number and store the recorded events, commit, then publish them."""

@@ -11,8 +11,9 @@ from server.core.errors import Conflict, NotFound
 from server.core.models import Branch
 from server.core.unit_of_work import UnitOfWork
 from server.halls import repository as halls_repo
-from server.halls.hand import record_counter
+from server.halls.events import ConfigUpdated
 from server.halls.models import Counter, Service
+from server.halls.serializers import record_counter
 from server.halls.views import branch_detail, branch_wire, counter_wire, service_wire
 
 MANAGERS = ("admin", "manager")
@@ -63,7 +64,8 @@ def patch_branch(ctx: Ctx, uow: UnitOfWork, branch_id: int, body: p.BranchPatch)
 
 def config_changed(uow: UnitOfWork, branch_id: int, what: str, id_: int) -> None:
     """`config.updated`: pages (kiosk, TV, counter, monitor) reload what they show."""
-    uow.record(branch_id, "config.updated", {"what": what, "id": id_})
+    core_repo.forget_figures(uow.session)  # estimates read the set-up (services, counters)
+    uow.publish(ConfigUpdated(branch_id, what, id_))
 
 
 # ---- services -----------------------------------------------------------------------------

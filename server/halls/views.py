@@ -12,15 +12,16 @@ from server.core.models import Branch
 from server.halls import repository as halls_repo
 from server.halls.hours import Schedule
 from server.halls.models import Counter, Service
+from server.halls.settings import branch_settings
 
 
 def schedule(branch: Branch) -> Schedule:
-    settings = branch.settings or {}
+    settings = branch_settings(branch)
     return Schedule(
         timezone=branch.timezone,
-        opening_hours=settings.get("opening_hours") or {},
-        holidays=frozenset(str(d) for d in settings.get("holidays") or ()),
-        cutoff_min=int(settings.get("cutoff_min") or 0),
+        opening_hours=settings.opening_hours,
+        holidays=frozenset(d.isoformat() for d in settings.holidays),
+        cutoff_min=settings.cutoff_min,
     )
 
 
@@ -37,7 +38,7 @@ def branch_wire(branch: Branch) -> p.Branch:
 def branch_detail(branch: Branch) -> p.BranchDetail:
     return p.BranchDetail(
         **branch_wire(branch).model_dump(),
-        settings=p.BranchSettings.model_validate(branch.settings or {}),
+        settings=branch_settings(branch),
     )
 
 

@@ -7,6 +7,8 @@ new job), so a late or repeated report can never turn a failure into a success o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -15,12 +17,29 @@ from server.auth import repository as auth_repo
 from server.auth.models import Device
 from server.core.context import Ctx, Principal
 from server.core.errors import Forbidden, InvalidTransition, NotFound
+from server.core.events import Record, serializer
 from server.core.unit_of_work import UnitOfWork
 from server.printing import repository as printing_repo
 from server.tickets.models import PrintJob, Ticket
-from server.tickets.printjobs import job_wire, queue_job
+from server.tickets.printjobs import PrintCompleted, PrintFailed, job_wire, queue_job
 
 REPRINTERS = ("admin", "manager", "clerk", "kiosk")
+
+
+@dataclass(frozen=True)
+class PrinterStatusChanged:
+    """A kiosk's printer reported a status other than the last one."""
+
+    type: ClassVar[str] = "printer.status"
+    branch_id: int
+    kiosk_id: int
+    status: p.PrinterStatus
+
+
+@serializer(PrinterStatusChanged)
+def printer_status_record(uow: UnitOfWork, event: PrinterStatusChanged) -> Record:
+    data = {"kiosk_id": event.kiosk_id, **event.status.model_dump(mode="json")}
+    return Record(event.branch_id, event.type, data)
 
 
 def reprint(ctx: Ctx, uow: UnitOfWork, ticket_id: int, body: p.ReprintRequest) -> p.PrintJob:
@@ -58,8 +77,8 @@ def report_result(ctx: Ctx, uow: UnitOfWork, job_id: int, body: p.PrintResult) -
     job.error = None if body.ok else (body.error or "print failed")
     job.finished_at = uow.now
     wire = job_wire(ctx, uow.session, job, ticket)
-    uow.record(job.branch_id, "print.completed" if body.ok else "print.failed",
-               {"job": wire.model_dump(mode="json")}, ticket_id=ticket.id)  # fmt: skip
+    reported = PrintCompleted if body.ok else PrintFailed
+    uow.publish(reported(job.branch_id, ticket.id, wire))
     return wire
 
 
@@ -95,8 +114,7 @@ def report_status(
     status = _status(kiosk)
     assert status is not None
     if changed:
-        data = {"kiosk_id": kiosk.id, **status.model_dump(mode="json")}
-        uow.record(kiosk.branch_id, "printer.status", data)
+        uow.publish(PrinterStatusChanged(kiosk.branch_id, kiosk.id, status))
     return status
 
 

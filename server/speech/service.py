@@ -9,6 +9,7 @@ from server.core.errors import (
     NotFound,
 )
 from server.core.models import Branch, TicketEvent
+from server.halls.settings import branch_settings
 from server.stream import repository as events_repo
 
 ANNOUNCEMENT_READERS = ("admin", "manager", "clerk", "display")
@@ -20,7 +21,7 @@ def announced_call(ctx: Ctx, branch_id: int, seq: int) -> tuple[TicketEvent, p.B
     ctx.principal.require_branch(branch_id)
     with ctx.db.read() as session:
         branch = core_repo.get_or_404(session, Branch, branch_id, "branch")
-        settings = p.BranchSettings.model_validate(branch.settings or {})
+        settings = branch_settings(branch)
         if not settings.server_speech:
             raise NotFound("server speech is off for this branch (settings.server_speech)")
         events = events_repo.events_after(session, branch_id, seq - 1, seq)

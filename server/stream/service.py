@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from server.core import repository as core_repo
 from server.core.context import Ctx
 from server.core.engine import Database
 from server.core.errors import NotFound
@@ -29,7 +30,7 @@ def initial_messages(ctx: Ctx, branch_id: int, since: int | None) -> tuple[list[
     ctx.principal.require_branch(branch_id)
     now: datetime = ctx.clock()
     with ctx.db.read() as session:
-        branch = session.get(Branch, branch_id)
+        branch = core_repo.row(session, Branch, branch_id)
         if branch is None:
             raise NotFound(f"branch {branch_id} does not exist")
         last = branch.last_seq
@@ -49,7 +50,7 @@ def queue(ctx: Ctx, branch_id: int) -> dict[str, object]:
     ctx.principal.require(("admin", "manager", "clerk", "display", "kiosk"), "the queue view")
     ctx.principal.require_branch(branch_id)
     with ctx.db.read() as session:
-        branch = session.get(Branch, branch_id)
+        branch = core_repo.row(session, Branch, branch_id)
         if branch is None:
             raise NotFound(f"branch {branch_id} does not exist")
         return queue_view(session, branch, ctx.clock()).model_dump(mode="json")

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from sqlalchemy.orm import Session
 
 from server import protocol as p
 from server.auth.models import Device
+from server.core import repository as core_repo
 from server.core.context import Ctx
 from server.core.errors import Conflict, NotFound
+from server.core.events import Record, serializer
 from server.core.models import Branch
 from server.core.unit_of_work import UnitOfWork
 from server.halls.models import Service
+from server.halls.settings import branch_settings
 from server.tickets.models import PrintJob, Ticket
 from server.tickets.views import ticket_wire
 
@@ -18,10 +24,9 @@ from server.tickets.views import ticket_wire
 def job_wire(
     ctx: Ctx, session: Session, job: PrintJob, ticket: Ticket, wire: p.Ticket | None = None
 ) -> p.PrintJob:
-    branch = session.get(Branch, job.branch_id)
-    service = session.get(Service, ticket.issued_service_id)
+    branch = core_repo.row(session, Branch, job.branch_id)
+    service = core_repo.row(session, Service, ticket.issued_service_id)
     assert branch is not None and service is not None
-    settings = branch.settings or {}
     locale = ticket.locale if ticket.locale in ("zh-CN", "zh-TW", "en") else branch.locale
     return p.PrintJob(
         id=job.id,
@@ -36,7 +41,7 @@ def job_wire(
         ticket=wire or ticket_wire(session, ticket, ctx.clock()),
         branch_name=branch.name,
         service_name=dict(service.name),
-        footer=str(settings.get("ticket_footer") or ""),
+        footer=branch_settings(branch).ticket_footer,
         public_url=f"{ctx.settings.public_base_url.rstrip('/')}/t/{ticket.public_id}",
     )
 
@@ -63,6 +68,33 @@ def queue_job(
     uow.session.add(job)
     uow.session.flush()
     job_out = job_wire(ctx, uow.session, job, ticket, wire)
-    uow.record(ticket.branch_id, "print.requested", {"job": job_out.model_dump(mode="json")},
-               ticket_id=ticket.id)  # fmt: skip
+    uow.publish(PrintRequested(ticket.branch_id, ticket.id, job_out))
     return job_out
+
+
+@dataclass(frozen=True)
+class PrintJobEvent:
+    """A print job was queued or reported on; it carries the job as kiosks receive it."""
+
+    type: ClassVar[str]
+    branch_id: int
+    ticket_id: int
+    job: p.PrintJob
+
+
+class PrintRequested(PrintJobEvent):
+    type = "print.requested"
+
+
+class PrintCompleted(PrintJobEvent):
+    type = "print.completed"
+
+
+class PrintFailed(PrintJobEvent):
+    type = "print.failed"
+
+
+@serializer(PrintJobEvent)
+def print_job_record(uow: UnitOfWork, event: PrintJobEvent) -> Record:
+    data = {"job": event.job.model_dump(mode="json")}
+    return Record(event.branch_id, event.type, data, ticket_id=event.ticket_id)

@@ -213,14 +213,17 @@ def position_in_queue(session: Session, ticket: Ticket) -> int:
     return int(ahead or 0)
 
 
-def earliest_waiting(session: Session, ticket: Ticket) -> datetime | None:
-    """Effective time of the first other ticket waiting in `ticket`'s service queue today."""
+def earliest_waiting(
+    session: Session, *, service_id: int, business_date: date, other_than: int
+) -> datetime | None:
+    """Effective time of the first ticket waiting in a service's queue of the day, other than
+    ticket `other_than`."""
     return session.scalar(
         select(func.min(Ticket.effective_at)).where(
-            Ticket.service_id == ticket.service_id,
-            Ticket.business_date == ticket.business_date,
+            Ticket.service_id == service_id,
+            Ticket.business_date == business_date,
             Ticket.state == "waiting",
-            Ticket.id != ticket.id,
+            Ticket.id != other_than,
         )
     )
 

@@ -43,3 +43,15 @@ def choose_next(
     if interleave > 0:
         return first_priority if normals_since_priority >= interleave else first_normal
     return min(first_normal, first_priority, key=lambda c: (c.effective_at, c.ticket_id))
+
+
+def placed_at(
+    position: str, *, original: datetime, now: datetime, first_waiting: datetime | None
+) -> datetime:
+    """Where a ticket returning to a queue (transfer, requeue) queues: at its `original` place,
+    at the `back` (now), or at the `front` (just before the first one waiting)."""
+    if position == "front":
+        return min(first_waiting - timedelta(seconds=1), now) if first_waiting else now
+    if position == "back":
+        return now
+    return original

@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from server import protocol as p
 from server.core import repository as core_repo
 from server.core.models import Branch
-from server.halls import repository as halls_repo
 from server.halls.models import Counter, Service
 from server.halls.views import counter_ref, schedule
+from server.tickets import figures
 from server.tickets import repository as tickets_repo
-from server.tickets.estimate import estimated_wait_s, mean_service_s
+from server.tickets.estimate import estimated_wait_s
 from server.tickets.models import Ticket
-
-RECENT_DAYS = 7
-
-
-def _mean_service_s(session: Session, service: Service, now: datetime) -> float:
-    durations = tickets_repo.recent_service_durations(
-        session, [service.id], now - timedelta(days=RECENT_DAYS)
-    )
-    return mean_service_s(durations[service.id], configured_min=service.service_min)
 
 
 def ticket_wire(
@@ -40,18 +31,10 @@ def ticket_wire(
             position = tickets_repo.position_in_queue(session, ticket)
         service = core_repo.row(session, Service, ticket.service_id)
         assert service is not None
-        # The estimate's inputs are read once per transaction: a group commit's many issues
-        # share them (they change when a counter opens or a ticket is done, not per issue).
-        open_counters = core_repo.memo(
-            session,
-            ("open_counters", ticket.branch_id),
-            lambda: halls_repo.open_counters_by_service(session, ticket.branch_id),
-        )
-        mean_s = core_repo.memo(
-            session, ("mean_service_s", service.id), lambda: _mean_service_s(session, service, now)
-        )
         estimate = estimated_wait_s(
-            position, mean_s=mean_s, open_counters=open_counters.get(service.id, 0)
+            position,
+            mean_s=figures.mean_service_s(session, service, now),
+            open_counters=figures.open_counters(session, ticket.branch_id).get(service.id, 0),
         )
     return p.Ticket(
         id=ticket.id,
@@ -88,16 +71,13 @@ def service_waits(
     for ticket in tickets_repo.waiting_tickets(session, branch.id, day):
         if ticket.service_id in waiting:
             waiting[ticket.service_id] += 1
-    open_counters = halls_repo.open_counters_by_service(session, branch.id)
-    durations = tickets_repo.recent_service_durations(
-        session, [s.id for s in services], now - timedelta(days=RECENT_DAYS)
-    )
+    open_counters = figures.open_counters(session, branch.id)
     return {
         s.id: (
             waiting[s.id],
             estimated_wait_s(
                 waiting[s.id],
-                mean_s=mean_service_s(durations[s.id], configured_min=s.service_min),
+                mean_s=figures.mean_service_s(session, s, now),
                 open_counters=open_counters.get(s.id, 0),
             ),
         )
@@ -107,9 +87,9 @@ def service_waits(
 
 def public_ticket(session: Session, ticket: Ticket, now: datetime) -> p.PublicTicket:
     wire = ticket_wire(session, ticket, now)
-    service = session.get(Service, ticket.service_id)
-    branch = session.get(Branch, ticket.branch_id)
-    counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
+    service = core_repo.row(session, Service, ticket.service_id)
+    branch = core_repo.row(session, Branch, ticket.branch_id)
+    counter = core_repo.row(session, Counter, ticket.counter_id) if ticket.counter_id else None
     return p.PublicTicket(
         number=ticket.number,
         state=wire.state,

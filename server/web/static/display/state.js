@@ -3,14 +3,13 @@
 "use strict";
 
 const TvState = (() => {
-  const WAITING_EVENTS = new Set(["ticket.issued", "ticket.requeued", "ticket.transferred"]);
   const CALL_EVENTS = new Set(["ticket.called", "ticket.recalled"]);
   const LEAVES_COUNTER = new Set([
     "ticket.completed", "ticket.no_show", "ticket.parked", "ticket.transferred", "ticket.cancelled",
   ]);
 
   function empty(recentLimit = 8) {
-    return { seq: 0, recentLimit, counters: new Map(), recent: [], services: new Map(), waitingIds: new Set() };
+    return { seq: 0, recentLimit, counters: new Map(), recent: [], services: new Map() };
   }
 
   function fromSnapshot(view, seq, recentLimit) {
@@ -47,13 +46,6 @@ const TvState = (() => {
     if (s.waiting === 0) s.estimatedWaitS = 0;
   }
 
-  function wasWaiting(state, type, ts, data) {
-    if (state.waitingIds.has(data.id)) return true;
-    if (type === "ticket.called") return data.called_at != null && Date.parse(data.called_at) === Date.parse(ts);
-    if (type === "ticket.cancelled") return data.called_at == null;
-    return false;
-  }
-
   // Applies one stream message in place; returns the call it made ({number, counterNumber, …})
   // for ticket.called / ticket.recalled, else null.
   function apply(state, msg) {
@@ -81,19 +73,14 @@ const TvState = (() => {
       return null;
     }
     if (!msg.type.startsWith("ticket.") || data.id == null) return null;
-    if (WAITING_EVENTS.has(msg.type)) {
-      if (!state.waitingIds.has(data.id)) {
-        withWaiting(state, data.service_id, +1);
-        state.waitingIds.add(data.id);
-      }
-      const s = state.services.get(data.service_id);
-      if (s && data.position && data.estimated_wait_s != null) {
-        s.perPersonS = data.estimated_wait_s / data.position;
-        s.estimatedWaitS = Math.round(s.waiting * s.perPersonS);
-      }
-    } else if (wasWaiting(state, msg.type, msg.ts, data)) {
-      withWaiting(state, data.service_id, -1);
-      state.waitingIds.delete(data.id);
+    // Every ticket event says the state it left (from_state) and the one it is in now.
+    const waits = data.state === "waiting";
+    const waited = data.from_state === "waiting";
+    if (waits !== waited) withWaiting(state, data.service_id, waits ? +1 : -1);
+    const s = state.services.get(data.service_id);
+    if (waits && s && data.position && data.estimated_wait_s != null) {
+      s.perPersonS = data.estimated_wait_s / data.position;
+      s.estimatedWaitS = Math.round(s.waiting * s.perPersonS);
     }
     if (CALL_EVENTS.has(msg.type)) {
       const ref = data.counter || {};

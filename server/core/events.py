@@ -1,0 +1,73 @@
+"""Domain events → stored event records, and reactions of other domains within the transaction.
+
+Aggregates record typed, past-tense events (`TicketCalled`, `CounterUpdated`). When a domain's
+repository saves an aggregate it hands each event to the unit of work (`UnitOfWork.publish`),
+which turns it into the stream's record with the one serializer registered for its type, and
+then runs the handlers other domains registered for it — in the same transaction, so a
+rollback undoes both. A handler lets one domain react to another without importing it (the
+counter frees its hand when its ticket is cancelled elsewhere).
+
+Registration happens when the domain's module is imported; `server/app.py` imports them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from server.core.unit_of_work import UnitOfWork
+
+E = TypeVar("E")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One event as stored and sent: its branch stream, type, data and subjects."""
+
+    branch_id: int
+    type: str
+    data: dict[str, Any]
+    ticket_id: int | None = None
+    counter_id: int | None = None
+
+
+Serializer = Callable[["UnitOfWork", Any], Record]
+Handler = Callable[["UnitOfWork", Any], None]
+_serializers: dict[type, Serializer] = {}
+_handlers: dict[type, list[Handler]] = {}
+
+
+def serializer(kind: type[E]) -> Callable[[Callable[[UnitOfWork, E], Record]], Serializer]:
+    """Register the serializer of events of `kind` (and its subclasses)."""
+
+    def register(function: Callable[[UnitOfWork, E], Record]) -> Serializer:
+        if kind in _serializers:
+            raise RuntimeError(f"{kind.__name__} already has a serializer")
+        _serializers[kind] = function
+        return function
+
+    return register
+
+
+def handler(kind: type[E]) -> Callable[[Callable[[UnitOfWork, E], None]], Handler]:
+    """Register a reaction to events of `kind`, run in the transaction that recorded them."""
+
+    def register(function: Callable[[UnitOfWork, E], None]) -> Handler:
+        _handlers.setdefault(kind, []).append(function)
+        return function
+
+    return register
+
+
+def serialize(uow: UnitOfWork, event: object) -> Record:
+    for kind in type(event).__mro__:
+        found = _serializers.get(kind)
+        if found is not None:
+            return found(uow, event)
+    raise LookupError(f"no serializer for {type(event).__name__}: import its domain")
+
+
+def handlers_of(event: object) -> list[Handler]:
+    return [h for kind in type(event).__mro__ for h in _handlers.get(kind, ())]

@@ -16,9 +16,8 @@ from server.counters.store import Counters
 from server.halls.models import Service
 from server.halls.settings import branch_settings
 from server.halls.views import schedule
-from server.tickets import repository as tickets_repo
 from server.tickets.domain import Ticket
-from server.tickets.selection import Candidate, choose_next, placed_at
+from server.tickets.selection import Candidate, choose_next
 from server.tickets.states import Action, transition
 from server.tickets.store import Tickets
 
@@ -129,30 +128,34 @@ def call_next(
     return _result(uow, counter, ticket)
 
 
+def _call_one(
+    ctx: Ctx,
+    uow: UnitOfWork,
+    counter_id: int,
+    body: p.CallRequest | p.ResumeRequest,
+    action: Action,
+) -> p.CounterActionResult:
+    counter = _counter(ctx, uow, counter_id)
+    counter.require_open()
+    ticket = uow.repo(Tickets).get_in(body.ticket_id, counter.branch_id)
+    transition(ticket.state, action)  # refuse before touching the hand
+    _clear_hand(uow, counter, body.complete_current)
+    _call(uow, counter, ticket, from_queue=action is Action.CALL)
+    return _result(uow, counter, ticket)
+
+
 def call_specific(
     ctx: Ctx, uow: UnitOfWork, counter_id: int, body: p.CallRequest
 ) -> p.CounterActionResult:
     """Call one waiting ticket out of order."""
-    counter = _counter(ctx, uow, counter_id)
-    counter.require_open()
-    ticket = uow.repo(Tickets).get_in(body.ticket_id, counter.branch_id)
-    transition(ticket.state, Action.CALL)  # refuse before touching the hand
-    _clear_hand(uow, counter, body.complete_current)
-    _call(uow, counter, ticket, from_queue=True)
-    return _result(uow, counter, ticket)
+    return _call_one(ctx, uow, counter_id, body, Action.CALL)
 
 
 def resume(
     ctx: Ctx, uow: UnitOfWork, counter_id: int, body: p.ResumeRequest
 ) -> p.CounterActionResult:
     """Call a parked ticket back to this counter."""
-    counter = _counter(ctx, uow, counter_id)
-    counter.require_open()
-    ticket = uow.repo(Tickets).get_in(body.ticket_id, counter.branch_id)
-    transition(ticket.state, Action.RESUME)
-    _clear_hand(uow, counter, body.complete_current)
-    _call(uow, counter, ticket, from_queue=False)
-    return _result(uow, counter, ticket)
+    return _call_one(ctx, uow, counter_id, body, Action.RESUME)
 
 
 def recall(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.CounterActionResult:
@@ -221,15 +224,7 @@ def transfer(
             raise NotFound(f"counter {body.counter_id} does not exist in this branch")
         target_id = target.id
     transition(ticket.state, Action.TRANSFER)  # refuse before reading the queue
-    first = None
-    if body.position == "front":
-        first = tickets_repo.earliest_waiting(
-            uow.session, service_id=service_id, business_date=ticket.business_date,
-            other_than=ticket.id,
-        )  # fmt: skip
-    effective_at = placed_at(
-        body.position, original=ticket.effective_at, now=uow.now, first_waiting=first
-    )
+    effective_at = uow.repo(Tickets).placement(ticket, body.position, service_id)
     ticket.transfer(
         now=uow.now, effective_at=effective_at, service_id=service_id, counter_id=target_id
     )

@@ -26,7 +26,7 @@ from server.tickets.domain import Ticket
 from server.tickets.models import Ticket as TicketRow
 from server.tickets.numbering import number_for
 from server.tickets.printjobs import queue_job
-from server.tickets.selection import effective_time, placed_at
+from server.tickets.selection import effective_time
 from server.tickets.states import Action, TicketState, transition
 from server.tickets.store import Tickets
 from server.tickets.views import public_ticket, ticket_wire
@@ -129,15 +129,7 @@ def requeue(ctx: Ctx, uow: UnitOfWork, ticket_id: int, body: p.RequeueRequest) -
     """Put a no-show back in the queue (a latecomer)."""
     ticket = _staff_ticket(ctx, uow, ticket_id)
     transition(ticket.state, Action.REQUEUE)  # refuse before reading the queue
-    first = None
-    if body.position == "front":
-        first = tickets_repo.earliest_waiting(
-            uow.session, service_id=ticket.service_id, business_date=ticket.business_date,
-            other_than=ticket.id,
-        )  # fmt: skip
-    effective_at = placed_at(
-        body.position, original=ticket.effective_at, now=uow.now, first_waiting=first
-    )
+    effective_at = uow.repo(Tickets).placement(ticket, body.position, ticket.service_id)
     ticket.requeue(now=uow.now, effective_at=effective_at)
     return _saved(uow, ticket)
 

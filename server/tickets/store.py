@@ -9,7 +9,7 @@ so the answer to the request reuses it instead of computing position and estimat
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import date
+from datetime import date, datetime
 
 from server import protocol as p
 from server.core.errors import NotFound
@@ -18,6 +18,7 @@ from server.tickets import figures
 from server.tickets import repository as tickets_repo
 from server.tickets.domain import Ticket
 from server.tickets.models import Ticket as TicketRow
+from server.tickets.selection import placed_at
 from server.tickets.states import TicketState
 from server.tickets.views import ticket_wire
 
@@ -86,6 +87,18 @@ class Tickets:
             self.track(normal) if normal is not None else None,
             self.track(priority) if priority is not None else None,
         )
+
+    def placement(self, ticket: Ticket, position: str, service_id: int) -> datetime:
+        """Where `ticket` queues on its return to `service_id`'s queue (transfer, requeue):
+        `original`, `front` or `back` (the queue is read only for the front)."""
+        first = None
+        if position == "front":
+            first = tickets_repo.earliest_waiting(
+                self.uow.session, service_id=service_id, business_date=ticket.business_date,
+                other_than=ticket.id,
+            )  # fmt: skip
+        return placed_at(position, original=ticket.effective_at, now=self.uow.now,
+                         first_waiting=first)  # fmt: skip
 
     def row(self, ticket_id: int) -> TicketRow:
         return self._rows[ticket_id]

@@ -17,7 +17,8 @@ from kiosk.status import Health
 from kiosk.store import PrintedStore
 from server import protocol as p
 from tests.browser import ARTIFACTS
-from tests.fake_printer import FakePrinter, decode
+from tests.escpos_decode import decode
+from tests.fake_printer import FakePrinter
 
 URL = "http://127.0.0.1:8000/t/Xy7kQ2"
 

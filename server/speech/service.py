@@ -25,6 +25,6 @@ def announced_call(ctx: Ctx, branch_id: int, seq: int) -> tuple[TicketEvent, p.B
         if not settings.server_speech:
             raise NotFound("server speech is off for this branch (settings.server_speech)")
         events = events_repo.events_after(session, branch_id, seq - 1, seq)
-        if not events or events[0].type not in ("ticket.called", "ticket.recalled"):
+        if not events or events[0].type not in events_repo.CALLS:
             raise NotFound(f"event {seq} of branch {branch_id} is not a call")
         return events[0], settings, branch.locale

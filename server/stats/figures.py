@@ -21,9 +21,10 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from server.stats.histogram import Histogram
+from server.tickets.domain import TicketCalled, TicketIssued, TicketRequeued, TicketTransferred
 
-SEGMENT_STARTS = frozenset({"ticket.issued", "ticket.transferred", "ticket.requeued"})
-CALLED = "ticket.called"
+SEGMENT_STARTS = frozenset({TicketIssued.type, TicketTransferred.type, TicketRequeued.type})
+CALLED = TicketCalled.type
 SEGMENT_EVENTS = (*sorted(SEGMENT_STARTS), CALLED)
 GROUPS = ("service", "counter", "clerk", "hour", "day", "branch")
 

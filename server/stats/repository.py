@@ -40,6 +40,7 @@ from server.auth.models import Device, User
 from server.core.models import TicketEvent
 from server.halls.models import Counter, Service
 from server.stats.figures import SEGMENT_EVENTS, Scope, SegmentEvent, offset_changes
+from server.tickets.domain import TicketRequeued, TicketTransferred
 from server.tickets.models import Ticket
 
 
@@ -231,7 +232,7 @@ def moved_tickets(
     start, _ = scope.utc_window()
     moved = select(TicketEvent.ticket_id).where(
         TicketEvent.branch_id.in_(scope.branch_ids),
-        TicketEvent.type.in_(("ticket.transferred", "ticket.requeued")),
+        TicketEvent.type.in_((TicketTransferred.type, TicketRequeued.type)),
         TicketEvent.ts >= start,  # no event of a ticket precedes its issue
     )
     key = group_key(session, scope, group if group in TICKET_LEVEL_GROUPS else None)

@@ -8,6 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.core.models import TicketEvent
+from server.tickets.domain import TicketCalled, TicketRecalled
+
+CALLS = (TicketCalled.type, TicketRecalled.type)
 
 
 def recent_calls(session: Session, branch_id: int, limit: int = 8) -> Sequence[TicketEvent]:
@@ -15,7 +18,7 @@ def recent_calls(session: Session, branch_id: int, limit: int = 8) -> Sequence[T
         select(TicketEvent)
         .where(
             TicketEvent.branch_id == branch_id,
-            TicketEvent.type.in_(("ticket.called", "ticket.recalled")),
+            TicketEvent.type.in_(CALLS),
         )
         .order_by(TicketEvent.seq.desc())
         .limit(limit)

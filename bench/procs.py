@@ -124,7 +124,7 @@ def migrate(db_url: str, workdir: Path) -> None:
     env = {**os.environ, "HALLQ_DATABASE_URL": db_url, "HALLQ_ADMIN_PASSWORD": ADMIN_PASSWORD}
     code = (
         "from server.cli import _prepare; from server.halls import bootstrap;"
-        "from server.settings import Settings; s = Settings();"
+        "from server.core.settings import Settings; s = Settings();"
         "bootstrap.ensure_admin(_prepare(s), s.admin_password)"
     )
     with (workdir / "migrate.log").open("ab") as log:

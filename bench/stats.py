@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import random
 import sqlite3
 import statistics
@@ -379,40 +378,6 @@ def run(url: str, backend: str, total: int, runs: int, say: Callable[[str], None
     return result
 
 
-def _cell(value: float, target_ms: float) -> str:
-    text_ = f"{value:,.0f}"
-    return text_ if value <= target_ms else f"**{text_}**"
-
-
-def markdown(results: list[StatsResult], target_ms: float = 300.0) -> list[str]:
-    out = []
-    for r in results:
-        runs = len(next(iter(r.ms.values())))
-        check = "identical to the live computation for every query"
-        if r.mismatches:
-            check = "**differ from the live computation**: " + ", ".join(r.mismatches)
-        out += [
-            f"**{r.backend}**, {r.tickets:,} tickets, {r.events:,} events (generated in "
-            f"{r.generate_s:.0f} s). Rolling up every closed day, month and year from an empty "
-            f"table: **{r.build_s:.1f} s** ({r.rollup_rows:,} rows, "
-            f"{r.rollup_bytes / 1e6:.0f} MB of histograms). Answers {check}.",
-            "",
-            f"Warm (all closed days rolled up), median ms of {runs} runs, and cold (rollup "
-            "empty: built on demand, then answered), ms of one run:",
-            "",
-            "| selection | " + " | ".join(f"{n} warm | cold" for n, _ in QUERIES) + " |",
-            "|---|" + "---:|---:|" * len(QUERIES),
-        ]
-        for shape, _ in SHAPES:
-            cells = []
-            for name, _ in QUERIES:
-                cells.append(_cell(r.median(shape, name), target_ms))
-                cells.append(f"{r.cold_ms[(shape, name)]:,.0f}")
-            out.append(f"| {shape} | " + " | ".join(cells) + " |")
-        out.append("")
-    return out
-
-
 def scenario(cfg: Any, report: Any, work: Path) -> None:
     """`python -m bench --only stats`: SQLite, then PostgreSQL when reachable."""
     from bench import procs
@@ -429,21 +394,3 @@ def scenario(cfg: Any, report: Any, work: Path) -> None:
         ):
             procs.migrate(url, work)
             report.stats.append(run(url, name, total, runs, say))
-
-
-DOC_BEGIN, DOC_END = "<!-- bench-stats:begin -->", "<!-- bench-stats:end -->"
-
-
-def write_doc(results: list[StatsResult], doc: Path) -> None:
-    """Replace the statistics section of docs/benchmarks.md (appended when missing)."""
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    load = os.getloadavg()[0]
-    head = f"Run {when} (`python -m bench --only stats`); load average after the run {load:.1f}."
-    section = "\n".join([DOC_BEGIN, "", head, "", *markdown(results), DOC_END])
-    text_ = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
-    if DOC_BEGIN in text_ and DOC_END in text_:
-        head, rest = text_.split(DOC_BEGIN, 1)
-        text_ = head + section + rest.split(DOC_END, 1)[1]
-    else:
-        text_ = text_.rstrip("\n") + "\n\n" + section + "\n"
-    doc.write_text(text_, encoding="utf-8")

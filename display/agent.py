@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from counter_client import ApiError, AsyncClient, EventStream, Unreachable
-from display.phrases import Announcement, announcement, default_locales, sentences
-from display.voice import Speaker, Spoken, VoiceConfig
+from display.voice import Speaker, Spoken
 from server.protocol import BranchDetail, Event, Locale
+from server.speech.phrases import Announcement, announcement, default_locales, sentences
+from server.speech.synthesis import VoiceConfig
 
 log = logging.getLogger("hallq.display")
 CHIME_PATH = "/static/common/chime.wav"

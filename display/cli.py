@@ -113,8 +113,8 @@ def display_command(
 
 def agent_config(settings: DisplaySettings) -> AgentConfig:
     from display.agent import AgentConfig
-    from display.phrases import parse_locales
     from display.voice import parse_voice_option
+    from server.speech.phrases import parse_locales
 
     if not settings.token:
         raise ValueError("give --token (or HALLQ_DISPLAY_TOKEN): a display device token")

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from display.audio import read_wav
+from server.speech.wav import read_wav
 from tests.support import IN_CI, ROOT, LiveServer, Remote, wait_until
 from tests.tcp_proxy import TcpProxy
 
@@ -269,7 +269,7 @@ def test_a_call_older_than_max_age_is_logged_but_not_spoken(
 
 
 def test_speech_seconds_helper_reads_what_the_agent_writes(tmp_path: Path) -> None:
-    from display.audio import Pcm, write_wav
+    from server.speech.wav import Pcm, write_wav
 
     write_wav(tmp_path / "x.wav", Pcm(8000, array.array("h", [1000, -1000] * 8000)))
     seconds, rms = speech_seconds(tmp_path / "x.wav")

@@ -1,11 +1,12 @@
 """Server-side speech: the announcement of a call as a WAV, for TVs that only run a browser.
 
 `GET /api/v1/branches/{id}/announcements/{seq}.wav` synthesises the `ticket.called` /
-`ticket.recalled` event `seq` with the display agent's phrases and voices (display.phrases,
-display.voice), once: the WAV is cached under the server's var directory (next to the SQLite
-file, else ./var) and served from there afterwards. Synthesis runs on the one speech thread of
-the process, never on the event loop. The token may come as `?token=` because an `<audio>`
-element cannot send headers. Only when the branch has `server_speech` on.
+`ticket.recalled` event `seq` with the phrases and voices the display agent uses too
+(server/speech/phrases.py, synthesis.py), once: the WAV is cached under the server's var
+directory (next to the SQLite file, else ./var) and served from there afterwards. Synthesis
+runs on the one speech thread of the process, never on the event loop. The token may come as
+`?token=` because an `<audio>` element cannot send headers. Only when the branch has
+`server_speech` on.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from sqlalchemy.engine import make_url
 from server.auth import service as auth
 from server.auth.deps import IdPath, bearer, state
 from server.auth.router import ERR
+from server.speech.phrases import announcement, default_locales, parse_locales, sentences
 from server.speech.service import announced_call
+from server.speech.synthesis import VoiceConfig, shared_renderer
 
 router = APIRouter(prefix="/api/v1", tags=["queue and events"])
 
@@ -47,9 +50,6 @@ async def announcement_wav(
     langs: str | None = Query(None, max_length=50, description="e.g. zh-CN,en"),
 ) -> FileResponse:
     """The spoken announcement of call event `seq` (no chime: the page plays that itself)."""
-    from display.phrases import announcement, default_locales, parse_locales, sentences
-    from display.voice import VoiceConfig, shared_renderer
-
     app = state(request)
     secret = bearer(request) or token or ""
     principal = await asyncio.to_thread(auth.authenticate, app.ctx(), secret)

@@ -1,6 +1,7 @@
 """What the hall hears: one sentence per locale for a call, built from the branch's templates.
 
-Pure functions, no I/O: the agent, the server's speech endpoint and the tests share them.
+Pure functions, no I/O, nothing but the standard library and the wire models: the display
+agent (display/) and the server's speech route (server/speech/router.py) share them.
 
 Mandarin needs no pinyin step: espeak-ng's `cmn-latn-pinyin` voice reads hanzi (simplified and
 traditional) itself and gives the same phonemes as the hand-written pinyin with tone digits

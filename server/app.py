@@ -6,19 +6,19 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from collections.abc import AsyncIterator
 from functools import partial
 
 import anyio.to_thread
 from fastapi import FastAPI
 
 from server import __version__
-from server.auth.deps import AppState, utc_now
+from server.auth.deps import AppState
 from server.auth.router import router as auth_router
 from server.auth.service import purge_expired
 from server.core import http_errors as errors
 from server.core.bus import bus_from_url
+from server.core.clock import Clock, utc_now
 from server.core.engine import Database
 from server.core.hub import EventHub
 from server.core.migrate import is_current
@@ -44,9 +44,7 @@ class DatabaseNotMigrated(RuntimeError):
     pass
 
 
-def create_app(
-    settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now
-) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager

@@ -21,7 +21,7 @@ from kiosk.cli import kiosk_command
 from server import protocol as p
 from server.auth import service as auth
 from server.auth import users
-from server.auth.deps import utc_now
+from server.core.clock import utc_now
 from server.core.context import Ctx, Principal
 from server.core.engine import Database
 from server.core.errors import DomainError

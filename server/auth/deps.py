@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -14,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from server.auth import service as auth
 from server.core.bus.base import Bus
+from server.core.clock import Clock, utc_now
 from server.core.context import ANONYMOUS, Ctx, Principal, PrincipalCache
 from server.core.engine import Database
 from server.core.errors import Unauthorized
@@ -23,17 +23,13 @@ from server.core.run import Idem, perform_async
 from server.core.settings import Settings
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class AppState:
     settings: Settings
     db: Database
     bus: Bus
     hub: EventHub
-    clock: Callable[[], datetime] = utc_now
+    clock: Clock = utc_now
     publisher: BusPublisher | None = None
     throttle: auth.LoginThrottle = field(init=False)
     principals: PrincipalCache = field(init=False)

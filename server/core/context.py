@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from server.core.clock import Clock
 from server.core.engine import Database
 from server.core.errors import Forbidden, Unauthorized
 from server.core.settings import Settings
@@ -105,7 +106,7 @@ class PrincipalCache:
 class Ctx:
     db: Database
     settings: Settings
-    clock: Callable[[], datetime]
+    clock: Clock
     publisher: Publisher | None
     principal: Principal = ANONYMOUS
     principals: PrincipalCache | None = None

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from server import protocol as p
-from server.auth.deps import utc_now
+from server.core.clock import utc_now
 from server.core.context import Ctx, Principal
 from server.core.engine import Database
 from server.core.errors import DomainError

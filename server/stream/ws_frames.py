@@ -15,8 +15,11 @@ the pings, pongs and close frames uvicorn writes itself.
 
 Nothing else of uvicorn changes; `hallq serve` selects this class (`ws=`). Under another ASGI
 server the extension is absent and the app sends every event through ASGI. The attributes read
-here are uvicorn's (`tests/test_ws_frames.py` runs them on a real uvicorn); its flow control
-sets `writable` from 0.52.1, the lowest version pyproject.toml allows.
+here are uvicorn's private ones (`UVICORN_INTERNALS`): pyproject.toml allows only the uvicorn
+versions this was run on (0.52.1, where `disconnected` appeared and flow control began to set
+`writable`, to 0.55), and `tests/test_ws_frames.py` fails with a clear message when the
+installed uvicorn is outside that range or lacks one of them, then runs them on a real uvicorn.
+To allow a newer uvicorn: run that test on it, then raise the bound.
 """
 
 from __future__ import annotations
@@ -29,6 +32,17 @@ from websockets.protocol import State
 
 FRAMES = "hallq.websocket.frames"
 """The scope's extension key; its value is `{"write": Callable[[bytes], bool]}`."""
+
+UVICORN_INTERNALS = (
+    "handle_connect",  # overridden: the handshake's end, where the scope gets the extension
+    "scope",
+    "conn",  # the websockets sans-I/O ServerProtocol: .state, .extensions
+    "close_sent",
+    "disconnected",
+    "writable",  # an asyncio.Event cleared while the transport is paused (flow control)
+    "transport",
+)
+"""What this module uses of `WebSocketsSansIOProtocol` beyond ASGI (tests/test_ws_frames.py)."""
 
 
 class FramesProtocol(WebSocketsSansIOProtocol):

@@ -77,7 +77,7 @@ class VoiceConfig:
 
 
 class Engine(Protocol):
-    """What the speaker needs from a speech engine (pyttsx3, or a test twin)."""
+    """What synthesis needs from a speech engine (pyttsx3, or a test twin)."""
 
     def voices(self) -> list[VoiceInfo]: ...
 

@@ -31,6 +31,7 @@ SHARED_WITH_CLIENTS = ("server.speech.phrases", "server.speech.synthesis", "serv
 WIRE_MODELS = "server.protocol"
 PURE_GLOBS = (
     "server/*/domain.py",  # the aggregates, one per domain package
+    "server/*/events.py",  # events as plain data (how they are sent: serializers.py)
     "server/tickets/states.py",
     "server/tickets/selection.py",
     "server/tickets/numbering.py",

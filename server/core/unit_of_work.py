@@ -179,6 +179,3 @@ class UnitOfWork:
 def _publish(publisher: Publisher, outgoing: dict[int, list[tuple[int, str]]]) -> None:
     for branch_id, events in outgoing.items():
         publisher.publish(branch_id, events)
-
-
-Clock = Callable[[], datetime]

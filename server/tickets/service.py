@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import date
 
-import server.tickets.events  # noqa: F401  (registers the ticket events' serializer)
+import server.tickets.serializers  # noqa: F401  (registers the ticket events' serializer)
 from server import protocol as p
 from server.core import repository as core_repo
 from server.core.context import Ctx, Principal

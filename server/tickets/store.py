@@ -2,7 +2,7 @@
 
 It loads a ticket row as an aggregate (one object per ticket per transaction), and saves the
 aggregate back: the changed fields to the row, then each recorded event to the unit of work.
-The serializer (server/tickets/events.py) keeps the wire ticket it built for the last event,
+The serializer (server/tickets/serializers.py) keeps the wire ticket it built for the last event,
 so the answer to the request reuses it instead of computing position and estimate again.
 """
 

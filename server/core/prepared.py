@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from server.core.session_keys import DBAPI
+
 Binder = Callable[[Mapping[str, Any]], Any]
 _MISSING = object()
-_DBAPI = "hallq_dbapi"
-"""`session.info` key: the driver connection (and dialect) of the session's transaction."""
 
 
 def track(sessions: sessionmaker[Session]) -> None:
@@ -36,11 +36,11 @@ def track(sessions: sessionmaker[Session]) -> None:
     statement need not ask the session for its connection (~15 µs) every time."""
 
     def remember(session: Session, _transaction: Any, connection: Connection) -> None:
-        session.info[_DBAPI] = (connection.connection.dbapi_connection, connection.dialect)
+        session.info[DBAPI] = (connection.connection.dbapi_connection, connection.dialect)
 
     def forget(session: Session, transaction: SessionTransaction) -> None:
         if transaction.parent is None:
-            session.info.pop(_DBAPI, None)
+            session.info.pop(DBAPI, None)
 
     event.listen(sessions, "after_begin", remember)
     event.listen(sessions, "after_transaction_end", forget)
@@ -48,7 +48,7 @@ def track(sessions: sessionmaker[Session]) -> None:
 
 def driver(session: Session) -> tuple[Any, Dialect]:
     """The driver connection and dialect of the session's transaction (begun if need be)."""
-    found: tuple[Any, Dialect] | None = session.info.get(_DBAPI)
+    found: tuple[Any, Dialect] | None = session.info.get(DBAPI)
     if found is None:  # the transaction's first statement (or an untracked session)
         connection = session.connection()
         found = (connection.connection.dbapi_connection, connection.dialect)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from server.core.errors import NotFound
 from server.core.models import Base, IdempotencyKey
 from server.core.prepared import Prepared
-from server.core.writer import MEMO, ROWS
+from server.core.session_keys import MEMO, ROWS
 
 T = TypeVar("T")
 

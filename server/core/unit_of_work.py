@@ -30,7 +30,8 @@ from server.core.engine import Database
 from server.core.errors import NotFound
 from server.core.events import Record, handlers_of, serialize
 from server.core.models import Branch
-from server.core.writer import AFTER_COMMIT, after_commit, run_after_commit
+from server.core.session_keys import AFTER_COMMIT
+from server.core.writer import after_commit, run_after_commit
 
 R = TypeVar("R")
 

@@ -40,18 +40,11 @@ import anyio.to_thread
 from sqlalchemy.orm import Session
 
 from server.core.prepared import driver
+from server.core.session_keys import AFTER_COMMIT, MEMO, ROWS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Job = Callable[[Session], Any]
-AFTER_COMMIT = "hallq_after_commit"
-"""`session.info` key: callables to run, in order, once the transaction has committed."""
-MEMO = "hallq_memo"
-"""`session.info` key: figures computed once per transaction (`repo.memo`)."""
-ROWS = "hallq_rows"
-"""`session.info` key: rows read for the session's use (`repo.row`, `repo.served_by`).
-Everything else in `session.info` lasts one transaction; these last as long as they are known
-to be current."""
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from server.auth.service import purge_expired
 from server.core.engine import Database
 from server.core.settings import Settings
 from server.core.writer import GroupCommitter, after_commit
-from tests.conftest import Api
+from tests.conftest import ADMIN_PASSWORD, Api
 from tests.support import ok
 
 
@@ -190,3 +191,33 @@ def test_a_counters_kept_service_list_follows_its_changes(api: Api) -> None:
                                   headers=api.admin))  # fmt: skip
     assert changed["service_ids"] == [b, a]
     assert api.act(counter, "call-next")["ticket"]["number"] == "B001"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_logins_logouts_devices_and_housekeeping_leave_the_kept_rows_kept(api: Api) -> None:
+    """They go through the writer: on SQLite they join its transactions, so the rows it keeps
+    (the branch, the service, the counter) survive them and the next call reads none again."""
+    service = api.service("A")["id"]
+    counter = api.counter(1, [service])["id"]
+    api.act(counter, "open")
+    for _ in range(2):
+        api.issue(service)
+    api.act(counter, "call-next")  # the writer now keeps the branch, service and counter rows
+    state: Any = api.client.app.state.hallq  # type: ignore[attr-defined]
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM branch" in statement:
+            reads.append(statement)
+
+    event.listen(state.db.writer, "before_cursor_execute", count)
+    try:
+        admin = api.login("admin", ADMIN_PASSWORD)
+        assert api.client.post("/api/v1/auth/logout", headers=admin).status_code == 204
+        api.device("kiosk")
+        purge_expired(state.ctx())
+        called = api.act(counter, "call-next", {"complete_current": True})
+        assert called["ticket"]["number"] == "A002"
+    finally:
+        event.remove(state.db.writer, "before_cursor_execute", count)
+    assert reads == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from server.auth.models import AuthToken, Device, User, UserBranch
@@ -41,6 +41,16 @@ def count_users(session: Session) -> int:
 
 def token(session: Session, token_hash: str) -> AuthToken | None:
     return session.scalars(select(AuthToken).where(AuthToken.token_hash == token_hash)).first()
+
+
+def revoke_token(session: Session, token_hash: str, now: datetime) -> bool:
+    """Revoke a login token; False if there is none or it was revoked already."""
+    result = session.execute(
+        update(AuthToken)
+        .where(AuthToken.token_hash == token_hash, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def device_by_token(session: Session, token_hash: str) -> Device | None:

@@ -19,6 +19,8 @@ from server.auth.models import AuthToken, Device, User
 from server.core import repository as core_repo
 from server.core.context import Ctx, Principal
 from server.core.errors import RateLimited, Unauthorized
+from server.core.run import write
+from server.core.unit_of_work import UnitOfWork
 
 _hasher = PasswordHasher()  # argon2id with the library's current defaults
 
@@ -90,28 +92,29 @@ def user_wire(user: User, branch_ids: list[int]) -> p.UserOut:
 
 
 def login(ctx: Ctx, throttle: LoginThrottle, body: p.LoginRequest, client: str) -> p.LoginResponse:
-    """Check a password (slow on purpose, so never on the event loop) and issue a token."""
+    """Check a password, then issue a token. The check is slow on purpose (argon2), so it runs
+    in the caller's thread, never on the event loop nor in the writer; the token is written
+    by a short job of the writer."""
     throttle.check(body.username, client)
     with ctx.db.read() as session:
         user = auth_repo.user_by_name(session, body.username)
-        stored = user.password_hash if user and user.active else _dummy_hash()
-    if not verify_password(stored, body.password) or user is None or not user.active:
+        if user is not None and not user.active:
+            user = None
+        stored = user.password_hash if user else _dummy_hash()
+        branch_ids = auth_repo.user_branch_ids(session, user.id) if user else []
+    if not verify_password(stored, body.password) or user is None:
         throttle.failed(body.username, client)
         raise Unauthorized("wrong username or password")
     throttle.succeeded(body.username, client)
-    token = new_token()
-    with ctx.uow() as uow:
+    token, user_id = new_token(), user.id
+
+    def store(uow: UnitOfWork) -> datetime:
         expires = uow.now + timedelta(hours=ctx.settings.token_ttl_hours)
-        uow.session.add(
-            AuthToken(
-                token_hash=hash_token(token),
-                user_id=user.id,
-                created_at=uow.now,
-                expires_at=expires,
-            )
-        )
-        branch_ids = auth_repo.user_branch_ids(uow.session, user.id)
-        uow.commit()
+        uow.session.add(AuthToken(token_hash=hash_token(token), user_id=user_id,
+                                  created_at=uow.now, expires_at=expires))  # fmt: skip
+        return expires
+
+    expires = write(ctx, store)
     return p.LoginResponse(token=token, expires_at=expires, user=user_wire(user, branch_ids))
 
 
@@ -161,44 +164,38 @@ def _look_up(ctx: Ctx, digest: str, now: datetime) -> tuple[Principal, datetime 
 
 
 def logout(ctx: Ctx, token: str) -> None:
-    with ctx.uow() as uow:
-        row = auth_repo.token(uow.session, hash_token(token))
-        if row is not None and row.revoked_at is None:
-            row.revoked_at = uow.now
+    digest = hash_token(token)
+
+    def revoke(uow: UnitOfWork) -> None:
+        if auth_repo.revoke_token(uow.session, digest, uow.now):
             ctx.forget_principals(uow.session)
-        uow.commit()
+
+    write(ctx, revoke)
 
 
 def create_device(ctx: Ctx, body: p.DeviceCreate) -> p.DeviceOut:
     ctx.principal.require(("admin", "manager"), "creating devices")
     ctx.principal.require_branch(body.branch_id)
     token = new_token()
-    with ctx.uow() as uow:
+
+    def add(uow: UnitOfWork) -> p.DeviceOut:
         uow.lock_branch(body.branch_id)
-        device = Device(
-            kind=body.kind,
-            name=body.name,
-            branch_id=body.branch_id,
-            token_hash=hash_token(token),
-            created_at=uow.now,
-        )
+        device = Device(kind=body.kind, name=body.name, branch_id=body.branch_id,
+                        token_hash=hash_token(token), created_at=uow.now)  # fmt: skip
         uow.session.add(device)
         uow.session.flush()
-        uow.commit()
-    return p.DeviceOut(
-        id=device.id,
-        kind=device.kind,
-        name=device.name,
-        branch_id=device.branch_id,
-        token=token,
-    )
+        return p.DeviceOut(id=device.id, kind=device.kind, name=device.name,
+                           branch_id=device.branch_id, token=token)  # fmt: skip
+
+    return write(ctx, add)
 
 
 def purge_expired(ctx: Ctx) -> None:
     """Housekeeping: forget idempotency keys past their retention and expired tokens."""
-    with ctx.uow() as uow:
-        core_repo.purge_idempotency(
-            uow.session, uow.now - timedelta(hours=ctx.settings.idempotency_ttl_hours)
-        )
+
+    def purge(uow: UnitOfWork) -> None:
+        kept_from = uow.now - timedelta(hours=ctx.settings.idempotency_ttl_hours)
+        core_repo.purge_idempotency(uow.session, kept_from)
         auth_repo.purge_tokens(uow.session, uow.now)
-        uow.commit()
+
+    write(ctx, purge)

@@ -1,9 +1,13 @@
-"""Run a use case in one unit of work, honouring an Idempotency-Key.
+"""Run a use case in one unit of work, through the database's writer: the one write path.
 
-The key is checked and stored inside the same transaction as the change, so a retry either sees
-the stored answer or performs the change exactly once. If two requests with one key race
-(PostgreSQL), the loser's insert violates the unique constraint, its whole transaction is rolled
-back, and it then answers with the winner's stored response.
+Every mutation runs as a job of `ctx.db.writes` (`perform`, `perform_async`, `write`): on
+SQLite the group committer then holds the single writer connection alone, so it keeps its rows
+from batch to batch (server/core/writer.py); a write beside it would make it read them again.
+
+An Idempotency-Key is checked and stored inside the same transaction as the change, so a
+retry either sees the stored answer or performs the change exactly once. If two requests with
+one key race (PostgreSQL), the loser's insert violates the unique constraint, its whole
+transaction is rolled back, and it then answers with the winner's stored response.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +27,8 @@ from server.core.context import Ctx
 from server.core.errors import IdempotencyConflict
 from server.core.models import IdempotencyKey
 from server.core.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,22 @@ async def perform_async(
             if idem is None or attempt == 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def write(ctx: Ctx, action: Callable[[UnitOfWork], T]) -> T:
+    """Run `action` in a unit of work as one job of the writer, and return what it returns:
+    for writes with no Idempotency-Key (a login's token, housekeeping, the `hallq` command).
+    The job runs on the writer's thread on SQLite, where it holds up every other write: do
+    slow work (password hashing) before, and return plain values or wire models, not rows
+    (they belong to the writer's session)."""
+
+    def job(session: Session) -> T:
+        with ctx.uow(session) as uow:
+            result = action(uow)
+            uow.commit()
+            return result
+
+    return ctx.db.writes.run(job)
 
 
 def _job(

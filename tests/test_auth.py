@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from server.auth import service as auth_service
 from server.auth.models import User
 from server.core.engine import Database
 from server.core.settings import Settings
 from tests.conftest import ADMIN_PASSWORD, Api
-from tests.support import Clock, ok
+from tests.support import Clock, ok, wait_until
 
 pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
@@ -267,6 +270,33 @@ def test_five_failed_logins_lock_out_the_sixth_attempt_even_with_the_right_passw
     assert ok(r, 429) == {"error": "rate_limited", "detail": r.json()["detail"]}
     r = api.client.post(login, json={"username": "someone", "password": "wrong-password"})
     assert r.status_code == 401  # counted per username
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # the throttle is in memory
+def test_of_many_simultaneous_wrong_passwords_only_the_limit_is_checked(
+    api: Api, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """API.md, "Limits and privacy": the throttle holds under concurrency. Every password check
+    is held until all requests are either being checked or refused."""
+    checking, release = [], threading.Event()
+
+    def slow_wrong(_hash: str, _password: str) -> bool:
+        checking.append(1)
+        release.wait(10)
+        return False
+
+    monkeypatch.setattr(auth_service, "verify_password", slow_wrong)
+    body = {"username": "admin", "password": "wrong-password"}
+    attempts = 4 * settings.login_max_failures
+    with ThreadPoolExecutor(attempts) as pool:
+        futures = [pool.submit(api.client.post, "/api/v1/auth/login", json=body)
+                   for _ in range(attempts)]  # fmt: skip
+        refused = lambda: sum(f.done() and f.result().status_code == 429 for f in futures)  # noqa: E731
+        wait_until(lambda: len(checking) + refused() == attempts, 10, "every attempt to be held")
+        release.set()
+        codes = sorted(f.result().status_code for f in futures)
+    assert len(checking) == settings.login_max_failures
+    assert codes == [401] * len(checking) + [429] * (attempts - len(checking))
 
 
 def walk_keys(value: Any) -> set[str]:

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -52,33 +52,59 @@ def new_token() -> str:
 
 
 class LoginThrottle:
-    """Counts failed logins per (username, client address) in a sliding window."""
+    """Counts failed logins per (username, client address) in a sliding window. A password
+    being checked counts as a failure until it is known right, so that of any number of
+    simultaneous wrong passwords at most `max_failures` are checked (API.md, "Limits")."""
 
     def __init__(self, max_failures: int, window_s: float) -> None:
         self.max_failures = max_failures
         self.window_s = window_s
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._checking: dict[tuple[str, str], int] = {}  # attempts being checked now
         self._lock = threading.Lock()
 
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
+    def _recent(self, key: tuple[str, str]) -> int:
+        failures = self._failures.get(key)
+        if failures is None:
+            return 0
         now = time.monotonic()
-        failures = self._failures[key]
         while failures and failures[0] < now - self.window_s:
             failures.popleft()
-        return failures
+        if not failures:  # keep no entry per username ever tried
+            del self._failures[key]
+        return len(failures)
 
     def check(self, username: str, client: str) -> None:
+        """Admit one attempt, or RateLimited. An admitted attempt ends with `failed`,
+        `succeeded` or `abandoned`."""
+        key = (username, client)
         with self._lock:
-            if len(self._recent((username, client))) >= self.max_failures:
+            checking = self._checking.get(key, 0)
+            if self._recent(key) + checking >= self.max_failures:
                 raise RateLimited("too many failed logins; wait a few minutes and try again")
+            self._checking[key] = checking + 1
+
+    def _done(self, key: tuple[str, str]) -> None:
+        left = self._checking.pop(key) - 1
+        if left:
+            self._checking[key] = left
 
     def failed(self, username: str, client: str) -> None:
+        key = (username, client)
         with self._lock:
-            self._recent((username, client)).append(time.monotonic())
+            self._done(key)
+            self._failures.setdefault(key, deque()).append(time.monotonic())
 
     def succeeded(self, username: str, client: str) -> None:
+        key = (username, client)
         with self._lock:
-            self._failures.pop((username, client), None)
+            self._done(key)
+            self._failures.pop(key, None)
+
+    def abandoned(self, username: str, client: str) -> None:
+        """The attempt ended without an answer on the password (an error)."""
+        with self._lock:
+            self._done((username, client))
 
 
 def user_wire(user: User, branch_ids: list[int]) -> p.UserOut:
@@ -96,16 +122,20 @@ def login(ctx: Ctx, throttle: LoginThrottle, body: p.LoginRequest, client: str) 
     in the caller's thread, never on the event loop nor in the writer; the token is written
     by a short job of the writer."""
     throttle.check(body.username, client)
-    with ctx.db.read() as session:
-        user = auth_repo.user_by_name(session, body.username)
-        if user is not None and not user.active:
-            user = None
-        stored = user.password_hash if user else _dummy_hash()
-        branch_ids = auth_repo.user_branch_ids(session, user.id) if user else []
-    if not verify_password(stored, body.password) or user is None:
-        throttle.failed(body.username, client)
-        raise Unauthorized("wrong username or password")
-    throttle.succeeded(body.username, client)
+    outcome = throttle.abandoned
+    try:
+        with ctx.db.read() as session:
+            user = auth_repo.user_by_name(session, body.username)
+            if user is not None and not user.active:
+                user = None
+            stored = user.password_hash if user else _dummy_hash()
+            branch_ids = auth_repo.user_branch_ids(session, user.id) if user else []
+        if not verify_password(stored, body.password) or user is None:
+            outcome = throttle.failed
+            raise Unauthorized("wrong username or password")
+        outcome = throttle.succeeded
+    finally:
+        outcome(body.username, client)
     token, user_id = new_token(), user.id
 
     def store(uow: UnitOfWork) -> datetime:

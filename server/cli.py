@@ -26,6 +26,7 @@ from server.core.context import Ctx, Principal
 from server.core.engine import Database
 from server.core.errors import DomainError
 from server.core.migrate import upgrade
+from server.core.run import write
 from server.core.settings import Settings
 from server.halls import bootstrap
 from server.stats.reports.cli import report_app
@@ -154,9 +155,7 @@ def user_add(
     ctx = _prepare(Settings())
     password_hash = auth.hash_password(secret)
     try:
-        with ctx.uow() as uow:
-            user = users.create_user(ctx, uow, body, password_hash)
-            uow.commit()
+        user = write(ctx, lambda uow: users.create_user(ctx, uow, body, password_hash))
     except DomainError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

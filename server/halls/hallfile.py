@@ -1,4 +1,9 @@
-"""hall.toml: a hall's services, counters, hours and settings, for import and export."""
+"""hall.toml: a hall's services, counters, hours and settings, for import and export.
+
+`hallq import` runs in a process of its own, beside a running server or not; it still writes
+through its own database writer (`run.write`), like every mutation. Beside a server on SQLite
+its commit comes from another connection: the server's writer notices (`PRAGMA data_version`)
+and reads its kept rows again, as it must, since the import changed them."""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from server import protocol as p
 from server.core import repository as core_repo
 from server.core.context import Ctx
 from server.core.models import Branch
+from server.core.run import write
+from server.core.unit_of_work import UnitOfWork
 from server.halls import repository as halls_repo
 from server.halls.models import Counter, Service
 from server.halls.views import branch_detail, service_wire
@@ -54,48 +61,57 @@ def import_hall(ctx: Ctx, branch_id: int, path: Path) -> tuple[int, int]:
     services_doc = [p.ServiceCreate.model_validate({**s, "branch_id": branch_id})
                     for s in doc.get("services", [])]  # fmt: skip
     counters_doc = doc.get("counters", [])
-    with ctx.uow() as uow:
-        branch = uow.lock_branch(branch_id)
-        for name in ("name", "timezone", "locale", "region"):
-            value = getattr(patch, name)
-            if value is not None:
-                setattr(branch, name, value)
-        if patch.settings is not None:
-            branch.settings = patch.settings.model_dump(mode="json")
-        existing = {s.code: s for s in halls_repo.services(uow.session, branch_id)}
-        for service_doc in services_doc:
-            fields = service_doc.model_dump()
-            service = existing.get(service_doc.code)
-            if service is None:
-                service = Service(**fields, deleted=False)
-                uow.session.add(service)
-            else:
-                for key, value in fields.items():
-                    setattr(service, key, value)
-            uow.session.flush()
-            existing[service.code] = service
-        counters = {c.number: c for c in halls_repo.counters(uow.session, branch_id)}
-        for counter_doc in counters_doc:
-            create = p.CounterCreate.model_validate(
-                {"branch_id": branch_id, "number": counter_doc["number"],
-                 "name": counter_doc.get("name", ""),
-                 "priority_interleave": counter_doc.get("priority_interleave")}
-            )  # fmt: skip
-            counter = counters.get(create.number)
-            if counter is None:
-                counter = Counter(branch_id=branch_id, number=create.number, state="closed",
-                                  normals_since_priority=0, deleted=False)  # fmt: skip
-                uow.session.add(counter)
-            counter.name = create.name or f"{create.number}"
-            counter.priority_interleave = create.priority_interleave
-            uow.session.flush()
-            unknown = [code for code in counter_doc.get("services", []) if code not in existing]
-            if unknown:
-                raise ValueError(f"counter {create.number}: unknown service codes {unknown}")
-            halls_repo.set_counter_services(
-                uow.session,
-                counter.id,
-                [existing[code].id for code in counter_doc.get("services", [])],
-            )
-        uow.commit()
+    write(ctx, lambda uow: _import(uow, branch_id, patch, services_doc, counters_doc))
     return len(services_doc), len(counters_doc)
+
+
+def _import(
+    uow: UnitOfWork,
+    branch_id: int,
+    patch: p.BranchPatch,
+    services_doc: list[p.ServiceCreate],
+    counters_doc: list[dict[str, Any]],
+) -> None:
+    """The import's one transaction: a counter naming an unknown service undoes it all."""
+    branch = uow.lock_branch(branch_id)
+    for name in ("name", "timezone", "locale", "region"):
+        value = getattr(patch, name)
+        if value is not None:
+            setattr(branch, name, value)
+    if patch.settings is not None:
+        branch.settings = patch.settings.model_dump(mode="json")
+    existing = {s.code: s for s in halls_repo.services(uow.session, branch_id)}
+    for service_doc in services_doc:
+        fields = service_doc.model_dump()
+        service = existing.get(service_doc.code)
+        if service is None:
+            service = Service(**fields, deleted=False)
+            uow.session.add(service)
+        else:
+            for key, value in fields.items():
+                setattr(service, key, value)
+        uow.session.flush()
+        existing[service.code] = service
+    counters = {c.number: c for c in halls_repo.counters(uow.session, branch_id)}
+    for counter_doc in counters_doc:
+        create = p.CounterCreate.model_validate(
+            {"branch_id": branch_id, "number": counter_doc["number"],
+             "name": counter_doc.get("name", ""),
+             "priority_interleave": counter_doc.get("priority_interleave")}
+        )  # fmt: skip
+        counter = counters.get(create.number)
+        if counter is None:
+            counter = Counter(branch_id=branch_id, number=create.number, state="closed",
+                              normals_since_priority=0, deleted=False)  # fmt: skip
+            uow.session.add(counter)
+        counter.name = create.name or f"{create.number}"
+        counter.priority_interleave = create.priority_interleave
+        uow.session.flush()
+        unknown = [code for code in counter_doc.get("services", []) if code not in existing]
+        if unknown:
+            raise ValueError(f"counter {create.number}: unknown service codes {unknown}")
+        halls_repo.set_counter_services(
+            uow.session,
+            counter.id,
+            [existing[code].id for code in counter_doc.get("services", [])],
+        )

@@ -7,6 +7,8 @@ import logging
 import os
 import sqlite3
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -58,11 +60,23 @@ def _prepare(settings: Settings) -> Ctx:
     return ctx
 
 
+@contextmanager
+def _prepared(settings: Settings) -> Iterator[Ctx]:
+    """`_prepare`, and the database closed afterwards: its writer thread stops (the commands
+    also run in-process, under CliRunner)."""
+    ctx = _prepare(settings)
+    try:
+        yield ctx
+    finally:
+        ctx.db.dispose()
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations (creates the database if needed)."""
     settings = Settings()
-    _prepare(settings)
+    with _prepared(settings):
+        pass
     typer.echo(f"database at head: {make_url(settings.database_url).render_as_string()}")
 
 
@@ -102,9 +116,9 @@ def demo(
 ) -> None:
     """Seed the demo hall (once) and print the URLs and credentials (used by `make run`)."""
     settings = Settings()
-    ctx = _prepare(settings)
-    admin_password = bootstrap.ensure_admin(ctx, settings.admin_password)
-    hall = bootstrap.seed_demo(ctx)
+    with _prepared(settings) as ctx:
+        admin_password = bootstrap.ensure_admin(ctx, settings.admin_password)
+        hall = bootstrap.seed_demo(ctx)
     base = settings.public_base_url
     if admin_password or hall:
         lines = []
@@ -152,10 +166,10 @@ def user_add(
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         typer.echo(f"error: {problems}", err=True)
         raise typer.Exit(1) from None
-    ctx = _prepare(Settings())
     password_hash = auth.hash_password(secret)
     try:
-        user = write(ctx, lambda uow: users.create_user(ctx, uow, body, password_hash))
+        with _prepared(Settings()) as ctx:
+            user = write(ctx, lambda uow: users.create_user(ctx, uow, body, password_hash))
     except DomainError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -169,11 +183,8 @@ def device_add(
     branch: Annotated[int, typer.Option(help="Branch id")] = 1,
 ) -> None:
     """Create a kiosk or display device and print its token (shown once)."""
-    ctx = _prepare(Settings())
-    device = auth.create_device(
-        ctx,
-        p.DeviceCreate(kind=kind, name=name, branch_id=branch),
-    )
+    with _prepared(Settings()) as ctx:
+        device = auth.create_device(ctx, p.DeviceCreate(kind=kind, name=name, branch_id=branch))
     typer.echo(f"{device.kind} {device.name!r} id {device.id} token: {device.token}")
 
 
@@ -182,7 +193,8 @@ def import_(path: Path, branch: Annotated[int, typer.Option(help="Branch id")] =
     """Import services, counters, hours and settings from a hall.toml."""
     from server.halls.hallfile import import_hall
 
-    services, counters = import_hall(_prepare(Settings()), branch, path)
+    with _prepared(Settings()) as ctx:
+        services, counters = import_hall(ctx, branch, path)
     typer.echo(f"imported {services} services and {counters} counters into branch {branch}")
 
 
@@ -191,7 +203,8 @@ def export(path: Path, branch: Annotated[int, typer.Option(help="Branch id")] = 
     """Export services, counters, hours and settings to a hall.toml."""
     from server.halls.hallfile import export_hall
 
-    export_hall(_prepare(Settings()), branch, path)
+    with _prepared(Settings()) as ctx:
+        export_hall(ctx, branch, path)
     typer.echo(f"wrote {path}")
 
 

@@ -112,9 +112,13 @@ class Ctx:
     principals: PrincipalCache | None = None
 
     def forget_principals(self, session: Session) -> None:
-        """Users, devices or tokens change in this transaction: re-authenticate after it."""
+        """Users, devices or tokens change in this transaction: re-authenticate after it.
+        Forgotten now, because the group committer may answer the request before it runs the
+        after-commit callbacks, and the client's next request must not find the old
+        principal; and again after the commit, in case a look-up meanwhile kept it."""
         cache = self.principals
         if cache is not None:
+            cache.forget()
             after_commit(session, cache.forget)
 
     def uow(self, session: Session | None = None) -> UnitOfWork:

@@ -121,8 +121,8 @@ class Ctx:
             cache.forget()
             after_commit(session, cache.forget)
 
-    def uow(self, session: Session | None = None) -> UnitOfWork:
-        """A unit of work of its own, or (`session`) a job in a writer's transaction."""
+    def uow(self, session: Session) -> UnitOfWork:
+        """A unit of work for a job in the writer's transaction `session`."""
         actor = Actor(user_id=self.principal.user_id, device_id=self.principal.device_id)
         return UnitOfWork(
             self.db, now=self.clock(), actor=actor, publisher=self.publisher, session=session

@@ -1,9 +1,10 @@
-"""One write transaction: state changes + the events they record, published after commit.
+"""One use case's part of a write transaction: its state changes and the events they record.
 
-A unit of work either owns its transaction (`with ctx.uow() as uow: … uow.commit()`), or runs
-as a job inside a transaction that a writer owns (`session=`; see server/core/writer.py): then
-`commit()` only stores the events and hands their publishing to the writer, which commits —
-on SQLite together with other jobs in one group commit.
+Every write is a job of the writer (server/core/writer.py), which owns the transaction and
+commits it — on SQLite together with other jobs in one group commit. The job's unit of work
+hands out the domains' repositories (`repo`), turns published domain events into records
+(`publish`), and at `commit()` numbers and stores them and asks the writer to publish them once
+the transaction has committed.
 
 Events get their per-branch `seq` from the branch row at commit time. On PostgreSQL every
 writer locks the branch row first (`lock_branch`), so writes to one branch serialise, commit
@@ -30,8 +31,7 @@ from server.core.engine import Database
 from server.core.errors import NotFound
 from server.core.events import Record, handlers_of, serialize
 from server.core.models import Branch
-from server.core.session_keys import AFTER_COMMIT
-from server.core.writer import after_commit, run_after_commit
+from server.core.writer import after_commit
 
 R = TypeVar("R")
 
@@ -66,24 +66,18 @@ class UnitOfWork:
         now: datetime,
         actor: Actor,
         publisher: Publisher | None = None,
-        session: Session | None = None,
+        session: Session,
     ) -> None:
         self.db = db
-        self._shared = session
+        self.session = session
         self.now = now
         self.actor = actor
         self.publisher = publisher
         self._pending: list[Record] = []
         self._locked: dict[int, Branch] = {}
         self._repos: dict[Callable[[UnitOfWork], object], object] = {}
-        self.session: Session
 
     def __enter__(self) -> UnitOfWork:
-        if self._shared is not None:
-            self.session = self._shared
-            return self
-        self.session = self.db.write_session()
-        self.session.begin()
         return self
 
     def __exit__(
@@ -92,13 +86,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._pending.clear()
+        self._pending.clear()  # the writer that owns the transaction rolls back or commits
         self._repos.clear()
-        if self._shared is not None:
-            return  # the writer that owns the transaction rolls back or commits
-        if self.session.in_transaction():
-            self.session.rollback()
-        self.session.close()
 
     def repo(self, kind: Callable[[UnitOfWork], R]) -> R:
         """This transaction's repository object of `kind` (made on first use): the domains'
@@ -144,7 +133,7 @@ class UnitOfWork:
             self.session.refresh(row)
 
     def commit(self) -> None:
-        """Number and store the recorded events, commit, then publish them."""
+        """Number and store the recorded events; they are published after the writer commits."""
         outgoing: dict[int, list[tuple[int, str]]] = {}
         rows: list[dict[str, Any]] = []
         for pending in self._pending:
@@ -167,14 +156,8 @@ class UnitOfWork:
         if rows:
             core_repo.insert_events(self.session, rows)
         publisher = self.publisher
-        if self._shared is not None:
-            if publisher is not None and outgoing:
-                after_commit(self.session, lambda: _publish(publisher, outgoing))
-            return
-        self.session.commit()
-        if publisher is not None:
-            _publish(publisher, outgoing)
-        run_after_commit(self.session.info.pop(AFTER_COMMIT, []))
+        if publisher is not None and outgoing:
+            after_commit(self.session, lambda: _publish(publisher, outgoing))
 
 
 def _publish(publisher: Publisher, outgoing: dict[int, list[tuple[int, str]]]) -> None:

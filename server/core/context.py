@@ -14,7 +14,7 @@ from server.core.engine import Database
 from server.core.errors import Forbidden, Unauthorized
 from server.core.settings import Settings
 from server.core.unit_of_work import Actor, Publisher, UnitOfWork
-from server.core.writer import after_commit
+from server.core.writer import on_commit
 
 STAFF = frozenset({"admin", "manager", "clerk"})
 
@@ -112,14 +112,12 @@ class Ctx:
     principals: PrincipalCache | None = None
 
     def forget_principals(self, session: Session) -> None:
-        """Users, devices or tokens change in this transaction: re-authenticate after it.
-        Forgotten now, because the group committer may answer the request before it runs the
-        after-commit callbacks, and the client's next request must not find the old
-        principal; and again after the commit, in case a look-up meanwhile kept it."""
+        """Users, devices or tokens change in this transaction: re-authenticate after it. The
+        cache is cleared as soon as the change is committed, before the request that made it
+        is answered, so that the client's next request cannot find the old principal."""
         cache = self.principals
         if cache is not None:
-            cache.forget()
-            after_commit(session, cache.forget)
+            on_commit(session, cache.forget)
 
     def uow(self, session: Session) -> UnitOfWork:
         """A unit of work for a job in the writer's transaction `session`."""

@@ -13,6 +13,11 @@ AFTER_COMMIT = "hallq_after_commit"
 Lives one transaction: the writer pops it at the commit, or drops it when the job or the
 transaction fails (nothing then runs)."""
 
+ON_COMMIT = "hallq_on_commit"
+"""Cheap callables (no I/O) to run as soon as the transaction has committed, before the writer
+answers any request of the batch (`writer.on_commit`): what the client's next request must
+already see, such as a forgotten login cache. Lives one transaction, like `AFTER_COMMIT`."""
+
 MEMO = "hallq_memo"
 """Figures computed once per transaction (`repository.memo`), by key. Lives one transaction,
 and goes earlier when a job of the group committer's batch fails."""

@@ -40,7 +40,7 @@ import anyio.to_thread
 from sqlalchemy.orm import Session
 
 from server.core.prepared import driver
-from server.core.session_keys import AFTER_COMMIT, MEMO, ROWS
+from server.core.session_keys import AFTER_COMMIT, MEMO, ON_COMMIT, ROWS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -50,6 +50,20 @@ Job = Callable[[Session], Any]
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run `callback` once the transaction `session` is in has committed (never if it fails)."""
     session.info.setdefault(AFTER_COMMIT, []).append(callback)
+
+
+def on_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` as soon as the transaction has committed, before any request waiting for
+    the commit is answered (never if it fails). For cheap work only: it delays the answers."""
+    session.info.setdefault(ON_COMMIT, []).append(callback)
+
+
+Callbacks = tuple[list[Callable[[], None]], list[Callable[[], None]]]
+
+
+def _callbacks(session: Session) -> Callbacks:
+    """A job's (on-commit, after-commit) callbacks, taken off the session."""
+    return session.info.pop(ON_COMMIT, []), session.info.pop(AFTER_COMMIT, [])
 
 
 def run_after_commit(callbacks: list[Callable[[], None]]) -> None:
@@ -80,7 +94,8 @@ class DirectWriter:
         with self._sessions() as session:
             with session.begin():
                 result = job(session)
-            run_after_commit(session.info.pop(AFTER_COMMIT, []))
+            first, then = _callbacks(session)
+            run_after_commit(first + then)
             return result
 
     async def run_async(self, job: Callable[[Session], T]) -> T:
@@ -266,7 +281,7 @@ class GroupCommitter:
                 log.exception("rolling back the writer's session failed")
 
     def _commit(self, batch: list[tuple[Job, Waiter]]) -> None:
-        done: list[tuple[Waiter, Any, list[Callable[[], None]]]] = []
+        done: list[tuple[Waiter, Any, Callbacks]] = []
         failed: list[tuple[Waiter, BaseException]] = []
         try:
             session, dbapi = self._begin()
@@ -280,13 +295,13 @@ class GroupCommitter:
                 except BaseException as exc:  # the job's own failure, handed back
                     if savepoint.is_active:
                         savepoint.rollback()
-                    session.info.pop(AFTER_COMMIT, None)
+                    _callbacks(session)  # dropped: the job's changes are undone
                     # what the job changed in memory is undone too (rows it touched, values
                     # set as committed, objects it added)
                     self._forget(session)
                     failed.append((waiter, exc))
                     continue
-                done.append((waiter, result, session.info.pop(AFTER_COMMIT, [])))
+                done.append((waiter, result, _callbacks(session)))
             session.flush()
             changes = dbapi.total_changes  # ours, read while the connection is still ours
             session.commit()
@@ -303,10 +318,12 @@ class GroupCommitter:
         self.jobs += len(batch)
         answers = [(waiter, True, result) for waiter, result, _ in done]
         answers += [(waiter, False, error) for waiter, error in failed]
-        # Requests on the event loop are answered first (their responses are queued on the
+        for _, _, (first, _) in done:
+            run_after_commit(first)
+        # Requests on the event loop are answered next (their responses are queued on the
         # loop ahead of the events' fan-out to the displays); a waiting thread gets its answer
         # once the after-commit callbacks (publishing) have run.
         _answer_loops(answers)
-        for _, _, callbacks in done:
-            run_after_commit(callbacks)
+        for _, _, (_, then) in done:
+            run_after_commit(then)
         _answer_threads(answers)

@@ -1,5 +1,6 @@
-"""Fixtures: every API test runs on SQLite, and on PostgreSQL (+ Redis) when reachable; the
-live-server tests of a module share one `hallq serve` (`server`, `remote`)."""
+"""Fixtures: every API test runs on SQLite, and on PostgreSQL (+ Redis) when reachable, on a
+copy of a database migrated once per session (tests/databases.py); the live-server tests of a
+module share one `hallq serve` (`server`, `remote`). The test layers are in tests/layers.py."""
 
 from __future__ import annotations
 
@@ -11,11 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server.app import create_app
-from server.core.context import Ctx
-from server.core.engine import Database
-from server.core.migrate import upgrade
 from server.core.settings import Settings
-from server.halls import bootstrap
+from tests.databases import ADMIN_PASSWORD, Kind, Templates
 from tests.support import (
     REDIS_URL,
     Clock,
@@ -25,12 +23,21 @@ from tests.support import (
     cheap_password_hashing,
     free_port,
     live_env,
-    postgres_database,
     require_service,
 )
 
-ADMIN_PASSWORD = "admin-password-1"
-pytest_plugins = ["tests.browser"]
+__all__ = ["ADMIN_PASSWORD", "Api"]
+pytest_plugins = ["tests.browser", "tests.layers"]
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    """Databases migrated once per session, copied per test (tests/databases.py)."""
+    session_templates = Templates(tmp_path_factory.mktemp("templates"))
+    try:
+        yield session_templates
+    finally:
+        session_templates.close()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -39,11 +46,12 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
+def db_url(backend: str, tmp_path: Path, templates: Templates) -> Iterator[str]:
+    """A database of its own, migrated, with the default branch and `admin` (ADMIN_PASSWORD)."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path}/hallq.db"
+        yield templates.sqlite(tmp_path / "hallq.db")
     else:
-        with postgres_database() as url:
+        with templates.postgres() as url:
             yield url
 
 
@@ -57,13 +65,7 @@ def bus_url(backend: str) -> str:
 
 @pytest.fixture
 def settings(db_url: str, bus_url: str) -> Settings:
-    upgrade(db_url)
-    settings = Settings(database_url=db_url, bus_url=bus_url, admin_password=ADMIN_PASSWORD)
-    ctx = Ctx(Database(db_url), settings, Clock(), None)
-    bootstrap.ensure_default_branch(ctx)
-    bootstrap.ensure_admin(ctx, ADMIN_PASSWORD)
-    ctx.db.dispose()
-    return settings
+    return Settings(database_url=db_url, bus_url=bus_url, admin_password=ADMIN_PASSWORD)
 
 
 @pytest.fixture
@@ -105,13 +107,16 @@ def api(settings: Settings, clock: Clock) -> Iterator[Api]:
 
 @pytest.fixture(scope="module")
 def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    templates: Templates,
 ) -> Iterator[LiveServer]:
-    """`hallq serve` on a fresh SQLite database, shared by the tests of a module. The tickets it
-    prints link to the server itself (HALLQ_PUBLIC_BASE_URL)."""
+    """`hallq serve` on a fresh SQLite database (migrated: its first start bootstraps it),
+    shared by the tests of a module. The tickets it prints link to the server itself
+    (HALLQ_PUBLIC_BASE_URL)."""
     tmp = tmp_path_factory.mktemp(request.module.__name__.rpartition(".")[2])
     port = free_port()
-    env = live_env(f"sqlite:///{tmp}/hallq.db")
+    env = live_env(templates.sqlite(tmp / "hallq.db", Kind.SCHEMA))
     live = LiveServer(env | {"HALLQ_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port=port)
     try:
         yield live.start()

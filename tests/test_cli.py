@@ -21,7 +21,7 @@ from server.cli import app as cli
 from server.core.settings import Settings
 from tests.support import ok
 
-pytestmark = pytest.mark.usefixtures("cheap_hashing")
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cheap_hashing")]
 
 ADMIN_PASSWORD = "cli-admin-password-1"
 

@@ -20,15 +20,17 @@ import httpx
 import pytest
 from websockets.sync.client import connect as ws_connect
 
+from tests.databases import Kind, Templates
 from tests.support import (
     REDIS_URL,
     LiveServer,
     Remote,
     live_env,
     live_servers,
-    postgres_database,
     require_service,
 )
+
+pytestmark = pytest.mark.e2e
 
 CLIENTS = 8
 TICKETS_EACH = 100
@@ -39,14 +41,19 @@ T = TypeVar("T")
 
 
 @contextmanager
-def deployment(backend: str, tmp_path: Path) -> Iterator[list[LiveServer]]:
-    """One server on SQLite, or two servers on one PostgreSQL database + Redis."""
+def deployment(backend: str, tmp_path: Path, templates: Templates) -> Iterator[list[LiveServer]]:
+    """One server on SQLite, or two servers on one PostgreSQL database + Redis; the database is
+    migrated already (see test_servers_starting_together_migrate_and_bootstrap_once)."""
     if backend == "sqlite":
-        with live_servers(live_env(f"sqlite:///{tmp_path}/hallq.db")) as servers:
+        url = templates.sqlite(tmp_path / "hallq.db", Kind.SCHEMA)
+        with live_servers(live_env(url)) as servers:
             yield servers
     else:
         require_service("Redis", 6379)
-        with postgres_database() as url, live_servers(live_env(url, REDIS_URL), 2) as servers:
+        with (
+            templates.postgres(Kind.SCHEMA) as url,
+            live_servers(live_env(url, REDIS_URL), 2) as servers,
+        ):
             yield servers
 
 
@@ -99,8 +106,10 @@ def issue_many(url: str, headers: dict[str, str], service_id: int, n: int) -> li
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_concurrent_issuing_numbers_are_unique_and_gap_free(backend: str, tmp_path: Path) -> None:
-    with deployment(backend, tmp_path) as servers, ExitStack() as stack:
+def test_concurrent_issuing_numbers_are_unique_and_gap_free(
+    backend: str, tmp_path: Path, templates: Templates
+) -> None:
+    with deployment(backend, tmp_path, templates) as servers, ExitStack() as stack:
         setup = Remote(servers[0])
         try:
             service = setup.service("A")
@@ -148,8 +157,10 @@ def clerk_loop(url: str, headers: dict[str, str], counter_id: int) -> list[int]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_concurrent_counters_call_each_ticket_exactly_once(backend: str, tmp_path: Path) -> None:
-    with deployment(backend, tmp_path) as servers:
+def test_concurrent_counters_call_each_ticket_exactly_once(
+    backend: str, tmp_path: Path, templates: Templates
+) -> None:
+    with deployment(backend, tmp_path, templates) as servers:
         setup = Remote(servers[0])
         try:
             service = setup.service("A")
@@ -182,7 +193,9 @@ def test_concurrent_counters_call_each_ticket_exactly_once(backend: str, tmp_pat
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_servers_starting_together_migrate_and_bootstrap_once(backend: str, tmp_path: Path) -> None:
+def test_servers_starting_together_migrate_and_bootstrap_once(
+    backend: str, tmp_path: Path, templates: Templates
+) -> None:
     """Several `hallq serve` on one fresh database at once (a restart of a whole deployment):
     all come up, the schema is migrated once, and there is one default branch and one admin."""
     if backend == "sqlite":
@@ -191,7 +204,7 @@ def test_servers_starting_together_migrate_and_bootstrap_once(backend: str, tmp_
         require_service("Redis", 6379)
     with ExitStack() as stack:
         if backend == "postgres":
-            env = live_env(stack.enter_context(postgres_database()), REDIS_URL)
+            env = live_env(stack.enter_context(templates.postgres_empty()), REDIS_URL)
         servers = stack.enter_context(live_servers(env, 3, together=True))
         for server in servers:
             remote = Remote(server)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.browser import expect, shot
+from tests.databases import Kind, Templates
 from tests.support import LiveServer, Remote, live_env, wait_until
 
 WAIT_MS = 20_000
@@ -172,8 +173,10 @@ def test_two_counters_press_call_next_at_once_on_one_ticket(
             ctx.close()
 
 
-def test_a_lost_connection_is_shown_and_recovered(page: Any, tmp_path: Path) -> None:
-    env = live_env(f"sqlite:///{tmp_path}/hallq.db")
+def test_a_lost_connection_is_shown_and_recovered(
+    page: Any, tmp_path: Path, templates: Templates
+) -> None:
+    env = live_env(templates.sqlite(tmp_path / "hallq.db", Kind.SCHEMA))
     first = LiveServer(env).start()
     again = LiveServer(env, port=first.port)
     try:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.browser import shot
+from tests.databases import Kind, Templates
 from tests.support import LiveServer, Remote, live_env, wait_until
 from tests.test_display_agent import require_espeak
 
@@ -45,9 +46,9 @@ class Tv:
 
 
 @pytest.fixture(scope="module")
-def tv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tv]:
+def tv(tmp_path_factory: pytest.TempPathFactory, templates: Templates) -> Iterator[Tv]:
     tmp = tmp_path_factory.mktemp("display-page")
-    env = live_env(f"sqlite:///{tmp}/hallq.db")
+    env = live_env(templates.sqlite(tmp / "hallq.db", Kind.SCHEMA))
     server = LiveServer(env).start()
     remote = Remote(server)
     box: Tv | None = None
@@ -218,6 +219,7 @@ def test_server_speech_is_played_after_the_chime(page: Any, tv: Tv) -> None:
         tv.settings(server_speech=False)
 
 
+@pytest.mark.e2e
 def test_speech_is_off_unless_the_branch_turns_it_on(tv: Tv) -> None:
     tv.call(tv.counters[0])
     seq = tv.remote.get("/api/v1/branches/1/queue")["seq"] - 1  # the call, before counter.updated

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from server.app import DatabaseNotMigrated, create_app
 from server.core.migrate import current_revision, downgrade, head_revision, is_current, upgrade
 from server.core.settings import Settings
+from tests.databases import Kind, Templates
 from tests.support import LiveServer, Remote, live_env, wait_until
 
 ISSUERS = 6
@@ -20,9 +21,12 @@ KILL_AFTER = 60
 PER_ISSUER_MAX = 200  # bound: the kill comes long before this
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
-def test_sigkill_mid_burst_loses_no_acknowledged_ticket(tmp_path: Path) -> None:
-    env = live_env(f"sqlite:///{tmp_path}/hallq.db")
+def test_sigkill_mid_burst_loses_no_acknowledged_ticket(
+    tmp_path: Path, templates: Templates
+) -> None:
+    env = live_env(templates.sqlite(tmp_path / "hallq.db", Kind.SCHEMA))
     server = LiveServer(env).start()
     acknowledged: list[dict[str, str | int]] = []
     unexpected: list[str] = []
@@ -85,6 +89,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_ticket(tmp_path: Path) -> None:
         restarted.stop()
 
 
+@pytest.mark.integration
 def test_the_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/fresh.db"
     assert current_revision(url) is None and not is_current(url)

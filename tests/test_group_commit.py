@@ -22,6 +22,8 @@ from server.core.writer import GroupCommitter, after_commit
 from tests.conftest import ADMIN_PASSWORD, Api
 from tests.support import ok
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:

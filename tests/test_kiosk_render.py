@@ -55,6 +55,7 @@ def test_native_gb18030_ticket_has_fs_and_chinese_qr_and_cut() -> None:
     assert not printed.rasters
 
 
+@pytest.mark.integration
 def test_ticket_uses_the_ticket_language_and_time_zone() -> None:
     from zoneinfo import ZoneInfo
 
@@ -66,6 +67,7 @@ def test_ticket_uses_the_ticket_language_and_time_zone() -> None:
     assert "綜合業務" in tw.kanji and "前面還有 3 人" in tw.kanji
 
 
+@pytest.mark.integration
 def test_big5_falls_back_to_an_image_for_characters_it_cannot_encode() -> None:
     data = render_ticket(make_job("zh-TW"), Options(cjk="big5"))
     printed = decode(data, "big5")
@@ -74,6 +76,7 @@ def test_big5_falls_back_to_an_image_for_characters_it_cannot_encode() -> None:
     assert printed.rasters  # the simplified branch name came out as a picture
 
 
+@pytest.mark.integration
 def test_image_mode_prints_chinese_as_raster_and_nothing_in_fs_mode() -> None:
     data = render_ticket(make_job(), Options(cjk="image"))
     printed = decode(data)
@@ -88,6 +91,7 @@ def test_image_mode_prints_chinese_as_raster_and_nothing_in_fs_mode() -> None:
     printed.raster_images()[1].save(ARTIFACTS / "kiosk-image-mode-service.png")
 
 
+@pytest.mark.integration
 def test_profile_without_native_qr_gets_a_raster_qr_that_decodes() -> None:
     data = render_ticket(make_job(), Options(profile="POS-5890", cjk="image"))
     printed = decode(data)
@@ -154,6 +158,7 @@ def test_unknown_profile_lists_the_known_ones() -> None:
 # ---- the fake network printer ------------------------------------------------------------
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("state", "online", "paper", "detail", "ready"),
     [
@@ -170,6 +175,7 @@ def test_status_probe(state: str, online: bool, paper: str, detail: str | None,
     assert health == Health(online=online, paper=paper, detail=detail, ready=ready)  # type: ignore[arg-type]
 
 
+@pytest.mark.integration
 def test_a_silent_printer_is_offline_not_paper_ok() -> None:
     with FakePrinter() as printer:
         printer.silent = True
@@ -177,6 +183,7 @@ def test_a_silent_printer_is_offline_not_paper_ok() -> None:
     assert health == Health(online=False, paper="ok", detail="no_answer", ready=False)
 
 
+@pytest.mark.integration
 def test_a_refusing_printer_is_unreachable() -> None:
     printer = FakePrinter()  # never started: nothing listens on its port
     health = PrinterPort(parse_printer_url(printer.url)).probe()
@@ -184,6 +191,7 @@ def test_a_refusing_printer_is_unreachable() -> None:
     assert health.detail is not None and health.detail.startswith("unreachable")
 
 
+@pytest.mark.integration
 def test_printing_sends_the_ticket_once_and_checks_status_around_it() -> None:
     with FakePrinter() as printer:
         port = PrinterPort(parse_printer_url(printer.url), probe_timeout=2)
@@ -194,6 +202,7 @@ def test_printing_sends_the_ticket_once_and_checks_status_around_it() -> None:
         assert decode(printer.data()).status_queries == [1, 2, 4, 1, 2, 4]
 
 
+@pytest.mark.integration
 def test_paper_out_prints_nothing_and_says_why() -> None:
     with FakePrinter("paper_out") as printer:
         outcome = PrinterPort(parse_printer_url(printer.url), probe_timeout=2).print(
@@ -204,6 +213,7 @@ def test_paper_out_prints_nothing_and_says_why() -> None:
         assert printer.tickets() == []
 
 
+@pytest.mark.integration
 def test_printing_recovers_after_the_printer_dropped_the_connection() -> None:
     with FakePrinter() as printer:
         port = PrinterPort(parse_printer_url(printer.url), probe_timeout=2)
@@ -228,6 +238,7 @@ def test_printed_store_survives_a_restart(tmp_path: Path) -> None:
     assert again.unreported() == [3]
 
 
+@pytest.mark.integration
 def test_cli_test_page_on_the_fake_printer() -> None:
     from server.cli import app
 
@@ -242,6 +253,7 @@ def test_cli_test_page_on_the_fake_printer() -> None:
         assert page.raster_qr_codes() == ["http://127.0.0.1:8000"]
 
 
+@pytest.mark.integration
 def test_cli_test_page_fails_when_the_printer_is_out_of_paper() -> None:
     from server.cli import app
 

@@ -19,15 +19,19 @@ from server.core.migrate import (
     upgrade,
 )
 from server.schema import metadata
-from tests.support import postgres_database
+from tests.databases import Templates
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def empty_url(
+    request: pytest.FixtureRequest, tmp_path: Path, templates: Templates
+) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/migrate.db"
     else:
-        with postgres_database() as url:
+        with templates.postgres_empty() as url:
             yield url
 
 

@@ -27,10 +27,12 @@ from server.app import create_app
 from server.auth import service as auth
 from server.core.context import Ctx
 from server.core.engine import Database
-from server.core.migrate import upgrade
 from server.core.settings import Settings
 from server.halls import bootstrap
+from tests.databases import Kind, Templates
 from tests.support import Clock, ok
+
+pytestmark = pytest.mark.integration
 
 ADMIN_PASSWORD = "fuzz-admin-password-1"
 # Examples per operation; raise it locally for a deeper run, e.g. HALLQ_FUZZ_EXAMPLES=300.
@@ -136,12 +138,11 @@ def _seed(client: TestClient, admin: dict[str, str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
-    db_url = f"sqlite:///{tmp_path_factory.mktemp('schemathesis')}/hallq.db"
+def hall(tmp_path_factory: pytest.TempPathFactory, templates: Templates) -> Iterator[Hall]:
+    db_url = templates.sqlite(tmp_path_factory.mktemp("schemathesis") / "hallq.db", Kind.SCHEMA)
     with pytest.MonkeyPatch.context() as mp:
         # argon2id at minimal cost: the same code path without ~0.15 s per hash.
         mp.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-        upgrade(db_url)
         config = Settings(
             database_url=db_url,
             bus_url="memory://",

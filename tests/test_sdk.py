@@ -28,6 +28,7 @@ from counter_client import (
     ValidationFailed,
 )
 from server import protocol as p
+from tests.databases import Kind, Templates
 from tests.support import LIVE_ADMIN_PASSWORD, LiveServer, free_port, live_env
 
 WAIT_S = 20.0
@@ -268,8 +269,9 @@ def test_stream_refused_token_raises_instead_of_retrying(server: LiveServer) -> 
     asyncio.run(scenario())
 
 
-def test_stream_resumes_after_the_server_restarts(tmp_path: Path) -> None:
-    env = live_env(f"sqlite:///{tmp_path}/hallq.db")
+@pytest.mark.e2e
+def test_stream_resumes_after_the_server_restarts(tmp_path: Path, templates: Templates) -> None:
+    env = live_env(templates.sqlite(tmp_path / "hallq.db", Kind.SCHEMA))
     first = LiveServer(env).start()
     restarted = LiveServer(env, port=first.port)
     try:
@@ -305,6 +307,7 @@ def test_stream_resumes_after_the_server_restarts(tmp_path: Path) -> None:
         restarted.stop()
 
 
+@pytest.mark.integration
 def test_close_ends_a_stream_that_waits_to_reconnect() -> None:
     async def scenario() -> None:
         stream = EventStream(f"http://127.0.0.1:{free_port()}", 1, "t", min_backoff=60)

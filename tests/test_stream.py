@@ -20,13 +20,13 @@ from server.app import create_app
 from server.core.hub import EventHub, channel_of
 from server.core.settings import Settings
 from tests.conftest import Api
+from tests.databases import Kind, Templates
 from tests.support import (
     REDIS_URL,
     Clock,
     Remote,
     live_env,
     live_servers,
-    postgres_database,
     require_service,
 )
 
@@ -166,10 +166,14 @@ def test_a_rolled_back_action_publishes_nothing(api: Api) -> None:
         assert event["seq"] == snapshot["seq"] + 2
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
-def test_an_event_crosses_from_one_server_process_to_another() -> None:
+def test_an_event_crosses_from_one_server_process_to_another(templates: Templates) -> None:
     require_service("Redis", 6379)
-    with postgres_database() as url, live_servers(live_env(url, REDIS_URL), 2) as (one, two):
+    with (
+        templates.postgres(Kind.SCHEMA) as url,
+        live_servers(live_env(url, REDIS_URL), 2) as (one, two),
+    ):
         remote = Remote(one)
         try:
             service = remote.service("A")
@@ -198,12 +202,16 @@ def test_an_event_crosses_from_one_server_process_to_another() -> None:
             remote.close()
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
-def test_installations_sharing_one_redis_do_not_see_each_others_events(tmp_path: Path) -> None:
+def test_installations_sharing_one_redis_do_not_see_each_others_events(
+    tmp_path: Path, templates: Templates
+) -> None:
     require_service("Redis", 6379)
+    a, b = (templates.sqlite(tmp_path / name, Kind.SCHEMA) for name in ("a.db", "b.db"))
     with (
-        live_servers(live_env(f"sqlite:///{tmp_path}/a.db", REDIS_URL)) as (one,),
-        live_servers(live_env(f"sqlite:///{tmp_path}/b.db", REDIS_URL)) as (two,),
+        live_servers(live_env(a, REDIS_URL)) as (one,),
+        live_servers(live_env(b, REDIS_URL)) as (two,),
     ):
         first, second = Remote(one), Remote(two)
         try:

@@ -26,6 +26,8 @@ from server.core.hub import Event
 from server.stream.ws_frames import FRAMES, UVICORN_INTERNALS, FramesProtocol
 from tests.support import ROOT, free_port, wait_until
 
+pytestmark = pytest.mark.integration
+
 
 class App:
     """Accepts; writes two events as frames if it may (else sends them through ASGI); tries a

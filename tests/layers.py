@@ -11,14 +11,22 @@ e2e test, `db_url` (and so `settings`, `api`) or `templates` an integration test
 starts its own processes or databases says so with a marker of its own, on the test or on the
 module (`pytestmark`); a marker always wins. Anything else is a unit test, and a unit test that
 opens a socket, a database or a process fails at once, so a missing marker is found, not hidden.
+
+A module whose tests are all of one layer says so at its top (`pytestmark = pytest.mark.<layer>`):
+then `-m` skips the whole module without importing it, which keeps `pytest -m unit` fast.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
+import re
 import socket
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,6 +50,45 @@ def layer_of(item: pytest.Item) -> str:
     return next((layer for name, layer in BY_FIXTURE if name in fixtures), "unit")
 
 
+_DECLARED = re.compile(r"^pytestmark = \[?pytest\.mark\.(\w+)\b", re.MULTILINE)
+_NAMES = re.compile(r"[\w:+\-.\[\]]+")
+
+
+def declared_layer(path: Path) -> str | None:
+    """The layer of all the tests of a module, if its `pytestmark` begins with one."""
+    match = _DECLARED.search(path.read_text(encoding="utf-8"))
+    return match.group(1) if match and match.group(1) in LAYERS else None
+
+
+def _has(marks: dict[str, bool], name: str, /, **_kwargs: object) -> bool:
+    return marks.get(name, False)
+
+
+def may_select(expression: str, layer: str) -> bool:
+    """Whether `-m expression` may select a test of `layer`, whatever its other markers."""
+    from _pytest.mark.expression import Expression  # pytest's own parser of -m
+
+    compiled = Expression.compile(expression)
+    others = sorted(set(_NAMES.findall(expression)) - {"and", "or", "not", *LAYERS})
+    if len(others) > 8:
+        return True
+    for values in itertools.product((False, True), repeat=len(others)):
+        marks = dict(zip(others, values, strict=True)) | {name: name == layer for name in LAYERS}
+        if compiled.evaluate(functools.partial(_has, marks)):
+            return True
+    return False
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Skip importing a module of one declared layer that `-m` does not select."""
+    expression = config.option.markexpr
+    if not expression or not collection_path.name.startswith("test_"):
+        return None
+    if collection_path.suffix != ".py" or (layer := declared_layer(collection_path)) is None:
+        return None
+    return None if may_select(expression, layer) else True
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         layer = layer_of(item)
@@ -53,14 +100,44 @@ class NotAUnitTest(Exception):
     """A test without a layer marker used a database, the network or a process."""
 
 
-def _refuse(what: str) -> Any:
-    def refuse(*_args: Any, **_kwargs: Any) -> None:
-        raise NotAUnitTest(
-            f"a unit test may not use {what}: mark it `integration`, `e2e` or `browser` "
-            "(tests/layers.py)"
-        )
+# Set while a unit test runs, in its thread (and in what it hands to asyncio.to_thread, which
+# copies the context). Threads that started earlier, such as the databases' background drops
+# or a module's live agent, have contexts of their own and are left alone.
+_in_unit_test: ContextVar[bool] = ContextVar("in_unit_test", default=False)
 
-    return refuse
+
+def _guarded(what: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if _in_unit_test.get():
+            raise NotAUnitTest(
+                f"a unit test may not use {what}: mark it `integration`, `e2e` or `browser` "
+                "(tests/layers.py)"
+            )
+        return original(*args, **kwargs)
+
+    return guarded
+
+
+def _guard(mp: pytest.MonkeyPatch) -> None:
+    targets: list[tuple[Any, str, str]] = [
+        (socket.socket, "connect", "the network"),
+        (socket.socket, "connect_ex", "the network"),
+        (sqlite3, "connect", "SQLite"),
+        (sqlite3.dbapi2, "connect", "SQLite"),  # what SQLAlchemy calls
+        (subprocess.Popen, "__init__", "a subprocess"),
+    ]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dev dependency
+        pass
+    else:
+        targets += [
+            (psycopg, "connect", "PostgreSQL"),
+            (psycopg.Connection, "connect", "PostgreSQL"),
+        ]
+    for owner, name, what in targets:
+        mp.setattr(owner, name, _guarded(what, getattr(owner, name)))
 
 
 @pytest.fixture(autouse=True)
@@ -72,16 +149,9 @@ def _unit_tests_stay_pure(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(socket.socket, "connect", _refuse("the network"))
-        mp.setattr(socket.socket, "connect_ex", _refuse("the network"))
-        mp.setattr(sqlite3, "connect", _refuse("SQLite"))
-        mp.setattr(sqlite3.dbapi2, "connect", _refuse("SQLite"))  # what SQLAlchemy calls
-        mp.setattr(subprocess.Popen, "__init__", _refuse("a subprocess"))
+        _guard(mp)
+        token = _in_unit_test.set(True)
         try:
-            import psycopg
-        except ImportError:  # pragma: no cover - psycopg is a dev dependency
-            pass
-        else:
-            mp.setattr(psycopg, "connect", _refuse("PostgreSQL"))
-            mp.setattr(psycopg.Connection, "connect", _refuse("PostgreSQL"))
-        yield
+            yield
+        finally:
+            _in_unit_test.reset(token)

@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.browser import expect, shot
 from tests.support import LIVE_ADMIN_PASSWORD, LiveServer, Remote
+
+pytestmark = pytest.mark.browser
 
 log = logging.getLogger(__name__)
 WAIT_MS = 20_000

@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import Api
 from tests.support import Clock, ok
 
-pytestmark = pytest.mark.usefixtures("cheap_hashing")
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cheap_hashing")]
 
 
 def refused(

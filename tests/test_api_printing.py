@@ -12,7 +12,7 @@ from tests.support import ok
 from tests.test_api_tickets import error_of, set_hall_settings
 from tests.test_stream import last_seq, recv_n, stream
 
-pytestmark = pytest.mark.usefixtures("cheap_hashing")
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cheap_hashing")]
 
 
 def events_after(api: Api, seq: int) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import Api
 from tests.support import Clock, ok
 
-pytestmark = pytest.mark.usefixtures("cheap_hashing")
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cheap_hashing")]
 
 
 # 2026-01-14 is a Wednesday; all instants are in the past, so today's login tokens stay valid.

@@ -18,7 +18,7 @@ from server.core.settings import Settings
 from tests.conftest import ADMIN_PASSWORD, Api
 from tests.support import Clock, ok, wait_until
 
-pytestmark = pytest.mark.usefixtures("cheap_hashing")
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cheap_hashing")]
 
 
 ANONYMOUS, KIOSK, DISPLAY, CLERK, MANAGER, ADMIN, OTHER_CLERK = (

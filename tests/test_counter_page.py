@@ -6,9 +6,13 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.browser import expect, shot
 from tests.databases import Kind, Templates
 from tests.support import LiveServer, Remote, live_env, wait_until
+
+pytestmark = pytest.mark.browser
 
 WAIT_MS = 20_000
 _numbers = itertools.count(1)

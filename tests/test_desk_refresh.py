@@ -8,7 +8,11 @@ import asyncio
 from types import SimpleNamespace as NS
 from typing import Any
 
+import pytest
+
 from counter_client.desk import Desk
+
+pytestmark = pytest.mark.unit
 
 COUNTER = NS(id=1, number=1, branch_id=1, service_ids=[1], state="open", pause_reason=None)
 A002 = NS(id=2, number="A002", service_id=1, state="called")

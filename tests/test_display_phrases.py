@@ -11,6 +11,8 @@ import pytest
 from display.state import HallState, apply
 from display.voice import parse_voice_option
 
+pytestmark = pytest.mark.unit
+
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 

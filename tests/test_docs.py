@@ -24,6 +24,8 @@ from pydantic.fields import FieldInfo
 from server.core.settings import Settings
 from tests.support import ROOT
 
+pytestmark = pytest.mark.unit
+
 README = ROOT / "README.md"
 OPERATIONS = ROOT / "docs" / "operations.md"
 BENCHMARKS = ROOT / "docs" / "benchmarks.md"

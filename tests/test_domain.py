@@ -14,6 +14,8 @@ from server.tickets.numbering import number_for
 from server.tickets.selection import Candidate, choose_next, effective_time
 from server.tickets.states import TRANSITIONS, Action, TicketState, transition
 
+pytestmark = pytest.mark.unit
+
 S, A = TicketState, Action
 
 # The diagram of DESIGN.md, written out again so the table is checked against it, not itself.

@@ -24,7 +24,11 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
+
 from tests.support import ROOT
+
+pytestmark = pytest.mark.unit
 
 CLIENTS = ("kiosk", "display", "counter_client")
 SHARED_WITH_CLIENTS = ("server.speech.phrases", "server.speech.synthesis", "server.speech.wav")

@@ -27,6 +27,8 @@ from tests.fake_printer import (
 from tests.support import ROOT, LiveServer, wait_until
 from tests.tcp_proxy import TcpProxy
 
+pytestmark = pytest.mark.e2e
+
 NUMBER = re.compile(r"^[A-Z]{1,3}\d{3}$")
 
 

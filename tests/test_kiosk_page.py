@@ -14,6 +14,8 @@ from tests.browser import shot
 from tests.fake_printer import AgentThread, FakePrinter, KioskHall, numbers
 from tests.support import LiveServer, wait_until
 
+pytestmark = pytest.mark.browser
+
 PORTRAIT = {"width": 1080, "height": 1920}
 LANDSCAPE = {"width": 1920, "height": 1080}
 PHONE = {"width": 360, "height": 740}

@@ -28,6 +28,8 @@ from server.core.engine import Database
 from server.core.prepared import Prepared
 from server.core.types import UTCDateTime
 
+pytestmark = pytest.mark.integration
+
 META = MetaData()
 ROWS = Table(
     "prepared_probe",

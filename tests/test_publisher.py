@@ -15,6 +15,8 @@ from server.core.hub import channel_of
 from server.core.publisher import BusPublisher
 from tests.support import until
 
+pytestmark = pytest.mark.unit
+
 
 class RecordingBus:
     def __init__(self, fail_first: int = 0) -> None:

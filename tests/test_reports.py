@@ -19,6 +19,8 @@ from tests.conftest import Api
 from tests.support import Clock
 from tests.test_stats import DAY, Hall, make_hall, run_scenario
 
+pytestmark = pytest.mark.integration
+
 SPAN = {"branch_id": 1, "from": DAY, "to": DAY}
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import Api
+
+pytestmark = pytest.mark.integration
 
 
 def test_a_ticket_is_issued_called_and_completed(api: Api) -> None:

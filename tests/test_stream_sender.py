@@ -15,6 +15,8 @@ from server.core.hub import Event, EventHub, Subscriber, channel_of
 from server.core.sender import Sender
 from tests.support import until
 
+pytestmark = pytest.mark.unit
+
 
 class FakeSocket:
     """ASGI sends complete at once, except while `blocked` is clear (a client that reads

@@ -13,9 +13,13 @@ import sys
 import termios
 import threading
 
+import pytest
+
 from counter_client.screen import HEIGHT, WIDTH, cells
 from counter_client.terminal import CLEAR
 from tests.support import ROOT, LiveServer, Remote, wait_until
+
+pytestmark = pytest.mark.e2e
 
 WAIT_S = 20.0
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

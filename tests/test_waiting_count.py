@@ -13,7 +13,7 @@ from server.tickets.models import ServiceDay, Ticket
 from tests.conftest import Api
 from tests.support import Clock
 
-pytestmark = pytest.mark.usefixtures("cheap_hashing")
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cheap_hashing")]
 
 
 def queues(settings: Settings) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], int]]:

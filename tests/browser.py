@@ -58,6 +58,17 @@ def expect(target: Any) -> Any:
     return pw_expect(target)
 
 
+def fast_forward_until(page: Any, selector: str, most_s: int = 60) -> None:
+    """For a page whose clock was installed (`page.clock.install()` before it loads): move that
+    clock on a second at a time until `selector` is in the page. The page's timers fire as they
+    would have, in order, without the test waiting for them in real time."""
+    for _ in range(most_s):
+        if page.locator(selector).count():
+            return
+        page.clock.fast_forward(1000)
+    raise AssertionError(f"{selector} not there after {most_s} s of the page's time")
+
+
 def shot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

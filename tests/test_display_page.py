@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import shot
+from tests.browser import fast_forward_until, shot
 from tests.databases import Kind, Templates
 from tests.support import LiveServer, Remote, live_env, wait_until
 from tests.test_display_agent import require_espeak
@@ -76,7 +76,10 @@ def tv(tmp_path_factory: pytest.TempPathFactory, templates: Templates) -> Iterat
             box.server.stop()
 
 
-def open_tv(page: Any, tv: Tv, extra: str = "") -> None:
+def open_tv(page: Any, tv: Tv, extra: str = "", *, clock: bool = False) -> None:
+    """The TV page; with `clock`, on a clock the test moves on (`fast_forward_until`)."""
+    if clock:
+        page.clock.install()
     page.goto(tv.url(extra))
     page.wait_for_function("window.hallqDisplay && window.hallqDisplay.status === 'connected'")
 
@@ -113,12 +116,12 @@ def test_a_call_appears_on_the_tv_at_once_flashes_and_chimes(page: Any, tv: Tv) 
 def test_after_a_server_restart_the_tv_warns_then_shows_the_calls_it_missed(
     page: Any, tv: Tv
 ) -> None:
-    open_tv(page, tv)
+    open_tv(page, tv, clock=True)
     port = tv.server.port
     tv.server.stop()
     page.wait_for_selector("#conn-mark:not(.hq-hidden)", timeout=10_000)
     assert page.is_hidden("#stale")  # discreet at first
-    page.wait_for_selector("#stale:not(.hq-hidden)", timeout=20_000)  # after 10 s: say so
+    fast_forward_until(page, "#stale:not(.hq-hidden)")  # after 10 s: say so
     assert "可能不是最新" in page.text_content("#stale")
     shot(page, "display-disconnected-1920x1080")
     tv.server = LiveServer(tv.env, port=port).start()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import shot
+from tests.browser import fast_forward_until, shot
 from tests.fake_printer import AgentThread, FakePrinter, KioskHall, numbers
 from tests.support import LiveServer, wait_until
 
@@ -56,16 +56,6 @@ def open_kiosk(browser: Any, server: LiveServer, hall: KioskHall, viewport: dict
     page.goto(f"{server.url}/kiosk?kiosk={hall.kiosk_id}&token={hall.token}")
     page.wait_for_selector(f"button.service[data-service='{hall.services['A']}']")
     return page
-
-
-def fast_forward_until(page: Any, selector: str, most_s: int = 60) -> None:
-    """Move the page's clock on a second at a time until `selector` is in the page: its timers
-    fire as they would have, in order, without the test waiting for them in real time."""
-    for _ in range(most_s):
-        if page.locator(selector).count():
-            return
-        page.clock.fast_forward(1000)
-    raise AssertionError(f"{selector} not there after {most_s} s of the page's time")
 
 
 def tickets(hall: KioskHall, prefix: str | None = None) -> list[dict[str, Any]]:

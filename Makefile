@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HALLQ_DATABASE_URL ?= sqlite:///var/hallq.db
 
-.PHONY: install run test lint typecheck bench clean
+.PHONY: install run test test-unit lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,10 +32,22 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The suite runs as two pytest sessions side by side, one per core: the live-server and browser
+# tests (markers e2e, browser) mostly wait, for servers, the pages' timers and audio, while the
+# others mostly compute. One session after the other took ~5 min, side by side ~3½. The live
+# half's output follows the other's; either failing fails the target.
 test: $(STAMP)  ## the whole suite (SQLite; PostgreSQL and Redis too when reachable, always in CI)
 	$(BIN)/ruff check server kiosk display counter_client tests bench migrations
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	@live=$$(mktemp); \
+	$(BIN)/python -m pytest -q -m "e2e or browser" >$$live 2>&1 & pid=$$!; \
+	$(BIN)/python -m pytest -q -m "not e2e and not browser"; rc=$$?; \
+	wait $$pid; live_rc=$$?; \
+	echo "--- the live-server and browser tests, run alongside ---"; cat $$live; rm -f $$live; \
+	[ $$rc -eq 0 ] && [ $$live_rc -eq 0 ]
+
+test-unit: $(STAMP)  ## the unit layer alone: no database, no network, seconds
+	$(BIN)/python -m pytest -q -m unit
 
 bench: $(STAMP)  ## benchmarks; prints numbers and writes docs/benchmarks.md
 	$(COMPILE)

@@ -18,6 +18,8 @@ from sqlalchemy import Connection, create_engine, pool, text
 from migrations import triggers
 from server.core.migrate import alembic_config, downgrade, newest_revision, upgrade
 
+pytestmark = pytest.mark.integration  # real SQLite and PostgreSQL databases
+
 
 def revisions(url: str) -> list[str]:
     """Every revision, oldest first."""

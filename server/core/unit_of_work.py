@@ -117,7 +117,13 @@ class UnitOfWork:
             # the row this session holds is current: no need to read it again.
             branch = core_repo.row(self.session, Branch, branch_id)
         else:
-            query = select(Branch).where(Branch.id == branch_id).with_for_update()
+            # populate_existing: a row loaded before the lock is refreshed, not kept as it was
+            query = (
+                select(Branch)
+                .where(Branch.id == branch_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
             branch = self.session.scalars(query).one_or_none()
         if branch is None:
             raise NotFound(f"branch {branch_id} does not exist")

@@ -101,9 +101,9 @@ def test_every_return_to_a_queue_starts_the_ticket_over(how: str) -> None:
 
 def test_a_transfer_names_the_counter_it_left_and_where_it_goes() -> None:
     ticket = called()
-    ticket.transfer(now=T0, effective_at=T0, counter_id=9)
+    ticket.transfer(now=T0, effective_at=T0, service_id=2, counter_id=9)
     assert (ticket.service_id, ticket.target_counter_id) == (2, 9)
-    assert ticket.pull_events() == [TicketTransferred(7, 1, S.CALLED, 3, 2, 9)]
+    assert ticket.pull_events() == [TicketTransferred(7, 1, S.CALLED, 3, 9)]
 
 
 def test_a_requeue_is_recorded_from_no_show() -> None:

@@ -6,6 +6,7 @@ calls one aggregate method each, and saves them in the order their events should
 
 from __future__ import annotations
 
+import server.tickets.serializers  # noqa: F401  (registers the ticket events' serializer)
 from server import protocol as p
 from server.core import repository as core_repo
 from server.core.context import Ctx
@@ -223,7 +224,6 @@ def transfer(
         if target is None or target.branch_id != counter.branch_id:
             raise NotFound(f"counter {body.counter_id} does not exist in this branch")
         target_id = target.id
-    transition(ticket.state, Action.TRANSFER)  # refuse before reading the queue
     effective_at = uow.repo(Tickets).placement(ticket, body.position, service_id)
     ticket.transfer(
         now=uow.now, effective_at=effective_at, service_id=service_id, counter_id=target_id

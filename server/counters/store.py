@@ -44,9 +44,6 @@ class Counters:
             self._rows[counter_id], self._counters[counter_id] = row, found
         return found
 
-    def row(self, counter_id: int) -> CounterRow:
-        return self._rows[counter_id]
-
     def reread(self, counter: Counter) -> Counter:
         """The counter as stored now (after the branch lock, on PostgreSQL)."""
         row = self._rows[counter.id]

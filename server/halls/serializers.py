@@ -24,10 +24,3 @@ def counter_updated(uow: UnitOfWork, event: CounterUpdated) -> Record:
 @serializer(ConfigUpdated)
 def config_updated(uow: UnitOfWork, event: ConfigUpdated) -> Record:
     return Record(event.branch_id, event.type, {"what": event.what, "id": event.id})
-
-
-def record_counter(uow: UnitOfWork, counter: Counter) -> None:
-    """A desk's set-up changed: tell the hall, and forget the estimates' figures (they count
-    the open counters per service)."""
-    core_repo.forget_figures(uow.session)
-    uow.publish(CounterUpdated(counter.id, counter.branch_id))

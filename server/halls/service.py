@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import server.halls.serializers  # noqa: F401  (registers counter.updated and config.updated)
 from server import protocol as p
 from server.core import repository as core_repo
 from server.core.context import Ctx
@@ -11,9 +12,8 @@ from server.core.errors import Conflict, NotFound
 from server.core.models import Branch
 from server.core.unit_of_work import UnitOfWork
 from server.halls import repository as halls_repo
-from server.halls.events import ConfigUpdated
+from server.halls.events import ConfigUpdated, CounterUpdated
 from server.halls.models import Counter, Service
-from server.halls.serializers import record_counter
 from server.halls.views import branch_detail, branch_wire, counter_wire, service_wire
 
 MANAGERS = ("admin", "manager")
@@ -178,7 +178,7 @@ def create_counter(ctx: Ctx, uow: UnitOfWork, body: p.CounterCreate) -> p.Counte
     uow.session.add(counter)
     uow.session.flush()
     halls_repo.set_counter_services(uow.session, counter.id, body.service_ids)
-    record_counter(uow, counter)
+    uow.publish(CounterUpdated(counter.id, counter.branch_id))
     config_changed(uow, counter.branch_id, "counter", counter.id)
     return counter_wire(counter, list(body.service_ids))
 
@@ -205,7 +205,7 @@ def patch_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int, body: p.CounterPat
         _check_services(uow, counter.branch_id, fields["service_ids"])
         halls_repo.set_counter_services(uow.session, counter.id, fields["service_ids"])
         uow.session.flush()
-    record_counter(uow, counter)
+    uow.publish(CounterUpdated(counter.id, counter.branch_id))
     config_changed(uow, counter.branch_id, "counter", counter.id)
     return counter_wire(counter, halls_repo.served_by(uow.session, counter.id))
 
@@ -215,6 +215,6 @@ def delete_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.Counter:
     if counter.ticket_id is not None:
         raise Conflict(f"counter {counter.number} has a ticket in hand")
     counter.deleted, counter.state, counter.clerk_id = True, "closed", None
-    record_counter(uow, counter)
+    uow.publish(CounterUpdated(counter.id, counter.branch_id))
     config_changed(uow, counter.branch_id, "counter", counter.id)
     return counter_wire(counter, halls_repo.served_by(uow.session, counter.id))

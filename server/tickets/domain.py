@@ -82,7 +82,6 @@ class TicketParked(AtCounter):
 @dataclass(frozen=True)
 class TicketTransferred(AtCounter):
     type = "ticket.transferred"
-    from_service_id: int
     to_counter_id: int | None
 
 
@@ -204,19 +203,15 @@ class Ticket:
         *,
         now: datetime,
         effective_at: datetime,
-        service_id: int | None = None,
+        service_id: int,
         counter_id: int | None = None,
     ) -> None:
-        """Back to waiting, in another service's queue or for one counter only."""
-        at, from_service = self.counter_id, self.service_id
+        """Back to waiting: in `service_id`'s queue, or for one counter only (`counter_id`)."""
+        at = self.counter_id
         before = self._move(Action.TRANSFER)
         self._back_to_waiting(now, effective_at)
-        if service_id is not None:
-            self.service_id = service_id
-        self.target_counter_id = counter_id
-        self.events.append(
-            TicketTransferred(self.id, self.branch_id, before, at, from_service, counter_id)
-        )
+        self.service_id, self.target_counter_id = service_id, counter_id
+        self.events.append(TicketTransferred(self.id, self.branch_id, before, at, counter_id))
 
     def requeue(self, *, now: datetime, effective_at: datetime) -> None:
         """A no-show who turned up after all goes back to the queue."""

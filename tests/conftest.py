@@ -55,6 +55,18 @@ def db_url(backend: str, tmp_path: Path, templates: Templates) -> Iterator[str]:
             yield url
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_url(
+    request: pytest.FixtureRequest, tmp_path: Path, templates: Templates
+) -> Iterator[str]:
+    """An empty database, nothing migrated: for the tests of the migrations themselves."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/migrate.db"
+    else:
+        with templates.postgres_empty() as url:
+            yield url
+
+
 @pytest.fixture
 def bus_url(backend: str) -> str:
     if backend == "postgres":

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -19,20 +16,8 @@ from server.core.migrate import (
     upgrade,
 )
 from server.schema import metadata
-from tests.databases import Templates
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def empty_url(
-    request: pytest.FixtureRequest, tmp_path: Path, templates: Templates
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/migrate.db"
-    else:
-        with templates.postgres_empty() as url:
-            yield url
 
 
 def tables(url: str) -> set[str]:

@@ -60,7 +60,10 @@ def dialect_of(url: str) -> str:
     return "sqlite" if url.startswith("sqlite") else "postgresql"
 
 
-def test_every_trigger_of_a_revision_exists_after_each_migration_up_and_down(db_url: str) -> None:
+def test_every_trigger_of_a_revision_exists_after_each_migration_up_and_down(
+    empty_url: str,
+) -> None:
+    db_url = empty_url
     dialect, steps = dialect_of(db_url), revisions(db_url)
     assert steps[-1] == newest_revision()
     assert present(db_url) == expected(dialect, None) == ({}, set())

@@ -162,9 +162,20 @@ def csv_bytes(header: Sequence[str], records: Iterable[Sequence[Cell]]) -> bytes
     return b"".join(csv_chunks(header, records))
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""Text a spreadsheet would read as a formula (a service named `=1+2`, an outcome
+`=HYPERLINK(…)`): exports never hold one (API.md, Limits and privacy)."""
+
+
+def _is_formula_like(value: Cell) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
 def _csv_value(value: Cell) -> Cell:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
+    if _is_formula_like(value):
+        return f"'{value}"  # shown as text by Excel and LibreOffice
     return value
 
 
@@ -197,6 +208,10 @@ def _xlsx_cell(sheet: Any, value: Cell, make_cell: Any) -> Any:
     if isinstance(value, datetime):
         cell = make_cell(sheet, value=value)
         cell.number_format = TIME_FORMAT
+        return cell
+    if _is_formula_like(value):
+        cell = make_cell(sheet, value=value)
+        cell.data_type = "s"  # openpyxl makes any text starting with "=" a formula
         return cell
     return value
 

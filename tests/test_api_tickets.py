@@ -336,3 +336,13 @@ def test_every_error_body_has_exactly_error_and_detail(api: Api) -> None:
     error_of(
         c.get("/api/v1/tickets", params={"limit": 0}, headers=api.admin), 422, "validation_error"
     )
+
+
+def test_an_unbounded_or_unsafe_hall_setting_is_a_validation_error(api: Api) -> None:
+    c = api.client
+    for settings in ({"voice_templates": {"en": "x" * 1_000_000}},
+                     {"media_url": "javascript:alert(1)"}):  # fmt: skip
+        r = c.patch("/api/v1/branches/1", json={"settings": settings}, headers=api.admin)
+        assert r.status_code == 422 and r.json()["error"] == "validation_error", r.text
+    shown = ok(c.get("/api/v1/branches/1", headers=api.admin))["settings"]
+    assert shown["media_url"] == "" and shown["voice_templates"] == {}  # nothing was kept

@@ -13,27 +13,32 @@ from server.protocol.hours import validate_opening_hours
 
 # ---- branches, services, counters ---------------------------------------------------------
 
+MAX_INTERVALS = 8  # opening intervals per weekday
+MAX_HOLIDAYS = 1000  # a few years of public holidays
 HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")]
 
 
 class BranchSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    opening_hours: dict[str, list[Annotated[list[HHMM], Field(min_length=2, max_length=2)]]] = (
-        Field(default_factory=dict)
-    )
-    holidays: list[date] = Field(default_factory=list)
+    opening_hours: dict[
+        str, Annotated[list[Annotated[list[HHMM], Field(min_length=2, max_length=2)]],
+                       Field(max_length=MAX_INTERVALS)]
+    ] = Field(default_factory=dict)  # fmt: skip
+    holidays: list[date] = Field(default_factory=list, max_length=MAX_HOLIDAYS)
     cutoff_min: int = Field(0, ge=0, le=24 * 60)
     public_issue: bool = False
     marquee: str = Field("", max_length=2000)
     ticket_footer: str = Field("", max_length=2000)
-    voice_templates: dict[Locale, str] = Field(default_factory=dict)
+    voice_templates: dict[Locale, Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=dict
+    )
     priority_interleave: int = Field(0, ge=0, le=100)
     priority_boost_min: int | None = Field(None, ge=0, le=24 * 60)
     # Pages and agents (added to API.md's list; all optional):
     offer_priority: bool = False  # the kiosk offers a priority ticket (elderly, disabled, pregnant)
     kiosk_idle_s: int = Field(8, ge=2, le=600)  # kiosk returns to its idle screen after this
     display_recent: int = Field(8, ge=1, le=30)  # calls listed on the TV page
-    media_url: str = Field("", max_length=2000)  # image or video shown on the TV page
+    media_url: str = Field("", max_length=2000)  # image or video shown on the TV page (http(s), /…)
     server_speech: bool = False  # the TV page plays announcements synthesised by the server
     announce_repeat: int = Field(1, ge=1, le=5)
     rating_timeout_s: int = Field(30, ge=5, le=600)  # the rating screen goes idle after this
@@ -44,6 +49,17 @@ class BranchSettings(BaseModel):
     def _hours(cls, value: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
         validate_opening_hours(value)
         return value
+
+    @field_validator("media_url")
+    @classmethod
+    def _media(cls, value: str) -> str:
+        """Shown on every TV: a web address or a path of the hall's own server, nothing that
+        runs (`javascript:`, `data:`)."""
+        url = value.strip()
+        own_path = url.startswith("/") and not url.startswith("//")
+        if url and not (own_path or url.lower().startswith(("http://", "https://"))):
+            raise ValueError("media_url is an http(s):// address or a path starting with /")
+        return url
 
 
 def _check_timezone(value: str) -> str:

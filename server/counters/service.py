@@ -6,6 +6,8 @@ calls one aggregate method each, and saves them in the order their events should
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import server.tickets.serializers  # noqa: F401  (registers the ticket events' serializer)
 from server import protocol as p
 from server.core import repository as core_repo
@@ -80,25 +82,32 @@ def _call(uow: UnitOfWork, counter: Counter, ticket: Ticket, *, from_queue: bool
     uow.repo(Counters).save(counter)
 
 
-def open_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.CounterActionResult:
-    counter = _counter(ctx, uow, counter_id, staffing=True)
-    counter.open(ctx.principal.user_id)
+def _desk(
+    ctx: Ctx,
+    uow: UnitOfWork,
+    counter_id: int,
+    change: Callable[[Counter], None],
+    *,
+    staffing: bool = False,
+) -> p.CounterActionResult:
+    """A change of the desk itself (open, pause, close)."""
+    counter = _counter(ctx, uow, counter_id, staffing=staffing)
+    change(counter)
     uow.repo(Counters).save(counter)
-    return _result(uow, counter, None)
+    return _result(uow, counter, None)  # fmt: skip
+
+
+def open_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.CounterActionResult:
+    opener = ctx.principal.user_id
+    return _desk(ctx, uow, counter_id, lambda c: c.open(opener), staffing=True)
 
 
 def pause_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int, reason: str) -> p.CounterActionResult:
-    counter = _counter(ctx, uow, counter_id)
-    counter.pause(reason)
-    uow.repo(Counters).save(counter)
-    return _result(uow, counter, None)
+    return _desk(ctx, uow, counter_id, lambda c: c.pause(reason))
 
 
 def close_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.CounterActionResult:
-    counter = _counter(ctx, uow, counter_id)
-    counter.close()
-    uow.repo(Counters).save(counter)
-    return _result(uow, counter, None)
+    return _desk(ctx, uow, counter_id, Counter.close)
 
 
 def call_next(
@@ -159,20 +168,23 @@ def resume(
     return _call_one(ctx, uow, counter_id, body, Action.RESUME)
 
 
-def recall(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.CounterActionResult:
+def _hand(
+    ctx: Ctx,
+    uow: UnitOfWork,
+    counter_id: int,
+    change: Callable[[Ticket], None],
+    *,
+    leaves: bool,
+) -> p.CounterActionResult:
+    """A change of the ticket in hand; with `leaves`, it then leaves the desk (saved first,
+    so its event comes before the desk's)."""
     counter = _counter(ctx, uow, counter_id)
     ticket = _in_hand(uow, counter)
-    ticket.recall(uow.now)
+    change(ticket)
+    if leaves:
+        return _let_go(uow, counter, ticket)
     uow.repo(Tickets).save(ticket)
-    return _result(uow, counter, ticket)
-
-
-def start(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.CounterActionResult:
-    counter = _counter(ctx, uow, counter_id)
-    ticket = _in_hand(uow, counter)
-    ticket.start(uow.now)
-    uow.repo(Tickets).save(ticket)
-    return _result(uow, counter, ticket)
+    return _result(uow, counter, ticket)  # fmt: skip
 
 
 def _let_go(uow: UnitOfWork, counter: Counter, ticket: Ticket) -> p.CounterActionResult:
@@ -183,28 +195,31 @@ def _let_go(uow: UnitOfWork, counter: Counter, ticket: Ticket) -> p.CounterActio
     return _result(uow, counter, ticket)
 
 
+def recall(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.CounterActionResult:
+    now = uow.now
+    return _hand(ctx, uow, counter_id, lambda t: t.recall(now), leaves=False)
+
+
+def start(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.CounterActionResult:
+    now = uow.now
+    return _hand(ctx, uow, counter_id, lambda t: t.start(now), leaves=False)
+
+
 def complete(
     ctx: Ctx, uow: UnitOfWork, counter_id: int, body: p.CompleteRequest
 ) -> p.CounterActionResult:
-    counter = _counter(ctx, uow, counter_id)
-    ticket = _in_hand(uow, counter)
-    ticket.complete(uow.now, body.outcome)
-    return _let_go(uow, counter, ticket)
+    now = uow.now
+    return _hand(ctx, uow, counter_id, lambda t: t.complete(now, body.outcome), leaves=True)
 
 
 def no_show(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.CounterActionResult:
-    counter = _counter(ctx, uow, counter_id)
-    ticket = _in_hand(uow, counter)
-    ticket.no_show(uow.now)
-    return _let_go(uow, counter, ticket)
+    now = uow.now
+    return _hand(ctx, uow, counter_id, lambda t: t.no_show(now), leaves=True)
 
 
 def park(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.CounterActionResult:
     """Set the ticket in hand aside (customer fetching a document); resume calls it back."""
-    counter = _counter(ctx, uow, counter_id)
-    ticket = _in_hand(uow, counter)
-    ticket.park()
-    return _let_go(uow, counter, ticket)
+    return _hand(ctx, uow, counter_id, Ticket.park, leaves=True)
 
 
 def transfer(

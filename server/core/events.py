@@ -61,6 +61,10 @@ def handler(kind: type[E]) -> Callable[[Callable[[UnitOfWork, E], None]], Handle
     return register
 
 
+def has_serializer(kind: type) -> bool:
+    return any(k in _serializers for k in kind.__mro__)
+
+
 def serialize(uow: UnitOfWork, event: object) -> Record:
     for kind in type(event).__mro__:
         found = _serializers.get(kind)

@@ -1,10 +1,11 @@
 """The kiosk agent: follows this kiosk's print jobs, prints each at most once, reports every
 result and the printer's status, and (with `--keys`) issues tickets from a button box.
 
-Jobs come from two sources that overlap on purpose: `print.requested` events on the stream, and
-`GET /print-jobs?state=pending` after every (re)connect and every few seconds. The on-disk
-`PrintedStore` makes the overlap harmless: a job id it knows is never printed again, only its
-result is reported again until the server has it.
+Jobs come from `GET /print-jobs?state=pending` (this kiosk's own jobs, the only place that
+carries the ticket's public_id for the QR code): at once on a `print.requested` event for this
+kiosk, after every (re)connect and every few seconds. The on-disk `PrintedStore` makes repeated
+fetches harmless: a job id it knows is never printed again, only its result is reported again
+until the server has it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, tzinfo
-from typing import Literal, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from counter_client import ApiError, AsyncClient, EventStream, Unreachable
@@ -33,7 +34,6 @@ from server import protocol as p
 
 log = logging.getLogger("hallq.kiosk")
 T = TypeVar("T")
-Source = Literal["event", "pending"]
 
 
 class KioskError(Exception):
@@ -72,7 +72,7 @@ class KioskAgent:
         self.store: PrintedStore | None = None
         self.health: Health | None = None
         self.stream: EventStream | None = None
-        self._jobs: asyncio.Queue[tuple[p.PrintJob, Source]] = asyncio.Queue()
+        self._jobs: asyncio.Queue[p.PrintJob] = asyncio.Queue()
         self._queued: set[int] = set()
         self._fetch_now = asyncio.Event()
         self._key_services: list[p.Service | None] | None = None
@@ -146,11 +146,15 @@ class KioskAgent:
 
     # ---- jobs -----------------------------------------------------------------------------
 
-    def _enqueue(self, job: p.PrintJob, source: Source) -> None:
+    def _enqueue(self, job: p.PrintJob) -> None:
         if job.kiosk_id != self.kiosk_id or job.id in self._queued:
             return
         self._queued.add(job.id)
-        self._jobs.put_nowait((job, source))
+        self._jobs.put_nowait(job)
+
+    def _mine(self, data: dict[str, object]) -> bool:
+        job = data.get("job")
+        return isinstance(job, dict) and job.get("kiosk_id") == self.kiosk_id
 
     async def _follow(self) -> None:
         """The event stream: print.requested for this kiosk; a snapshot or a reconnect means
@@ -162,8 +166,10 @@ class KioskAgent:
                 if event.type == "snapshot" or self.stream.reconnects != seen_reconnects:
                     seen_reconnects = self.stream.reconnects
                     self._fetch_now.set()
-                if event.type == "print.requested":
-                    self._enqueue(p.PrintJob.model_validate(event.data["job"]), "event")
+                if event.type == "print.requested" and self._mine(event.data):
+                    # events carry no public_id (API.md, "Limits and privacy"): the job to
+                    # print, with its QR code, comes from this kiosk's own job list
+                    self._fetch_now.set()
                 elif event.type == "config.updated" and event.data.get("what") == "service":
                     self._key_services = None
         except ApiError as exc:
@@ -185,7 +191,7 @@ class KioskAgent:
                 continue
             delay = 0.5
             for job in jobs:
-                self._enqueue(job, "pending")
+                self._enqueue(job)
             assert self.store is not None
             pending = {job.id for job in jobs}
             for job_id in self.store.unreported():
@@ -194,9 +200,9 @@ class KioskAgent:
 
     async def _print_loop(self) -> None:
         while True:
-            job, source = await self._jobs.get()
+            job = await self._jobs.get()
             try:
-                await self._handle(job, source)
+                await self._handle(job)
             except Exception:
                 log.exception("print job %d", job.id)
             finally:
@@ -207,7 +213,7 @@ class KioskAgent:
         assert self.store is not None
         await asyncio.to_thread(self.store.mark, job_id, state, error)
 
-    async def _handle(self, job: p.PrintJob, source: Source) -> None:
+    async def _handle(self, job: p.PrintJob) -> None:
         assert self.store is not None
         record = self.store.get(job.id)
         if record is None:
@@ -227,8 +233,6 @@ class KioskAgent:
         elif record.state == "printing":
             stopped = "interrupted: the kiosk agent stopped while printing"
             await self._mark(job.id, "failed", stopped)
-        elif record.reported and source == "event":
-            return  # a replayed event of a job already done and reported
         await self._report_result(job.id)
 
     async def _print(self, job: p.PrintJob) -> Outcome:

@@ -71,9 +71,10 @@ def render_ticket(job: p.PrintJob, options: Options, tz: tzinfo | None = None) -
         w.line(label(locale, "wait", m=minutes), align="center")
     issued = ticket.issued_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     w.line(label(locale, "issued", t=issued), align="center")
-    w.feed(1)
-    w.qr(job.public_url)
-    w.line(label(locale, "scan"), align="center")
+    if job.public_url:  # always in a kiosk's own jobs; null where the job was not its own
+        w.feed(1)
+        w.qr(job.public_url)
+        w.line(label(locale, "scan"), align="center")
     if job.footer:
         w.feed(1)
         w.line(job.footer, align="center")

@@ -36,9 +36,11 @@ def test_a_kiosk_ticket_queues_one_print_job_with_everything_to_print(api: Api) 
     assert job["ticket"]["number"] == ticket["number"] == "A001"
     assert job["state"] == "pending" and job["kiosk_id"] == kiosk_id and job["locale"] == "en"
     assert job["service_name"]["zh-CN"] == "业务A"
-    assert job["public_url"].endswith(f"/t/{ticket['public_id']}")
-    pending = api.get("/api/v1/print-jobs", kiosk, state="pending")
-    assert [j["id"] for j in pending] == [job["id"]]
+    assert job["public_url"] is None and job["ticket"]["public_id"] is None  # on the stream
+    (pending,) = api.get("/api/v1/print-jobs", kiosk, state="pending")
+    assert pending["id"] == job["id"]  # the kiosk's own job carries the QR code's address
+    assert pending["public_url"].endswith(f"/t/{ticket['public_id']}")
+    assert pending["ticket"]["public_id"] == ticket["public_id"]
 
 
 def test_a_result_is_final_and_a_repeated_report_changes_nothing(api: Api) -> None:

@@ -23,6 +23,7 @@ from server.tickets.domain import Ticket
 from server.tickets.selection import Candidate, choose_next
 from server.tickets.states import Action, transition
 from server.tickets.store import Tickets
+from server.tickets.views import shown_to
 
 COUNTER_STAFF = ("admin", "manager", "clerk")
 
@@ -42,10 +43,17 @@ def _counter(ctx: Ctx, uow: UnitOfWork, counter_id: int, *, staffing: bool = Fal
     return counter
 
 
-def _result(uow: UnitOfWork, counter: Counter, ticket: Ticket | None) -> p.CounterActionResult:
+def _result(
+    ctx: Ctx, uow: UnitOfWork, counter: Counter, ticket: Ticket | None
+) -> p.CounterActionResult:
+    """The answer; its ticket carries the customer's key for managers and admins only (a
+    clerk must not be able to rate the ticket they served)."""
+    tickets = uow.repo(Tickets)
     return p.CounterActionResult(
         counter=uow.repo(Counters).wire(counter),
-        ticket=uow.repo(Tickets).wire(ticket) if ticket else None,
+        ticket=shown_to(ctx.principal, tickets.wire(ticket), tickets.row(ticket.id))
+        if ticket
+        else None,
     )
 
 
@@ -94,7 +102,7 @@ def _desk(
     counter = _counter(ctx, uow, counter_id, staffing=staffing)
     change(counter)
     uow.repo(Counters).save(counter)
-    return _result(uow, counter, None)  # fmt: skip
+    return _result(ctx, uow, counter, None)  # fmt: skip
 
 
 def open_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.CounterActionResult:
@@ -132,10 +140,10 @@ def call_next(
     )
     if chosen is None:
         uow.repo(Counters).save(counter)  # a hand cleared above
-        return _result(uow, counter, None)
+        return _result(ctx, uow, counter, None)
     ticket = next(t for t in heads if t is not None and t.id == chosen.ticket_id)
     _call(uow, counter, ticket, from_queue=True)
-    return _result(uow, counter, ticket)
+    return _result(ctx, uow, counter, ticket)
 
 
 def _call_one(
@@ -151,7 +159,7 @@ def _call_one(
     transition(ticket.state, action)  # refuse before touching the hand
     _clear_hand(uow, counter, body.complete_current)
     _call(uow, counter, ticket, from_queue=action is Action.CALL)
-    return _result(uow, counter, ticket)
+    return _result(ctx, uow, counter, ticket)
 
 
 def call_specific(
@@ -182,17 +190,17 @@ def _hand(
     ticket = _in_hand(uow, counter)
     change(ticket)
     if leaves:
-        return _let_go(uow, counter, ticket)
+        return _let_go(ctx, uow, counter, ticket)
     uow.repo(Tickets).save(ticket)
-    return _result(uow, counter, ticket)  # fmt: skip
+    return _result(ctx, uow, counter, ticket)  # fmt: skip
 
 
-def _let_go(uow: UnitOfWork, counter: Counter, ticket: Ticket) -> p.CounterActionResult:
+def _let_go(ctx: Ctx, uow: UnitOfWork, counter: Counter, ticket: Ticket) -> p.CounterActionResult:
     """Save a ticket that just left the counter's hand, then the counter."""
     counter.release()
     uow.repo(Tickets).save(ticket)
     uow.repo(Counters).save(counter)
-    return _result(uow, counter, ticket)
+    return _result(ctx, uow, counter, ticket)
 
 
 def recall(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.CounterActionResult:
@@ -243,4 +251,4 @@ def transfer(
     ticket.transfer(
         now=uow.now, effective_at=effective_at, service_id=service_id, counter_id=target_id
     )
-    return _let_go(uow, counter, ticket)
+    return _let_go(ctx, uow, counter, ticket)

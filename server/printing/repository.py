@@ -19,6 +19,7 @@ def print_jobs(
     visible: Sequence[int] | None,
     limit: int,
     offset: int,
+    ticket_id: int | None = None,
 ) -> Sequence[tuple[PrintJob, Ticket]]:
     """Print jobs with their tickets, oldest first; `visible`: the branches the reader may see."""
     query = select(PrintJob, Ticket).join(Ticket, Ticket.id == PrintJob.ticket_id)
@@ -28,6 +29,8 @@ def print_jobs(
         query = query.where(PrintJob.kiosk_id == kiosk_id)
     if branch_id is not None:
         query = query.where(PrintJob.branch_id == branch_id)
+    if ticket_id is not None:
+        query = query.where(PrintJob.ticket_id == ticket_id)
     if visible is not None:
         query = query.where(PrintJob.branch_id.in_(visible))
     rows = session.execute(query.order_by(PrintJob.id).limit(limit).offset(offset)).all()

@@ -19,12 +19,14 @@ def list_jobs(
     state: p.PrintJobState | None = None,
     kiosk_id: BranchQuery = None,
     branch_id: BranchQuery = None,
+    ticket_id: BranchQuery = None,
     limit: Limit = 1000,
     offset: Offset = 0,
 ) -> list[p.PrintJob]:
-    """A kiosk gets its own jobs (`state=pending`: what it still has to print)."""
+    """A kiosk gets its own jobs (`state=pending`: what it still has to print; `ticket_id`:
+    the jobs of one ticket, e.g. for the QR code of a ticket that did not print)."""
     return list(printing.jobs(ctx, state=state, kiosk_id=kiosk_id, branch_id=branch_id,
-                              limit=limit, offset=offset))  # fmt: skip
+                              limit=limit, offset=offset, ticket_id=ticket_id))  # fmt: skip
 
 
 @router.post("/print-jobs/{job_id}/result", response_model=p.PrintJob, responses=CONFLICTS)

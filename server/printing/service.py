@@ -21,7 +21,13 @@ from server.core.events import Record, serializer
 from server.core.unit_of_work import UnitOfWork
 from server.printing import repository as printing_repo
 from server.tickets.models import PrintJob, Ticket
-from server.tickets.printjobs import PrintCompleted, PrintFailed, job_wire, queue_job
+from server.tickets.printjobs import (
+    PrintCompleted,
+    PrintFailed,
+    job_wire,
+    queue_job,
+    shown_job,
+)
 
 REPRINTERS = ("admin", "manager", "clerk", "kiosk")
 
@@ -70,7 +76,7 @@ def report_result(ctx: Ctx, uow: UnitOfWork, job_id: int, body: p.PrintResult) -
     assert ticket is not None
     outcome = "printed" if body.ok else "failed"
     if job.state == outcome:  # the same report again (a retry): answer, change nothing
-        return job_wire(ctx, uow.session, job, ticket)
+        return shown_job(ctx, job_wire(ctx, uow.session, job, ticket), ticket)
     if job.state != "pending":
         raise InvalidTransition(f"print job {job_id} is already {job.state}")
     job.state = outcome
@@ -79,7 +85,7 @@ def report_result(ctx: Ctx, uow: UnitOfWork, job_id: int, body: p.PrintResult) -
     wire = job_wire(ctx, uow.session, job, ticket)
     reported = PrintCompleted if body.ok else PrintFailed
     uow.publish(reported(job.branch_id, ticket.id, wire))
-    return wire
+    return shown_job(ctx, wire, ticket)
 
 
 def _status(kiosk: Device) -> p.PrinterStatus | None:
@@ -119,7 +125,8 @@ def report_status(
 
 
 def jobs(ctx: Ctx, *, state: str | None, kiosk_id: int | None, branch_id: int | None,
-         limit: int, offset: int) -> Sequence[p.PrintJob]:  # fmt: skip
+         limit: int, offset: int, ticket_id: int | None = None,
+         ) -> Sequence[p.PrintJob]:  # fmt: skip
     """A kiosk sees its own jobs; staff see their branches' (oldest first)."""
     principal = ctx.principal
     visible = None
@@ -133,9 +140,9 @@ def jobs(ctx: Ctx, *, state: str | None, kiosk_id: int | None, branch_id: int | 
     with ctx.db.read() as session:
         rows = printing_repo.print_jobs(
             session, state=state, kiosk_id=kiosk_id, branch_id=branch_id, visible=visible,
-            limit=limit, offset=offset,
+            limit=limit, offset=offset, ticket_id=ticket_id,
         )  # fmt: skip
-        return [job_wire(ctx, session, job, ticket) for job, ticket in rows]
+        return [shown_job(ctx, job_wire(ctx, session, job, ticket), ticket) for job, ticket in rows]
 
 
 def kiosks(ctx: Ctx, branch_id: int | None) -> Sequence[p.Kiosk]:

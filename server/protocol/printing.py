@@ -32,7 +32,9 @@ class PrintJob(BaseModel):
     branch_name: str
     service_name: dict[str, str]
     footer: str
-    public_url: str
+    public_url: str | None
+    """The mobile page of the ticket (its QR code): in the kiosk's own jobs and for managers
+    and admins; null on the event stream and for clerks, like the ticket's public_id."""
 
 
 class PrintResult(Request):

@@ -30,7 +30,10 @@ class TicketCreate(Request):
 
 class Ticket(BaseModel):
     id: int
-    public_id: str
+    public_id: str | None
+    """The customer's key: only for the issuer, the kiosk's print job, managers and admins, and
+    the rating screen of the counter that just completed it; null elsewhere (API.md, "Limits
+    and privacy")."""
     branch_id: int
     service_id: int
     number: str

@@ -18,12 +18,13 @@ from server.core.unit_of_work import UnitOfWork
 from server.halls.models import Service
 from server.halls.settings import branch_settings
 from server.tickets.models import PrintJob, Ticket
-from server.tickets.views import ticket_wire
+from server.tickets.views import sees_public_ids, ticket_wire, with_public_id
 
 
 def job_wire(
     ctx: Ctx, session: Session, job: PrintJob, ticket: Ticket, wire: p.Ticket | None = None
 ) -> p.PrintJob:
+    """The job as the event stream carries it: without the customer's key (`shown_job`)."""
     branch = core_repo.row(session, Branch, job.branch_id)
     service = core_repo.row(session, Service, ticket.issued_service_id)
     assert branch is not None and service is not None
@@ -42,7 +43,23 @@ def job_wire(
         branch_name=branch.name,
         service_name=dict(service.name),
         footer=branch_settings(branch).ticket_footer,
-        public_url=f"{ctx.settings.public_base_url.rstrip('/')}/t/{ticket.public_id}",
+        public_url=None,
+    )
+
+
+def shown_job(ctx: Ctx, job: p.PrintJob, ticket: Ticket) -> p.PrintJob:
+    """`job` as the caller may see it: its own kiosk (which prints the QR code), managers and
+    admins get the ticket's public_id and public_url; everyone else gets them null."""
+    who = ctx.principal
+    own = who.kind == "kiosk" and who.device_id == job.kiosk_id
+    if not (own or sees_public_ids(who)):
+        return job
+    base = ctx.settings.public_base_url.rstrip("/")
+    return job.model_copy(
+        update={
+            "ticket": with_public_id(job.ticket, ticket),
+            "public_url": f"{base}/t/{ticket.public_id}",
+        }
     )
 
 
@@ -59,7 +76,8 @@ def queue_job(
     ctx: Ctx, uow: UnitOfWork, ticket: Ticket, kiosk_id: int, wire: p.Ticket | None = None
 ) -> p.PrintJob:
     """Queue a print of `ticket` at the kiosk (in the caller's transaction; branch locked);
-    `wire` is the ticket's wire form when the caller has just built it."""
+    `wire` is the ticket's wire form when the caller has just built it. Answers the job as
+    the caller may see it."""
     _kiosk(uow.session, kiosk_id, ticket.branch_id)
     job = PrintJob(
         branch_id=ticket.branch_id, kiosk_id=kiosk_id, ticket_id=ticket.id, state="pending",
@@ -69,7 +87,7 @@ def queue_job(
     uow.session.flush()
     job_out = job_wire(ctx, uow.session, job, ticket, wire)
     uow.publish(PrintRequested(ticket.branch_id, ticket.id, job_out))
-    return job_out
+    return shown_job(ctx, job_out, ticket)
 
 
 @dataclass(frozen=True)

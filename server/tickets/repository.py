@@ -191,6 +191,25 @@ def tickets(
     return session.scalars(query.limit(limit).offset(offset)).all()
 
 
+def last_completed(
+    session: Session, *, branch_id: int, counter_id: int, since_date: date, since: datetime
+) -> Ticket | None:
+    """The ticket completed last at a counter, if it finished at `since` or later."""
+    query = (
+        select(Ticket)
+        .where(
+            Ticket.branch_id == branch_id,
+            Ticket.business_date >= since_date,
+            Ticket.counter_id == counter_id,
+            Ticket.state == "done",
+            Ticket.finished_at >= since,
+        )
+        .order_by(Ticket.finished_at.desc(), Ticket.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
 def ticket_by_public_id(session: Session, public_id: str) -> Ticket | None:
     return session.scalars(select(Ticket).where(Ticket.public_id == public_id)).one_or_none()
 

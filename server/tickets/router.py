@@ -52,6 +52,13 @@ def get_ticket(ticket_id: IdPath, ctx: CtxDep) -> p.Ticket:
     return tickets.get(ctx, ticket_id)
 
 
+@router.get("/counters/{counter_id}/rating-ticket", response_model=p.Ticket, responses=ERR)
+def rating_ticket(counter_id: IdPath, ctx: CtxDep) -> p.Ticket:
+    """The rating screen's ticket: the one just completed at this counter, with its public_id
+    (display devices, managers, admins); 404 when there is none to rate now."""
+    return tickets.rating_ticket(ctx, counter_id)
+
+
 @router.post("/tickets/{ticket_id}/cancel", response_model=p.Ticket, responses=CONFLICTS)
 async def cancel(ticket_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
     ctx.principal.require(STAFF, "cancelling tickets")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import server.tickets.serializers  # noqa: F401  (registers the ticket events' serializer)
 from server import protocol as p
@@ -18,7 +18,7 @@ from server.core.errors import (
 )
 from server.core.models import Branch
 from server.core.unit_of_work import UnitOfWork
-from server.halls.models import Service
+from server.halls.models import Counter, Service
 from server.halls.settings import branch_settings
 from server.halls.views import schedule
 from server.tickets import repository as tickets_repo
@@ -29,7 +29,7 @@ from server.tickets.printjobs import queue_job
 from server.tickets.selection import effective_time
 from server.tickets.states import Action, TicketState, transition
 from server.tickets.store import Tickets
-from server.tickets.views import public_ticket, ticket_wire
+from server.tickets.views import public_ticket, shown_to, ticket_wire, with_public_id
 
 ISSUERS = ("admin", "manager", "clerk", "kiosk")
 DEFAULT_CHANNEL = {"kiosk": "kiosk", "anonymous": "web"}
@@ -99,7 +99,7 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
     wire = tickets.wire(ticket)
     if body.kiosk_id is not None:
         queue_job(ctx, uow, row, body.kiosk_id, wire)
-    return wire
+    return with_public_id(wire, row)  # the issuer holds the customer's key
 
 
 def _staff_ticket(ctx: Ctx, uow: UnitOfWork, ticket_id: int) -> Ticket:
@@ -118,11 +118,16 @@ def _saved(uow: UnitOfWork, ticket: Ticket) -> p.Ticket:
     return tickets.wire(ticket)
 
 
+def _answer(ctx: Ctx, uow: UnitOfWork, ticket: Ticket) -> p.Ticket:
+    """Save a staff action on `ticket`; the answer as the caller may see it."""
+    return shown_to(ctx.principal, _saved(uow, ticket), uow.repo(Tickets).row(ticket.id))
+
+
 def cancel(ctx: Ctx, uow: UnitOfWork, ticket_id: int) -> p.Ticket:
     """Staff cancel a ticket; a counter that had it in hand lets go of it (counters' handler)."""
     ticket = _staff_ticket(ctx, uow, ticket_id)
     ticket.cancel(uow.now)
-    return _saved(uow, ticket)
+    return _answer(ctx, uow, ticket)
 
 
 def requeue(ctx: Ctx, uow: UnitOfWork, ticket_id: int, body: p.RequeueRequest) -> p.Ticket:
@@ -131,7 +136,7 @@ def requeue(ctx: Ctx, uow: UnitOfWork, ticket_id: int, body: p.RequeueRequest) -
     transition(ticket.state, Action.REQUEUE)  # refuse before reading the queue
     effective_at = uow.repo(Tickets).placement(ticket, body.position, ticket.service_id)
     ticket.requeue(now=uow.now, effective_at=effective_at)
-    return _saved(uow, ticket)
+    return _answer(ctx, uow, ticket)
 
 
 def get(ctx: Ctx, ticket_id: int) -> p.Ticket:
@@ -140,7 +145,7 @@ def get(ctx: Ctx, ticket_id: int) -> p.Ticket:
         if ticket is None:
             raise NotFound(f"ticket {ticket_id} does not exist")
         ctx.principal.require_branch(ticket.branch_id)
-        return ticket_wire(session, ticket, ctx.clock())
+        return shown_to(ctx.principal, ticket_wire(session, ticket, ctx.clock()), ticket)
 
 
 def listing(
@@ -167,7 +172,33 @@ def listing(
             limit=limit,
             offset=offset,
         )
-        return [ticket_wire(session, t, now) for t in rows]
+        return [shown_to(ctx.principal, ticket_wire(session, t, now), t) for t in rows]
+
+
+RATING_SCREENS = ("admin", "manager", "display")
+
+
+def rating_ticket(ctx: Ctx, counter_id: int) -> p.Ticket:
+    """For the rating screen of a counter (a display device): the ticket just completed there,
+    with its public_id, while the branch's `rating_timeout_s` lasts and it is not rated yet.
+    Clerks and kiosks are refused: a clerk must not rate the ticket they served."""
+    ctx.principal.require(RATING_SCREENS, "the rating screen's ticket")
+    now = ctx.clock()
+    with ctx.db.read() as session:
+        counter = core_repo.row(session, Counter, counter_id)
+        if counter is None or counter.deleted:
+            raise NotFound(f"counter {counter_id} does not exist")
+        ctx.principal.require_branch(counter.branch_id)
+        branch = core_repo.row(session, Branch, counter.branch_id)
+        assert branch is not None
+        since = now - timedelta(seconds=branch_settings(branch).rating_timeout_s)
+        row = tickets_repo.last_completed(
+            session, branch_id=branch.id, counter_id=counter.id,
+            since_date=schedule(branch).business_date(since), since=since,
+        )  # fmt: skip
+        if row is None or row.rating is not None:
+            raise NotFound(f"no ticket to rate at counter {counter.number} now")
+        return with_public_id(ticket_wire(session, row, now), row)
 
 
 def _public_ticket(uow: UnitOfWork, public_id: str) -> Ticket:

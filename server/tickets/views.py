@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from server import protocol as p
 from server.core import repository as core_repo
+from server.core.context import Principal
 from server.core.models import Branch
 from server.halls.models import Counter, Service
 from server.halls.views import counter_ref, schedule
@@ -17,11 +18,32 @@ from server.tickets import repository as tickets_repo
 from server.tickets.estimate import estimated_wait_s
 from server.tickets.models import Ticket
 
+KEY_HOLDERS = frozenset({"admin", "manager"})
+
+
+def sees_public_ids(principal: Principal) -> bool:
+    """Managers and admins see every ticket's public_id; everyone else only where API.md's
+    "Limits and privacy" names them (the issuer, the kiosk's job, the rating screen)."""
+    return principal.kind in KEY_HOLDERS
+
+
+def with_public_id(wire: p.Ticket, ticket: Ticket) -> p.Ticket:
+    """`wire` with the customer's key, for a caller entitled to it."""
+    return wire.model_copy(update={"public_id": ticket.public_id})
+
+
+def shown_to(principal: Principal, wire: p.Ticket, ticket: Ticket) -> p.Ticket:
+    """The wire ticket as `principal` may see it."""
+    return with_public_id(wire, ticket) if sees_public_ids(principal) else wire
+
 
 def ticket_wire(
     session: Session, ticket: Ticket, now: datetime, position: int | None = None
 ) -> p.Ticket:
-    """The wire ticket; position (unless given) and estimate are computed while it waits."""
+    """The wire ticket; position (unless given) and estimate are computed while it waits.
+
+    Its public_id is null: the customer's key is added (`with_public_id`, `shown_to`) only for
+    the callers entitled to it, so events and any new endpoint leak nothing by default."""
     estimate = None
     if ticket.state != "waiting":
         position = None
@@ -38,7 +60,7 @@ def ticket_wire(
         )
     return p.Ticket(
         id=ticket.id,
-        public_id=ticket.public_id,
+        public_id=None,
         branch_id=ticket.branch_id,
         service_id=ticket.service_id,
         number=ticket.number,

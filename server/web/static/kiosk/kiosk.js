@@ -283,15 +283,30 @@
       $("result").className = "overlay printed";
       $("result-message").textContent = tr("printed");
     } else {
-      const url = (job && job.public_url) || `${location.origin}/t/${cur.ticket.public_id}`;
       $("result").className = "overlay failed";
       $("result-title").textContent = tr("failedTitle");
       $("result-message").textContent = tr("failed");
-      $("result-qr").replaceChildren(HallQR.svg(url, { label: url }));
-      $("result-qr").dataset.url = url;
-      $("result-qr").classList.remove("hq-hidden");
+      mobileUrl(cur.ticket).then((url) => {
+        if (state.current !== cur) return; // the next customer is here already
+        $("result-qr").replaceChildren(HallQR.svg(url, { label: url }));
+        $("result-qr").dataset.url = url;
+        $("result-qr").classList.remove("hq-hidden");
+      });
     }
     armIdle();
+  }
+
+  // The QR code's address: events carry no public_id, so it comes from this kiosk's own print
+  // job (the hall's public address, HALLQ_PUBLIC_BASE_URL), else from the issue answer.
+  async function mobileUrl(ticket) {
+    if (state.kioskId) {
+      try {
+        const jobs = await HallQ.api(`/api/v1/print-jobs?ticket_id=${ticket.id}`, { token, timeoutMs: 3000 });
+        const own = jobs.find((j) => j.public_url);
+        if (own) return own.public_url;
+      } catch (err) { /* unreachable now: the address this page came from will do */ }
+    }
+    return `${location.origin}/t/${ticket.public_id}`;
   }
 
   function showError(message) {

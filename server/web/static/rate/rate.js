@@ -74,6 +74,19 @@
     arm(S.timeoutS, timedOut);
   }
 
+  // Events never carry the customer's key (public_id): the server gives it to this screen for
+  // the ticket just completed at its counter only, while the rating may be given.
+  async function fetchAndLight(done, lateMs) {
+    if (done.rating != null || lateMs > S.timeoutS * 1000) return;
+    try {
+      const ticket = await api(`/api/v1/counters/${counterId}/rating-ticket`, { token });
+      if (ticket.id === done.id) light(ticket, lateMs);
+    } catch (err) {
+      if (err.status === 401 || err.status === 403) problem(t("denied"));
+      // 404: rated already, or too late: nothing to ask
+    }
+  }
+
   function timedOut() {
     if (S.current && S.score) submit(); // stars chosen but not sent: keep the customer's word
     else idle();
@@ -144,7 +157,7 @@
     const d = msg.data || {};
     const lag = Date.now() - Date.parse(msg.ts);
     if (!Number.isNaN(lag)) S.offset = S.offset === null ? lag : Math.min(S.offset, lag);
-    if (msg.type === "ticket.completed" && d.counter_id === counterId) light(d, lag - (S.offset ?? lag));
+    if (msg.type === "ticket.completed" && d.counter_id === counterId) fetchAndLight(d, lag - (S.offset ?? lag));
     else if ((msg.type === "ticket.called" || msg.type === "ticket.recalled") && d.counter_id === counterId) {
       S.calling = d.number;
       if (!S.current) render();

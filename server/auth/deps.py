@@ -19,7 +19,7 @@ from server.core.engine import Database
 from server.core.errors import Unauthorized
 from server.core.hub import EventHub
 from server.core.publisher import BusPublisher
-from server.core.run import Idem, perform_async
+from server.core.run import Idem, anonymous_scope, perform_async
 from server.core.settings import Settings
 
 
@@ -92,17 +92,29 @@ BranchQuery = Annotated[int | None, Query(ge=1, le=2**62)]
 IdPath = Annotated[int, Path(ge=1, le=2**62)]
 
 
+def idempotency_scope(principal: Principal, request: Request) -> str:
+    """Whose Idempotency-Key values a request's key is looked up among."""
+    if principal.kind != "anonymous":
+        return principal.key
+    return anonymous_scope(request.client.host if request.client else "")
+
+
 async def respond(
     ctx: Ctx,
     action: Callable[..., BaseModel],
     *,
     request: Request,
-    body: BaseModel | None = None,
+    body: BaseModel | None,
     status: int = 200,
 ) -> JSONResponse:
     """Run a mutating use case (idempotent when the request carries Idempotency-Key); the
-    request waits for its commit without holding a thread on SQLite (see perform_async)."""
+    request waits for its commit without holding a thread on SQLite (see perform_async).
+
+    `body` is the request's body model (None only for an endpoint that takes none): it is
+    part of the key's fingerprint, so that the same key with another body is refused
+    (tests/test_idempotency.py checks every endpoint)."""
     key = request.headers.get("idempotency-key")
-    idem = Idem.of(key, request.method, request.url.path, body)
+    scope = idempotency_scope(ctx.principal, request)
+    idem = Idem.of(key, scope, request.method, request.url.path, body)
     code, content = await perform_async(ctx, action, idem=idem, status=status)
     return JSONResponse(content, status_code=code)

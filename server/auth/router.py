@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -10,7 +11,17 @@ from fastapi.responses import JSONResponse
 from server import protocol as p
 from server.auth import service as auth
 from server.auth import users
-from server.auth.deps import CtxDep, IdPath, Limit, Offset, StateDep, bearer, respond
+from server.auth.deps import (
+    CtxDep,
+    IdPath,
+    Limit,
+    Offset,
+    StateDep,
+    bearer,
+    idempotency_scope,
+    respond,
+)
+from server.core.context import Ctx
 from server.core.errors import Unauthorized
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -55,15 +66,34 @@ def list_users(ctx: CtxDep, limit: Limit = 1000, offset: Offset = 0) -> list[p.U
     return users.list_users(ctx)[offset : offset + limit]
 
 
+B = TypeVar("B", p.UserCreate, p.UserPatch)
+
+
+async def _fingerprinted(body: B, request: Request, ctx: Ctx) -> B:
+    """The body as its Idempotency-Key fingerprint sees it: the password replaced by a slow
+    digest salted with the key (`auth.password_fingerprint`), so that another password under
+    the same key is a conflict and no plain digest of a password is stored."""
+    key = request.headers.get("idempotency-key")
+    if not key or body.password is None:
+        return body
+    salt = f"{idempotency_scope(ctx.principal, request)}\0{key}"
+    digest = await asyncio.to_thread(auth.password_fingerprint, body.password, salt)
+    return body.model_copy(update={"password": digest})
+
+
+async def _password_hash(password: str | None) -> str | None:
+    """Hashed in a worker thread: slow, so outside the write lock and off the event loop."""
+    return None if password is None else await asyncio.to_thread(auth.hash_password, password)
+
+
 @router.post("/users", status_code=201, response_model=p.UserOut, responses=ERR)
 async def create_user(body: p.UserCreate, request: Request, ctx: CtxDep) -> JSONResponse:
     ctx.principal.require(("admin", "manager"), "creating users")
-    password_hash = auth.hash_password(body.password)  # slow: outside the write lock
-    # The Idempotency-Key fingerprint leaves the password out: a salted hash differs on every
-    # retry, and a plain digest of the password must not be stored.
+    password_hash = await _password_hash(body.password)
+    assert password_hash is not None
     return await respond(
         ctx, lambda uow: users.create_user(ctx, uow, body, password_hash),
-        request=request, body=body.model_copy(update={"password": ""}), status=201,
+        request=request, body=await _fingerprinted(body, request, ctx), status=201,
     )  # fmt: skip
 
 
@@ -71,14 +101,18 @@ async def create_user(body: p.UserCreate, request: Request, ctx: CtxDep) -> JSON
 async def patch_user(
     user_id: IdPath, body: p.UserPatch, request: Request, ctx: CtxDep
 ) -> JSONResponse:
+    password_hash = await _password_hash(body.password)
     return await respond(
-        ctx, lambda uow: users.patch_user(ctx, uow, user_id, body), request=request
-    )
+        ctx, lambda uow: users.patch_user(ctx, uow, user_id, body, password_hash),
+        request=request, body=await _fingerprinted(body, request, ctx),
+    )  # fmt: skip
 
 
 @router.delete("/users/{user_id}", response_model=p.UserOut, responses=ERR)
 async def delete_user(user_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
-    return await respond(ctx, lambda uow: users.delete_user(ctx, uow, user_id), request=request)
+    return await respond(
+        ctx, lambda uow: users.delete_user(ctx, uow, user_id), request=request, body=None
+    )
 
 
 @router.post("/devices", status_code=201, response_model=p.DeviceOut, responses=ERR)
@@ -94,4 +128,6 @@ def list_devices(ctx: CtxDep, limit: Limit = 1000, offset: Offset = 0) -> list[p
 
 @router.delete("/devices/{device_id}", response_model=p.DeviceOut, responses=ERR)
 async def revoke_device(device_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
-    return await respond(ctx, lambda uow: users.revoke_device(ctx, uow, device_id), request=request)
+    return await respond(
+        ctx, lambda uow: users.revoke_device(ctx, uow, device_id), request=request, body=None
+    )

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
+from argon2.low_level import Type, hash_secret_raw
 
 from server import protocol as p
 from server.auth import repository as auth_repo
@@ -34,6 +35,23 @@ def _dummy_hash() -> str:
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def password_fingerprint(password: str, salt: str) -> str:
+    """A password as an Idempotency-Key fingerprint holds it: argon2id at the cost of the
+    stored hashes, salted with the key, so the same password under the same key compares
+    equal, another one does not, and what is stored is no easier to guess from than the
+    password hash itself (a plain digest would be)."""
+    raw = hash_secret_raw(
+        password.encode(),
+        hashlib.sha256(salt.encode()).digest()[:16],
+        time_cost=_hasher.time_cost,
+        memory_cost=_hasher.memory_cost,
+        parallelism=_hasher.parallelism,
+        hash_len=16,
+        type=Type.ID,
+    )
+    return raw.hex()
 
 
 def verify_password(password_hash: str, password: str) -> bool:

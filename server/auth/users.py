@@ -5,7 +5,7 @@ from __future__ import annotations
 from server import protocol as p
 from server.auth import repository as auth_repo
 from server.auth.models import Device, User
-from server.auth.service import hash_password, user_wire
+from server.auth.service import user_wire
 from server.core import repository as core_repo
 from server.core.context import Ctx
 from server.core.errors import Conflict, Forbidden, NotFound
@@ -71,7 +71,10 @@ def _user(ctx: Ctx, uow: UnitOfWork, user_id: int) -> User:
     return user
 
 
-def patch_user(ctx: Ctx, uow: UnitOfWork, user_id: int, body: p.UserPatch) -> p.UserOut:
+def patch_user(
+    ctx: Ctx, uow: UnitOfWork, user_id: int, body: p.UserPatch, password_hash: str | None
+) -> p.UserOut:
+    """Change a user; `password_hash` is `body.password` hashed (before the transaction)."""
     user = _user(ctx, uow, user_id)
     ctx.forget_principals(uow.session)
     if user.id == ctx.principal.user_id and (
@@ -85,8 +88,8 @@ def patch_user(ctx: Ctx, uow: UnitOfWork, user_id: int, body: p.UserPatch) -> p.
         _may_manage(ctx, user.role, list(body.branch_ids))
         _check_branches(uow, list(body.branch_ids))
         auth_repo.set_user_branches(uow.session, user.id, body.branch_ids)
-    if body.password is not None:
-        user.password_hash = hash_password(body.password)
+    if password_hash is not None:
+        user.password_hash = password_hash
     if body.active is not None:
         user.active = body.active
     uow.session.flush()

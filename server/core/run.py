@@ -33,17 +33,33 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Idem:
+    scope: str
+    """Whose keys these are: a user, a device, or one anonymous client (`anonymous_scope`)."""
     key: str
     request_hash: str
+    """The request's fingerprint: method, path and the whole body; the same key with another
+    fingerprint is an `idempotency_conflict`."""
 
     @classmethod
-    def of(cls, key: str | None, method: str, path: str, body: BaseModel | None) -> Idem | None:
+    def of(
+        cls, key: str | None, scope: str, method: str, path: str, body: BaseModel | None
+    ) -> Idem | None:
         """None without a key (the body is then never serialised)."""
         if not key:
             return None
-        payload = body.model_dump(mode="json") if body is not None else None
+        # the fields the client sent: {"region": null} (clear it) is not {} (keep it)
+        payload = body.model_dump(mode="json", exclude_unset=True) if body is not None else None
         canonical = json.dumps([method, path, payload], sort_keys=True, default=str)
-        return cls(key=key[:200], request_hash=hashlib.sha256(canonical.encode()).hexdigest())
+        return cls(
+            scope=scope, key=key[:200], request_hash=hashlib.sha256(canonical.encode()).hexdigest()
+        )
+
+
+def anonymous_scope(client_address: str) -> str:
+    """Callers without a login share no keys: each client address has its own (a digest, so
+    no address is stored). Another client that reuses a key gets its own answer, never the
+    first client's ticket and public_id."""
+    return "anonymous:" + hashlib.sha256(client_address.encode()).hexdigest()[:28]
 
 
 Outcome = tuple[int, dict[str, Any]]
@@ -108,7 +124,7 @@ def _job(
     def job(session: Session) -> Outcome:
         with ctx.uow(session) as uow:
             if idem is not None:
-                stored = core_repo.idempotency(session, ctx.principal.key, idem.key)
+                stored = core_repo.idempotency(session, idem.scope, idem.key)
                 if stored is not None:
                     if stored.request_hash != idem.request_hash:
                         raise IdempotencyConflict(
@@ -119,7 +135,7 @@ def _job(
             if idem is not None:
                 session.add(
                     IdempotencyKey(
-                        principal=ctx.principal.key,
+                        principal=idem.scope,
                         key=idem.key,
                         request_hash=idem.request_hash,
                         status_code=status,

@@ -21,14 +21,14 @@ Action = Callable[[Ctx, UnitOfWork, int], p.CounterActionResult]
 
 async def _act(
     ctx: Ctx, request: Request, counter_id: int, run: Callable[[UnitOfWork], BaseModel],
-    body: BaseModel | None = None,
+    body: BaseModel | None,
 ) -> JSONResponse:  # fmt: skip
     return await respond(ctx, run, request=request, body=body)
 
 
 def _plain(name: str, action: Action, summary: str) -> None:
     async def endpoint(counter_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
-        return await _act(ctx, request, counter_id, lambda uow: action(ctx, uow, counter_id))
+        return await _act(ctx, request, counter_id, lambda uow: action(ctx, uow, counter_id), None)
 
     endpoint.__name__ = name.replace("-", "_")
     router.add_api_route(

@@ -78,7 +78,7 @@ async def patch_service(
 @router.delete("/services/{service_id}", response_model=p.Service, responses=ERR)
 async def delete_service(service_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
     return await respond(
-        ctx, lambda uow: config.delete_service(ctx, uow, service_id), request=request
+        ctx, lambda uow: config.delete_service(ctx, uow, service_id), request=request, body=None
     )
 
 
@@ -116,5 +116,5 @@ async def patch_counter(
 @router.delete("/counters/{counter_id}", response_model=p.Counter, responses=ERR)
 async def delete_counter(counter_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
     return await respond(
-        ctx, lambda uow: config.delete_counter(ctx, uow, counter_id), request=request
+        ctx, lambda uow: config.delete_counter(ctx, uow, counter_id), request=request, body=None
     )

@@ -62,7 +62,9 @@ def rating_ticket(counter_id: IdPath, ctx: CtxDep) -> p.Ticket:
 @router.post("/tickets/{ticket_id}/cancel", response_model=p.Ticket, responses=CONFLICTS)
 async def cancel(ticket_id: IdPath, request: Request, ctx: CtxDep) -> JSONResponse:
     ctx.principal.require(STAFF, "cancelling tickets")
-    return await respond(ctx, lambda uow: tickets.cancel(ctx, uow, ticket_id), request=request)
+    return await respond(
+        ctx, lambda uow: tickets.cancel(ctx, uow, ticket_id), request=request, body=None
+    )
 
 
 @router.post("/tickets/{ticket_id}/requeue", response_model=p.Ticket, responses=CONFLICTS)
@@ -104,4 +106,6 @@ async def rate(
              responses=CONFLICTS)  # fmt: skip
 async def public_cancel(public_id: PublicId, request: Request, ctx: CtxDep) -> JSONResponse:
     """The customer gives up a waiting ticket from the mobile page."""
-    return await respond(ctx, lambda uow: tickets.public_cancel(uow, public_id), request=request)
+    return await respond(
+        ctx, lambda uow: tickets.public_cancel(uow, public_id), request=request, body=None
+    )

@@ -21,12 +21,13 @@ log = logging.getLogger(__name__)
 WAIT_MS = 20_000
 
 
-def sign_in(page: Any, server: LiveServer, view: str = "monitor", lang: str = "zh-CN") -> None:
+def sign_in(page: Any, server: LiveServer, view: str = "monitor", lang: str = "zh-CN",
+            user: str = "admin", password: str = LIVE_ADMIN_PASSWORD) -> None:  # fmt: skip
     page.add_init_script(f"localStorage.setItem('hallq.admin.view', '{view}');"
                          f"localStorage.setItem('hallq.admin.lang', '{lang}');")  # fmt: skip
     page.goto(f"{server.url}/admin")
-    page.fill("#username", "admin")
-    page.fill("#password", LIVE_ADMIN_PASSWORD)
+    page.fill("#username", user)
+    page.fill("#password", password)
     page.click("#login-form button[type=submit]")
     expect(page.locator(f"#{view}-view")).to_be_visible(timeout=WAIT_MS)
 
@@ -183,3 +184,27 @@ def test_a_users_role_and_halls_can_be_edited_but_not_ones_own_role(
     expect(message).to_have_class("message error", timeout=WAIT_MS)
     expect(message).to_contain_text("cannot change your own role")
     assert next(u for u in remote.get("/api/v1/users") if u["id"] == me["id"])["role"] == "admin"
+
+
+def test_a_manager_is_offered_only_what_it_may_change(
+    page: Any, server: LiveServer, remote: Remote
+) -> None:
+    """Its clerks fully; its own account only the password; a peer manager nothing."""
+    remote.user("pagemanager", "manager")
+    remote.user("pagepeer", "manager")
+    remote.user("pageclerk")
+    ids = {u["username"]: u["id"] for u in remote.get("/api/v1/users")}
+    sign_in(page, server, view="config", lang="en", user="pagemanager", password="password-123")
+    page.click('#config-tabs [data-sub="users"]')
+
+    def buttons(username: str) -> list[str]:
+        row = page.locator(f'#config-body tr[data-user-id="{ids[username]}"]')
+        expect(row).to_be_visible(timeout=WAIT_MS)
+        return [b.strip() for b in row.locator("button").all_inner_texts()]
+
+    assert buttons("pageclerk") == ["Edit", "Deactivate", "New password"]
+    assert buttons("pagemanager") == ["New password"]
+    assert buttons("pagepeer") == []
+    options = page.locator('#user-form [name="role"] option').all_inner_texts()
+    assert [o.strip() for o in options] == ["clerk"]
+    shot(page, "admin-users-as-manager")

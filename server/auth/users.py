@@ -1,4 +1,5 @@
-"""Users and devices. Admins manage everyone; managers manage non-admins of their branches."""
+"""Users and devices. Admins manage everyone; managers manage the clerks of their branches
+and their own password (docs/decisions.md, "Who may change whose account")."""
 
 from __future__ import annotations
 
@@ -16,11 +17,15 @@ MANAGERS = ("admin", "manager")
 
 
 def _may_manage(ctx: Ctx, role: str, branch_ids: list[int]) -> None:
+    """May the caller manage (create, change, reset the password of, deactivate) a user of
+    `role` in `branch_ids`, or give a user that role and those branches? An admin may; a
+    manager only for a clerk whose every branch is one of its own: never a manager (a peer
+    could take over the other's account) or an admin, and never a role wider than clerk."""
     ctx.principal.require(MANAGERS, "managing users")
     if ctx.principal.is_admin:
         return
-    if role == "admin":
-        raise Forbidden("only an admin can manage admins")
+    if role != "clerk":
+        raise Forbidden("managers manage clerks only; managers and admins are managed by an admin")
     outside = [b for b in branch_ids if b not in ctx.principal.branch_ids]
     if outside or not branch_ids:
         raise Forbidden("managers manage users of their own branches only")
@@ -63,19 +68,24 @@ def create_user(ctx: Ctx, uow: UnitOfWork, body: p.UserCreate, password_hash: st
     return user_wire(user, sorted(set(body.branch_ids)))
 
 
-def _user(ctx: Ctx, uow: UnitOfWork, user_id: int) -> User:
+def _user(ctx: Ctx, uow: UnitOfWork, user_id: int, *, own_password: bool = False) -> User:
+    """The user, if the caller may manage them; with `own_password`, the caller's own
+    account may be changed too (its password only: the caller checks that)."""
+    ctx.principal.require(MANAGERS, "managing users")
     user = uow.session.get(User, user_id)
     if user is None:
         raise NotFound(f"user {user_id} does not exist")
-    _may_manage(ctx, user.role, auth_repo.user_branch_ids(uow.session, user.id))
+    if not (own_password and user.id == ctx.principal.user_id):
+        _may_manage(ctx, user.role, auth_repo.user_branch_ids(uow.session, user.id))
     return user
 
 
 def patch_user(
     ctx: Ctx, uow: UnitOfWork, user_id: int, body: p.UserPatch, password_hash: str | None
 ) -> p.UserOut:
-    """Change a user; `password_hash` is `body.password` hashed (before the transaction)."""
-    user = _user(ctx, uow, user_id)
+    """Change a user; `password_hash` is `body.password` hashed (before the transaction).
+    Managers and admins may change their own password, and nothing else of their own."""
+    user = _user(ctx, uow, user_id, own_password=body.model_fields_set <= {"password"})
     ctx.forget_principals(uow.session)
     if user.id == ctx.principal.user_id and (
         (body.role is not None and body.role != user.role) or body.active is False

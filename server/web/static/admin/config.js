@@ -215,27 +215,33 @@
   async function usersView(body, editing = null) {
     await Admin.loadUsers();
     const names = new Map(S.branches.map((b) => [b.id, b.name]));
-    const rows = S.users.map((u) => el("tr", { "data-user-id": u.id, class: u.active ? "" : "muted" },
-      el("td", {}, u.username), el("td", {}, t("r_" + u.role)),
-      el("td", {}, u.branch_ids.map((id) => names.get(id) || id).join(", ")), el("td", {}, t(u.active ? "yes" : "no")),
-      el("td", {},
-        button(t("edit"), () => usersView(body, u)),
-        button(t(u.active ? "deactivate" : "activate"), async () => {
-          await api(`/api/v1/users/${u.id}`, { method: "PATCH", body: { active: !u.active } });
-          await usersView(body);
-        }),
-        button(t("newPassword"), async () => {
-          const password = prompt(`${t("newPassword")} (${u.username})`);
-          if (!password) return;
-          await api(`/api/v1/users/${u.id}`, { method: "PATCH", body: { password } });
-          say(t("saved"));
-        }))));
+    // An admin manages everyone; a manager manages clerks, and only the password of its own account.
+    const admin = S.me.role === "admin";
+    const rows = S.users.map((u) => {
+      const manages = admin || u.role === "clerk";
+      const own = u.id === S.me.id;
+      return el("tr", { "data-user-id": u.id, class: u.active ? "" : "muted" },
+        el("td", {}, u.username), el("td", {}, t("r_" + u.role)),
+        el("td", {}, u.branch_ids.map((id) => names.get(id) || id).join(", ")), el("td", {}, t(u.active ? "yes" : "no")),
+        el("td", {},
+          manages ? button(t("edit"), () => usersView(body, u)) : null,
+          manages ? button(t(u.active ? "deactivate" : "activate"), async () => {
+            await api(`/api/v1/users/${u.id}`, { method: "PATCH", body: { active: !u.active } });
+            await usersView(body);
+          }) : null,
+          manages || own ? button(t("newPassword"), async () => {
+            const password = prompt(`${t("newPassword")} (${u.username})`);
+            if (!password) return;
+            await api(`/api/v1/users/${u.id}`, { method: "PATCH", body: { password } });
+            say(t("saved"));
+          }) : null));
+    });
     const ticked = editing ? editing.branch_ids : [S.branchId];
     const halls = el("div", { class: "field" }, el("span", {}, t("halls")),
       el("div", {}, S.branches.map((b) => el("label", { class: "check" },
         el("input", { type: "checkbox", value: b.id, checked: ticked.includes(b.id), class: "hall-box" }), b.name))));
     const chosenHalls = () => [...halls.querySelectorAll(".hall-box")].filter((b) => b.checked).map((b) => Number(b.value));
-    const roles = S.me.role === "admin" ? ["clerk", "manager", "admin"] : ["clerk", "manager"];
+    const roles = admin ? ["clerk", "manager", "admin"] : ["clerk"];
     if (editing && !roles.includes(editing.role)) roles.push(editing.role);
     const roleField = { key: "role", label: t("role"), type: "select", value: editing ? editing.role : "clerk",
       options: roles.map((r) => [r, t("r_" + r)]) };

@@ -6,10 +6,14 @@ never on the event stream."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, insert, pool, select
 
+from server.core.migrate import upgrade
+from server.schema import metadata
 from tests.conftest import Api
 from tests.support import Clock, ok
 from tests.test_api_tickets import error_of, set_hall_settings
@@ -218,3 +222,40 @@ def test_the_rating_screen_gets_the_key_only_while_the_rating_may_be_given(
     error_of(api.client.get(screen, headers=hall.headers[DISPLAY]), 404, "not_found")
     error_of(api.client.get("/api/v1/counters/999/rating-ticket", headers=hall.headers[DISPLAY]),
              404, "not_found")  # fmt: skip
+
+
+def test_events_stored_before_the_upgrade_lose_the_key(empty_url: str) -> None:
+    """Migration 0008: events stored with a public_id are not replayed with it."""
+    upgrade(empty_url, "0007")
+    key = "customer-key-123"
+    job = {"id": 1, "public_url": f"http://hall/t/{key}", "ticket": {"id": 1, "public_id": key}}
+    events = metadata.tables["ticket_event"]
+    rows = [
+        ("ticket.issued", {"id": 1, "number": "A001", "public_id": key}),
+        ("print.requested", {"job": job}),
+        ("counter.updated", {"id": 1, "state": "open"}),
+    ]
+    engine = create_engine(empty_url, poolclass=pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                insert(metadata.tables["branch"]).values(
+                    id=1, name="Hall", timezone="UTC", locale="en", settings={}, last_seq=3
+                )
+            )
+            for seq, (kind, data) in enumerate(rows, start=1):
+                connection.execute(insert(events).values(
+                    branch_id=1, seq=seq, type=kind, ts=datetime(2026, 12, 1, tzinfo=UTC),
+                    data=data,
+                ))  # fmt: skip
+        upgrade(empty_url)
+        with engine.connect() as connection:
+            stored = [row.data for row in connection.execute(select(events).order_by(events.c.seq))]
+    finally:
+        engine.dispose()
+    assert key not in json.dumps(stored)
+    assert stored[0] == {"id": 1, "number": "A001", "public_id": None}
+    assert stored[1] == {
+        "job": {"id": 1, "public_url": None, "ticket": {"id": 1, "public_id": None}}
+    }
+    assert stored[2] == rows[2][1]

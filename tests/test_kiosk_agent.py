@@ -78,6 +78,26 @@ def test_each_job_prints_exactly_once_across_dropped_connections(
         assert [j["state"] for j in hall.jobs()] == ["printed"] * 4
 
 
+def test_the_printed_qr_code_comes_from_the_kiosks_own_job(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    """Events carry no public_id (API.md, "Limits and privacy"): the agent prints the job it
+    fetched as its own, with the QR code of the ticket's mobile page."""
+    hall = KioskHall(server)
+    with FakePrinter() as printer:
+        agent = AgentThread(hall.settings(server.url, printer, tmp_path)).start()
+        try:
+            tickets = [hall.issue()]  # maybe before the agent follows the stream
+            wait_until(lambda: all_done(hall, 1), 20, "A001 printed")
+            tickets.append(hall.issue())  # announced by print.requested
+            wait_until(lambda: all_done(hall, 2), 20, "A002 printed")
+        finally:
+            agent.stop()
+    assert [printed.qr_codes for printed in printer.tickets()] == [
+        [f"{server.url}/t/{ticket['public_id']}"] for ticket in tickets
+    ]
+
+
 def test_restart_prints_what_is_pending_and_nothing_twice(
     server: LiveServer, tmp_path: Path
 ) -> None:

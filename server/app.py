@@ -19,6 +19,7 @@ from server.auth.service import purge_expired
 from server.core import http_errors as errors
 from server.core.bus import bus_from_url
 from server.core.clock import Clock, utc_now
+from server.core.edge import Edge
 from server.core.engine import Database
 from server.core.hub import EventHub
 from server.core.migrate import is_current
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     ):  # fmt: skip
         app.include_router(router)
     pages.install(app)
+    app.add_middleware(Edge, max_body_bytes=settings.max_body_bytes)
     return app
 
 

@@ -40,3 +40,6 @@ class Settings(BaseSettings):
     worker_threads: int = Field(
         0, ge=0, le=1000, description="Threads for blocking endpoints (0: AnyIO's default, 40)"
     )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest request body, bytes (larger: 413 too_large)"
+    )

@@ -11,6 +11,7 @@ from functools import partial
 
 import anyio.to_thread
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server import __version__
 from server.auth.deps import AppState
@@ -96,7 +97,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         app.include_router(router)
     pages.install(app)
     app.add_middleware(Edge, max_body_bytes=settings.max_body_bytes)
+    if proxies := trusted_hosts(settings.trusted_proxies):
+        # Outermost: the client address is the proxy's report before anything reads it.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     return app
+
+
+def trusted_hosts(setting: str) -> list[str]:
+    return [host.strip() for host in setting.split(",") if host.strip()]
 
 
 async def _housekeeping(state: AppState) -> None:

@@ -104,7 +104,7 @@ def serve(
         "server.app:create_app", factory=True, host=host, port=port, workers=workers,
         ws="server.stream.ws_frames:FramesProtocol",
         ws_ping_interval=5.0, ws_ping_timeout=5.0, ws_per_message_deflate=False,
-        log_level="info",
+        log_level="info", proxy_headers=False,  # the app believes HALLQ_TRUSTED_PROXIES only
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from server.auth import service as auth
+from server.auth.throttle import LoginThrottle
 from server.core.bus.base import Bus
 from server.core.clock import Clock, utc_now
 from server.core.context import ANONYMOUS, Ctx, Principal, PrincipalCache
@@ -31,11 +32,11 @@ class AppState:
     hub: EventHub
     clock: Clock = utc_now
     publisher: BusPublisher | None = None
-    throttle: auth.LoginThrottle = field(init=False)
+    throttle: LoginThrottle = field(init=False)
     principals: PrincipalCache = field(init=False)
 
     def __post_init__(self) -> None:
-        self.throttle = auth.LoginThrottle(
+        self.throttle = LoginThrottle(
             self.settings.login_max_failures, self.settings.login_window_s
         )
         self.principals = PrincipalCache(self.settings.auth_cache_s)

@@ -22,6 +22,7 @@ from server.auth.deps import (
     respond,
 )
 from server.core.context import Ctx
+from server.auth.throttle import KNOWN_DEVICE_DAYS, known_device_cookie
 from server.core.errors import Unauthorized
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -33,9 +34,17 @@ CONFLICTS: Responses = ERR | {code: {"model": p.ErrorBody} for code in (409, 422
 @router.post(
     "/auth/login", response_model=p.LoginResponse, responses=ERR | {429: {"model": p.ErrorBody}}
 )
-def login(body: p.LoginRequest, request: Request, app: StateDep) -> p.LoginResponse:
+def login(
+    body: p.LoginRequest, request: Request, response: Response, app: StateDep
+) -> p.LoginResponse:
     client = request.client.host if request.client else "?"
-    return auth.login(app.ctx(), app.throttle, body, client)
+    cookie = known_device_cookie(body.username)
+    result = auth.login(app.ctx(), app.throttle, body, client, request.cookies.get(cookie))
+    response.set_cookie(
+        cookie, result.known_device, max_age=KNOWN_DEVICE_DAYS * 86400, path=request.url.path,
+        secure=request.url.scheme == "https", httponly=True, samesite="strict",
+    )  # fmt: skip
+    return result.response
 
 
 @router.post("/auth/logout", status_code=204, responses=ERR)

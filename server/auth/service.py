@@ -5,9 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-import threading
-import time
-from collections import deque
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -17,9 +15,10 @@ from argon2.low_level import Type, hash_secret_raw
 from server import protocol as p
 from server.auth import repository as auth_repo
 from server.auth.models import AuthToken, Device, User
+from server.auth.throttle import Attempt, LoginThrottle, known_device, known_device_proof
 from server.core import repository as core_repo
 from server.core.context import Ctx, Principal
-from server.core.errors import RateLimited, Unauthorized
+from server.core.errors import Unauthorized
 from server.core.run import write
 from server.core.unit_of_work import UnitOfWork
 
@@ -69,62 +68,6 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class LoginThrottle:
-    """Counts failed logins per (username, client address) in a sliding window. A password
-    being checked counts as a failure until it is known right, so that of any number of
-    simultaneous wrong passwords at most `max_failures` are checked (API.md, "Limits")."""
-
-    def __init__(self, max_failures: int, window_s: float) -> None:
-        self.max_failures = max_failures
-        self.window_s = window_s
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._checking: dict[tuple[str, str], int] = {}  # attempts being checked now
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str]) -> int:
-        failures = self._failures.get(key)
-        if failures is None:
-            return 0
-        now = time.monotonic()
-        while failures and failures[0] < now - self.window_s:
-            failures.popleft()
-        if not failures:  # keep no entry per username ever tried
-            del self._failures[key]
-        return len(failures)
-
-    def check(self, username: str, client: str) -> None:
-        """Admit one attempt, or RateLimited. An admitted attempt ends with `failed`,
-        `succeeded` or `abandoned`."""
-        key = (username, client)
-        with self._lock:
-            checking = self._checking.get(key, 0)
-            if self._recent(key) + checking >= self.max_failures:
-                raise RateLimited("too many failed logins; wait a few minutes and try again")
-            self._checking[key] = checking + 1
-
-    def _done(self, key: tuple[str, str]) -> None:
-        left = self._checking.pop(key) - 1
-        if left:
-            self._checking[key] = left
-
-    def failed(self, username: str, client: str) -> None:
-        key = (username, client)
-        with self._lock:
-            self._done(key)
-            self._failures.setdefault(key, deque()).append(time.monotonic())
-
-    def succeeded(self, username: str, client: str) -> None:
-        key = (username, client)
-        with self._lock:
-            self._done(key)
-            self._failures.pop(key, None)
-
-    def abandoned(self, username: str, client: str) -> None:
-        """The attempt ended without an answer on the password (an error)."""
-        with self._lock:
-            self._done((username, client))
-
-
 def user_wire(user: User, branch_ids: list[int]) -> p.UserOut:
     return p.UserOut(
         id=user.id,
@@ -135,25 +78,40 @@ def user_wire(user: User, branch_ids: list[int]) -> p.UserOut:
     )
 
 
-def login(ctx: Ctx, throttle: LoginThrottle, body: p.LoginRequest, client: str) -> p.LoginResponse:
+@dataclass(frozen=True)
+class LoginResult:
+    response: p.LoginResponse
+    known_device: str  # the cookie value that makes this device known for the next logins
+
+
+def login(
+    ctx: Ctx,
+    throttle: LoginThrottle,
+    body: p.LoginRequest,
+    client: str,
+    device_cookie: str | None = None,
+) -> LoginResult:
     """Check a password, then issue a token. The check is slow on purpose (argon2), so it runs
     in the caller's thread, never on the event loop nor in the writer; the token is written
-    by a short job of the writer."""
-    throttle.check(body.username, client)
+    by a short job of the writer. A device that proves an earlier login as this user by its
+    cookie is throttled on its own (server/auth/throttle.py)."""
+    with ctx.db.read() as session:
+        user = auth_repo.user_by_name(session, body.username)
+        if user is not None and not user.active:
+            user = None
+        stored = user.password_hash if user else _dummy_hash()
+        branch_ids = auth_repo.user_branch_ids(session, user.id) if user else []
+    device = known_device(stored, body.username, device_cookie) if user else None
+    attempt = Attempt(body.username, client, device)
+    throttle.check(attempt)
     outcome = throttle.abandoned
     try:
-        with ctx.db.read() as session:
-            user = auth_repo.user_by_name(session, body.username)
-            if user is not None and not user.active:
-                user = None
-            stored = user.password_hash if user else _dummy_hash()
-            branch_ids = auth_repo.user_branch_ids(session, user.id) if user else []
         if not verify_password(stored, body.password) or user is None:
             outcome = throttle.failed
             raise Unauthorized("wrong username or password")
         outcome = throttle.succeeded
     finally:
-        outcome(body.username, client)
+        outcome(attempt)
     token, user_id = new_token(), user.id
 
     def store(uow: UnitOfWork) -> datetime:
@@ -163,7 +121,10 @@ def login(ctx: Ctx, throttle: LoginThrottle, body: p.LoginRequest, client: str) 
         return expires
 
     expires = write(ctx, store)
-    return p.LoginResponse(token=token, expires_at=expires, user=user_wire(user, branch_ids))
+    response = p.LoginResponse(token=token, expires_at=expires, user=user_wire(user, branch_ids))
+    proof = device_cookie if device else known_device_proof(stored, body.username)
+    assert proof is not None
+    return LoginResult(response, proof)
 
 
 def remembered(ctx: Ctx, token: str) -> Principal | None:

@@ -18,7 +18,9 @@ class Settings(BaseSettings):
         None, description="Password of the first `admin` user (generated and printed if unset)"
     )
     token_ttl_hours: int = Field(12, description="Lifetime of a login token, hours")
-    login_max_failures: int = Field(5, description="Failed logins per username+IP before 429")
+    login_max_failures: int = Field(
+        5, description="Failed logins per username and address before 429 (docs/decisions.md)"
+    )
     login_window_s: int = Field(300, description="Window for counting failed logins, seconds")
     idempotency_ttl_hours: int = Field(48, description="How long Idempotency-Key answers are kept")
     subscriber_queue: int = Field(1000, description="Events buffered per websocket subscriber")
@@ -42,4 +44,9 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Largest request body, bytes (larger: 413 too_large)"
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For is believed (none by default)",
     )

@@ -23,6 +23,7 @@ from server.core.clock import Clock, utc_now
 from server.core.edge import Edge
 from server.core.engine import Database
 from server.core.hub import EventHub
+from server.core.logs import install_redaction
 from server.core.migrate import is_current
 from server.core.publisher import BusPublisher
 from server.core.settings import Settings
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        install_redaction()  # the server's loggers are configured by now (uvicorn.run)
         if not await asyncio.to_thread(is_current, settings.database_url):
             raise DatabaseNotMigrated(
                 "the database schema is not up to date: run `hallq db upgrade` first"

@@ -64,7 +64,11 @@ def free_port() -> int:
 class LiveServer:
     """`hallq serve` in a subprocess on a free loopback port."""
 
-    def __init__(self, env: dict[str, str], port: int | None = None, workers: int = 1) -> None:
+    def __init__(
+        self, env: dict[str, str], port: int | None = None, workers: int = 1,
+        log: Path | None = None,
+    ) -> None:  # fmt: skip
+        self.log = log  # stdout and stderr go there when given (stderr is otherwise a pipe)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
@@ -75,13 +79,18 @@ class LiveServer:
     def start(self, timeout: float = 30) -> LiveServer:
         cmd = [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port),
                "--workers", str(self.workers)]  # fmt: skip
+        out: Any = self.log.open("ab") if self.log else subprocess.DEVNULL
         self.proc = subprocess.Popen(
-            cmd, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+            cmd, env=self.env, cwd=ROOT, stdout=out,
+            stderr=subprocess.STDOUT if self.log else subprocess.PIPE,
+        )  # fmt: skip
+        if self.log:
+            out.close()  # the child holds its own copy
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                said = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                raise RuntimeError(f"server exited: {said[-2000:]}")
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return self

@@ -3,6 +3,7 @@
     python -m bench                 # everything (~3 min on 2 cores)
     python -m bench --quick         # shorter windows, fewer calls (~1 min)
     python -m bench --only fanout   # throughput, openloop, fanout, coldstart (comma-separated)
+    python -m bench --only bodies   # 100 MB request bodies: server RSS (not in a full run)
     python -m bench --no-pg --no-write
 
 Only 127.0.0.1 is contacted; every loop is bounded in count and time.
@@ -23,12 +24,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench import fanout, hall, load, procs
+from bench import bodies, fanout, hall, load, procs
 from bench import report as page
 from bench import stats as stats_bench
 from bench.rawhttp import request_bytes
 
 SCENARIOS = ("throughput", "openloop", "fanout", "coldstart", "stats")
+ON_REQUEST = ("bodies",)  # run only when named with --only
 DOC = procs.ROOT / "docs" / "benchmarks.md"
 NOFILE_WANTED = 8192
 T = TypeVar("T")
@@ -239,9 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()] or list(SCENARIOS)
     chosen = ["fanout" if s == "rss" else s for s in chosen]
-    unknown = set(chosen) - set(SCENARIOS)
+    unknown = set(chosen) - set(SCENARIOS) - set(ON_REQUEST)
     if unknown:
-        parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {SCENARIOS}")
+        parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {SCENARIOS + ON_REQUEST}")
     pg = not args.no_pg and procs.reachable(5432)
     cfg = Config(
         quick=args.quick,
@@ -272,10 +274,11 @@ def main(argv: list[str] | None = None) -> int:
         "fanout": scenario_fanout,
         "coldstart": scenario_coldstart,
         "stats": stats_bench.scenario,
+        "bodies": bodies.scenario,
     }
     with tempfile.TemporaryDirectory(prefix="hallq-bench-") as tmp:
         work = Path(tmp)
-        for name in SCENARIOS:
+        for name in SCENARIOS + ON_REQUEST:
             if name in chosen:
                 runners[name](cfg, report, work)
     report.load_after = os.getloadavg()

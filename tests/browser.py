@@ -27,6 +27,49 @@ def require_chromium() -> None:
     pytest.skip(f"{CHROMIUM} not installed")
 
 
+class WatchedBrowser:
+    """The browser, whose every context reports what the pages' Content-Security-Policy
+    refused (API.md, "Limits and privacy"): a page that needs an inline script or style, or
+    loads from another origin, fails its test (`csp_clean`)."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message: Any) -> None:
+        text = message.text
+        if message.type == "error" and "Content Security Policy" in text:
+            self.violations.append(f"{message.location.get('url', '?')}: {text}")
+
+
+def _predicates_as_functions() -> None:
+    """playwright evaluates a `wait_for_function` predicate written as a bare expression with the
+    page's `eval`, which the pages' policy forbids ('unsafe-eval'); as a function it is compiled
+    by the browser's debugger, outside the policy. So tests keep writing expressions."""
+    from playwright._impl.frame import Frame
+
+    original = Frame.wait_for_function
+    if getattr(original, "as_function", False):
+        return
+
+    async def wait_for_function(self: Any, expression: str, *args: Any, **kwargs: Any) -> Any:
+        text = expression.strip()
+        if "=>" not in text and not text.startswith(("function", "async")):
+            expression = f"() => ({text})"
+        return await original(self, expression, *args, **kwargs)
+
+    wait_for_function.as_function = True  # type: ignore[attr-defined]
+    Frame.wait_for_function = wait_for_function  # type: ignore[method-assign]
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Module-scoped: playwright's sync API keeps an asyncio loop running in the main thread
@@ -34,13 +77,28 @@ def browser() -> Iterator[Any]:
     require_chromium()
     from playwright.sync_api import sync_playwright
 
+    _predicates_as_functions()
+
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
             executable_path=CHROMIUM,
             args=["--autoplay-policy=no-user-gesture-required", "--no-sandbox"],
         )
-        yield chromium
+        yield WatchedBrowser(chromium)
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def csp_clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a browser test whose pages broke their Content-Security-Policy."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    watched: WatchedBrowser = request.getfixturevalue("browser")
+    watched.violations.clear()
+    yield
+    if watched.violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(watched.violations))
 
 
 @pytest.fixture

@@ -56,12 +56,19 @@ def policy_for(path: str) -> str:
     return PAGE_POLICY
 
 
-def security_headers(path: str) -> list[tuple[bytes, bytes]]:
-    return [
+def _headers(policy: str) -> tuple[tuple[bytes, bytes], ...]:
+    return (
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"no-referrer"),
-        (b"content-security-policy", policy_for(path).encode()),
-    ]
+        (b"content-security-policy", policy.encode()),
+    )
+
+
+HEADERS = {policy: _headers(policy) for policy in (API_POLICY, PAGE_POLICY, DOCS_POLICY)}
+
+
+def security_headers(path: str) -> list[tuple[bytes, bytes]]:
+    return list(HEADERS[policy_for(path)])
 
 
 def has_unstorable(value: Any) -> bool:

@@ -21,8 +21,8 @@ from server.auth.deps import (
     idempotency_scope,
     respond,
 )
-from server.core.context import Ctx
 from server.auth.throttle import KNOWN_DEVICE_DAYS, known_device_cookie
+from server.core.context import Ctx
 from server.core.errors import Unauthorized
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])

@@ -110,6 +110,29 @@ def test_a_double_tap_makes_one_ticket(
     page.context.close()
 
 
+def test_the_next_customer_on_the_same_button_gets_a_new_ticket(
+    browser: Any, server: LiveServer, hall: KioskHall
+) -> None:
+    """A tap after the ticket screen is a new customer, however soon and in whatever language:
+    never the previous customer's ticket again, never an idempotency conflict."""
+    page = open_kiosk(browser, server, hall, PORTRAIT, clock=True)  # no agent: no print result
+    button = page.locator("button.service[data-prefix='B']")
+    shown = []
+    for locale in ("zh-CN", "zh-CN", "en"):
+        page.locator(f"[data-locale='{locale}']").click()
+        button.tap()
+        page.wait_for_selector("#result.printing")
+        shown.append(page.locator("#result-number").inner_text())
+        page.clock.fast_forward(500)  # past a double tap's second touch; well within 2 s
+        page.locator("#result-done").click()
+        page.wait_for_selector("#result.hq-hidden", state="attached")
+    assert shown == ["B001", "B002", "B003"]
+    issued = tickets(hall, "B")
+    assert [t["number"] for t in issued] == ["B001", "B002", "B003"]
+    assert [t["locale"] for t in issued] == ["zh-CN", "zh-CN", "en"]
+    page.context.close()
+
+
 def test_print_failure_shows_the_number_and_a_qr_to_the_mobile_page(
     browser: Any, server: LiveServer, hall: KioskHall, printer: FakePrinter, agent: AgentThread
 ) -> None:

@@ -50,7 +50,10 @@
   };
   const LANG_LABEL = { "zh-CN": "简体", "zh-TW": "繁體", en: "EN" };
   const PRINT_WAIT_MS = 8000; // no print.completed by then: show the number and the QR code
-  const DOUBLE_TAP_MS = 2000; // a second tap on the same button this soon reuses the key
+  // The second touch of a double tap comes a few hundred ms after the first: on the service
+  // button it finds the first request in flight (ignored); on the ticket screen it must not
+  // press 完成 for the customer.
+  const DOUBLE_TAP_MS = 400;
 
   const $ = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
@@ -59,7 +62,7 @@
   const state = {
     kioskId: Number(localStorage.getItem("hallq.kiosk.id")) || null,
     branch: null, settings: {}, defaultLocale: "zh-CN", locale: "zh-CN", queue: null,
-    priority: false, busy: false, lastTap: null, current: null, printEvents: new Map(),
+    priority: false, busy: false, shownAt: 0, current: null, printEvents: new Map(),
     idleTimer: null, printTimer: null, refreshTimer: null,
   };
   window.hallqKiosk = state; // for tests and debugging
@@ -205,20 +208,11 @@
   }
 
   // ---- taking a ticket -----------------------------------------------------------------------
-  function tapKey(service) {
-    const now = Date.now();
-    const last = state.lastTap;
-    if (last && last.serviceId === service.id && last.priority === state.priority && now - last.at < DOUBLE_TAP_MS) {
-      last.at = now;
-      return last.key;
-    }
-    state.lastTap = { serviceId: service.id, priority: state.priority, at: now, key: HallQ.uuid() };
-    return state.lastTap.key;
-  }
-
+  // One Idempotency-Key per request, reused only by its own retries: a tap after the ticket
+  // screen is the next customer, even on the same button a second later.
   async function tap(service) {
-    const key = tapKey(service); // before the busy check: a second tap still refreshes the window
-    if (state.busy) return;
+    if (state.busy) return; // a double tap: the first touch's request is still in flight
+    const key = HallQ.uuid();
     state.busy = true;
     document.body.classList.add("busy");
     const body = {
@@ -254,6 +248,7 @@
 
   function showTicket(ticket, service) {
     state.current = { ticket, service, outcome: null };
+    state.shownAt = Date.now();
     $("result").className = "overlay printing";
     // Bilingual, as on the hall's signs: the chosen language, then English.
     $("result-title").textContent = state.locale === "en" ? tr("take") : `${tr("take")} · ${HallQ.t(TEXTS, "en", "take")}`;
@@ -311,6 +306,7 @@
 
   function showError(message) {
     state.current = null;
+    state.shownAt = Date.now();
     $("result").className = "overlay error";
     $("result-title").textContent = "";
     $("result-number").textContent = "";
@@ -342,7 +338,9 @@
     renderChrome();
   }
 
-  $("result-done").addEventListener("click", goIdle);
+  $("result-done").addEventListener("click", () => {
+    if (Date.now() - state.shownAt >= DOUBLE_TAP_MS) goIdle();
+  });
   $("prio-normal").addEventListener("click", () => { state.priority = false; renderChrome(); armIdle(); });
   $("prio-priority").addEventListener("click", () => { state.priority = true; renderChrome(); armIdle(); });
   document.addEventListener("contextmenu", (e) => e.preventDefault()); // long press on a touch screen

@@ -173,7 +173,7 @@ def test_issuing_stops_exactly_at_the_cutoff_before_closing() -> None:
 
 def test_a_weekday_without_hours_is_closed_once_any_weekday_has_hours() -> None:
     refusal = WEEKDAY_HOURS.issuing_refusal(local_sh(10, 0, day=15))  # Thursday
-    assert refusal == "the hall is closed today"
+    assert refusal is not None and refusal.startswith("the hall is closed today")
 
 
 def test_a_lunch_break_between_two_intervals_is_closed() -> None:

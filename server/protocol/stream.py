@@ -56,6 +56,9 @@ class QueueView(BaseModel):
     services: list[QueueService]
     counters: list[QueueCounter]
     recent_calls: list[RecentCall]
+    # While the hall does not issue (lunch break, after the cut-off, closed day): when issuing
+    # opens next, in the branch's time; null while it issues or when no opening is scheduled.
+    opens_at: datetime | None = None
 
 
 class Event(BaseModel):

@@ -67,7 +67,7 @@ def queue_view(session: Session, branch: Branch, now: datetime) -> p.QueueView:
     return p.QueueView(
         seq=branch.last_seq,
         branch_id=branch.id,
-        business_date=schedule(branch).business_date(now),
+        business_date=today,
         services=[
             p.QueueService(
                 id=s.id,
@@ -84,4 +84,5 @@ def queue_view(session: Session, branch: Branch, now: datetime) -> p.QueueView:
         ],
         counters=queue_counters,
         recent_calls=recent,
+        opens_at=hours.opens_at(now) if closed else None,
     )

@@ -7,7 +7,9 @@
   const TEXTS = {
     "zh-CN": {
       prompt: "请选择业务，轻触取号", waiting: "等候 {n} 人", wait: "约 {m} 分钟", noWait: "无需等候",
-      closed: "已停止办理", cutoff: "今日取号已截止", holiday: "节假日休息",
+      closed: "现在不办理取号", cutoff: "今日取号已截止", cutoffSession: "本时段取号已截止",
+      holiday: "节假日休息", opensToday: "今天 {t} 开始取号", opensTomorrow: "明天 {t} 开始取号",
+      opensOn: "{d} {t} 开始取号",
       quota_reached: "今日号已取完", inactive: "暂停服务",
       normal: "普通取号", priority: "优先取号（长者、残障人士、孕妇）", priorityTag: "优先",
       take: "请取票", printing: "正在打印……", printed: "请取走您的号票",
@@ -20,7 +22,9 @@
     },
     "zh-TW": {
       prompt: "請選擇業務，輕觸取號", waiting: "等候 {n} 人", wait: "約 {m} 分鐘", noWait: "無需等候",
-      closed: "已停止辦理", cutoff: "今日取號已截止", holiday: "節假日休息",
+      closed: "現在不辦理取號", cutoff: "今日取號已截止", cutoffSession: "本時段取號已截止",
+      holiday: "節假日休息", opensToday: "今天 {t} 開始取號", opensTomorrow: "明天 {t} 開始取號",
+      opensOn: "{d} {t} 開始取號",
       quota_reached: "今日號已取完", inactive: "暫停服務",
       normal: "一般取號", priority: "優先取號（長者、身障人士、孕婦）", priorityTag: "優先",
       take: "請取票", printing: "正在列印……", printed: "請取走您的號碼牌",
@@ -34,6 +38,8 @@
     en: {
       prompt: "Choose a service and tap to take a number", waiting: "{n} waiting", wait: "about {m} min",
       noWait: "no wait", closed: "Closed now", cutoff: "No more tickets today",
+      cutoffSession: "No more tickets this session", opensToday: "Tickets again from {t} today",
+      opensTomorrow: "Tickets again from {t} tomorrow", opensOn: "Tickets again from {t}, {d}",
       holiday: "Closed for the holiday", quota_reached: "Today's tickets are all taken",
       inactive: "Not available", normal: "Regular ticket",
       priority: "Priority ticket (elderly, disabled, pregnant)", priorityTag: "Priority",
@@ -63,7 +69,7 @@
     kioskId: Number(localStorage.getItem("hallq.kiosk.id")) || null,
     branch: null, settings: {}, defaultLocale: "zh-CN", locale: "zh-CN", queue: null,
     priority: false, busy: false, shownAt: 0, current: null, printEvents: new Map(),
-    idleTimer: null, printTimer: null, refreshTimer: null,
+    idleTimer: null, printTimer: null, refreshTimer: null, opensTimer: null,
   };
   window.hallqKiosk = state; // for tests and debugging
 
@@ -110,7 +116,7 @@
   async function loadQueue() {
     try {
       state.queue = await HallQ.api(`/api/v1/branches/${state.branchId}/queue`, { token });
-      renderServices();
+      renderChrome();
     } catch (err) {
       console.warn("queue not loaded", err);
     }
@@ -126,7 +132,7 @@
   function onMessage(msg) {
     if (msg.type === "snapshot") {
       state.queue = msg.data;
-      renderServices();
+      renderChrome();
     } else if (msg.type.startsWith("ticket.") || msg.type === "counter.updated") {
       refreshSoon();
     } else if (msg.type === "config.updated") {
@@ -159,7 +165,9 @@
   function renderChrome() {
     document.documentElement.lang = state.locale;
     $("branch-name").textContent = state.branch ? state.branch.name : "";
-    $("prompt").textContent = tr("prompt");
+    const closed = closedText();
+    $("prompt").textContent = closed || tr("prompt");
+    $("prompt").classList.toggle("closed", Boolean(closed));
     const langs = $("langs");
     langs.replaceChildren(...langOrder().map((l) => HallQ.el("button", {
       type: "button", class: "lang" + (l === state.locale ? " on" : ""), lang: l, "data-locale": l,
@@ -176,6 +184,50 @@
     renderServices();
   }
 
+  // Issuing stopped for the whole hall (lunch break, cut-off, closed day): why, and when it opens
+  // next ("今天 13:30 开始取号", "明天 08:30 …", or the day), from the queue view's `opens_at`.
+  function closedText() {
+    const services = (state.queue && state.queue.services) || [];
+    const reasons = services.map((s) => s.closed_reason);
+    const opensAt = state.queue && state.queue.opens_at;
+    if (!opensAt && !(services.length && reasons.every((r) => ["closed", "cutoff", "holiday"].includes(r)))) return "";
+    const reason = services.length ? reasonText(reasons[0]) : tr("closed");
+    const opens = opensText(opensAt);
+    return opens ? `${reason} · ${opens}` : reason;
+  }
+
+  function reasonText(reason) {
+    if (reason === "cutoff" && opensDay(state.queue && state.queue.opens_at) === "today") return tr("cutoffSession");
+    return tr(reason || "closed");
+  }
+
+  // "today", "tomorrow" or another day, in the hall's timezone.
+  function opensDay(opensAt) {
+    if (!opensAt) return null;
+    const zone = state.branch && state.branch.timezone;
+    const ymd = (d) => HallQ.zoned(d, "en-CA", zone, { year: "numeric", month: "2-digit", day: "2-digit" });
+    const today = ymd(new Date());
+    const next = new Date(`${today}T12:00:00Z`);
+    next.setUTCDate(next.getUTCDate() + 1);
+    const day = ymd(new Date(opensAt));
+    return day === today ? "today" : day === next.toISOString().slice(0, 10) ? "tomorrow" : "later";
+  }
+
+  function opensText(opensAt) {
+    clearTimeout(state.opensTimer);
+    if (!opensAt) return "";
+    const opens = new Date(opensAt);
+    const wait = opens.getTime() - Date.now();
+    if (wait > 0 && wait < 2 ** 31 - 1) state.opensTimer = setTimeout(loadQueue, wait + 1000); // open again on time
+    const zone = state.branch && state.branch.timezone;
+    const t = HallQ.zoned(opens, "zh-CN", zone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    const day = opensDay(opensAt);
+    if (day === "today") return tr("opensToday", { t });
+    if (day === "tomorrow") return tr("opensTomorrow", { t });
+    const d = HallQ.zoned(opens, state.locale, zone, { month: "long", day: "numeric", weekday: "short" });
+    return tr("opensOn", { t, d });
+  }
+
   function setLocale(locale) {
     state.locale = locale;
     renderChrome();
@@ -190,12 +242,13 @@
       return;
     }
     box.dataset.count = String(services.length);
+    const opens = opensText(state.queue.opens_at); // the whole hall is closed until then
     box.replaceChildren(...services.map((s) => {
       const open = s.open !== false;
       const minutes = HallQ.minutes(s.estimated_wait_s);
       const detail = open
         ? [tr("waiting", { n: s.waiting }), s.waiting ? tr("wait", { m: Math.max(1, minutes) }) : tr("noWait")].join(" · ")
-        : tr(s.closed_reason || "closed");
+        : reasonText(s.closed_reason);
       return HallQ.el("button", {
         type: "button", class: "service" + (open ? "" : " closed"), disabled: !open,
         "data-service": s.id, "data-prefix": s.prefix, "aria-disabled": open ? "false" : "true",
@@ -203,7 +256,8 @@
       },
       HallQ.el("span", { class: "s-prefix" }, s.prefix),
       HallQ.el("span", { class: "s-name" }, HallQ.name(s.name, state.locale, state.defaultLocale)),
-      HallQ.el("span", { class: "s-detail" }, detail));
+      HallQ.el("span", { class: "s-detail" }, detail),
+      ...(opens && !open ? [HallQ.el("span", { class: "s-opens" }, opens)] : []));
     }));
   }
 

@@ -217,9 +217,13 @@ class KioskAgent:
         assert self.store is not None
         record = self.store.get(job.id)
         if record is None:
-            age = (datetime.now(UTC) - job.created_at).total_seconds()
-            if age > self.settings.job_max_age_s:
-                await self._mark(job.id, "failed", f"expired: {int(age)} s old, not printed")
+            now = datetime.now(UTC)
+            age = (now - job.created_at).total_seconds()
+            if now >= job.expires_at or age > self.settings.job_max_age_s:
+                # The server's print_job_ttl_s (or our own cap) has passed: the customer has
+                # gone or been served; a replayed print.requested must not print it now.
+                await self._mark(job.id, "failed", "expired")
+                self.echo(f"{job.ticket.number}: NOT printed (expired, {int(age)} s old)")
             else:
                 # before the first byte: never printed twice
                 await self._mark(job.id, "printing")

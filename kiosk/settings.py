@@ -41,5 +41,6 @@ class KioskSettings(BaseSettings):
     job_max_age_s: float = Field(
         180.0,
         gt=0,
-        description="Older jobs are reported failed, not printed (nobody waits for them)",
+        description="Older jobs are reported failed, not printed (nobody waits for them); "
+        "a job past the expires_at the server gives it (print_job_ttl_s) is not printed either",
     )

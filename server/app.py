@@ -30,6 +30,7 @@ from server.core.settings import Settings
 from server.counters.router import router as counters_router
 from server.halls.router import router as config_router
 from server.health import router as health_router
+from server.printing.expiry import Sweeper
 from server.printing.router import router as print_router
 from server.speech.router import router as speech_router
 from server.stats import rollup
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         housekeeping = asyncio.create_task(_housekeeping(state))
         rollups = rollup.Background(state.ctx)  # statistics of closed days, stored
+        print_jobs = Sweeper(state.ctx)  # print jobs not printed in time expire
         # What exists now (modules, routes, schemas, engines) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise walk it all (measured:
         # ~130 ms pauses under load, the whole p99 of issuing).
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         finally:
             gc.unfreeze()
             await rollups.stop()
+            await print_jobs.stop()
             housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await housekeeping

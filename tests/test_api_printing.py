@@ -3,12 +3,13 @@ queue view tells a kiosk page; `config.updated`."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from tests.conftest import Api
-from tests.support import ok
+from tests.support import Clock, ok, wait_until
 from tests.test_api_tickets import error_of, set_hall_settings
 from tests.test_stream import last_seq, recv_n, stream
 
@@ -57,6 +58,38 @@ def test_a_result_is_final_and_a_repeated_report_changes_nothing(api: Api) -> No
     error_of(r, 409, "invalid_transition")
     assert [e["type"] for e in events_after(api, seq)] == ["print.completed"]
     assert api.get("/api/v1/print-jobs", kiosk, state="pending") == []
+
+
+def test_a_job_not_printed_within_the_ttl_expires_and_is_never_printed(
+    api: Api, clock: Clock
+) -> None:
+    set_hall_settings(api, print_job_ttl_s=60)
+    service, kiosk_id, kiosk = hall(api)
+    api.issue(service["id"], kiosk, kiosk_id=kiosk_id)
+    (job,) = api.get("/api/v1/print-jobs", kiosk, state="pending")
+    created = datetime.fromisoformat(job["created_at"])
+    assert datetime.fromisoformat(job["expires_at"]) == created + timedelta(seconds=60)
+    seq = last_seq(api)
+    clock.advance(seconds=59)
+    assert [j["id"] for j in api.get("/api/v1/print-jobs", kiosk, state="pending")] == [job["id"]]
+    clock.advance(seconds=1)  # due: no longer offered, even before the server's sweep
+    assert api.get("/api/v1/print-jobs", kiosk, state="pending") == []
+    wait_until(lambda: api.get("/api/v1/print-jobs", kiosk)[0]["state"] == "failed", 10,
+               "the job expired by the server's sweep")  # fmt: skip
+    (expired,) = api.get("/api/v1/print-jobs", kiosk)
+    assert expired["error"] == "expired"
+    (event,) = events_after(api, seq)
+    assert event["type"] == "print.failed" and event["data"]["job"]["error"] == "expired"
+    r = api.client.post(f"/api/v1/print-jobs/{job['id']}/result", json={"ok": True},
+                        headers=kiosk)  # a late "printed" changes nothing  # fmt: skip
+    error_of(r, 409, "invalid_transition")
+
+
+def test_the_print_job_ttl_is_bounded(api: Api) -> None:
+    for ttl in (0, 4, 3601, "soon"):
+        r = api.client.patch("/api/v1/branches/1", json={"settings": {"print_job_ttl_s": ttl}},
+                             headers=api.admin)  # fmt: skip
+        error_of(r, 422, "validation_error")
 
 
 def test_only_the_kiosk_of_a_job_reports_it(api: Api) -> None:

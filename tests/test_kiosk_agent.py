@@ -125,6 +125,66 @@ def test_restart_prints_what_is_pending_and_nothing_twice(
         assert jobs[2]["error"].startswith("interrupted")
 
 
+def short_ttl(hall: KioskHall, seconds: int = 5) -> None:
+    hall.remote.client.patch(
+        f"/api/v1/branches/{hall.branch_id}",
+        json={"settings": {"print_job_ttl_s": seconds}},
+        headers=hall.remote.admin,
+    ).raise_for_status()
+
+
+def expired(hall: KioskHall, count: int) -> bool:
+    jobs = hall.jobs()
+    return len(jobs) == count and all(j["error"] == "expired" for j in jobs)
+
+
+def test_an_agent_started_after_the_ttl_prints_nothing_stale(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    hall = KioskHall(server)
+    short_ttl(hall)
+    for _ in range(3):
+        hall.issue()  # the printer's agent is down: nobody prints them
+    wait_until(lambda: expired(hall, 3), 20, "the three jobs expired")
+    with FakePrinter() as printer:
+        agent = AgentThread(hall.settings(server.url, printer, tmp_path)).start()
+        try:
+            wait_until(lambda: hall.kiosk()["printer"] is not None, 20, "agent running")
+            hall.issue()  # a fresh one prints: the agent works, and skipped only the stale
+            wait_until(lambda: all_done(hall, 4), 20, "A004 printed")
+        finally:
+            agent.stop()
+        assert agent.error is None
+        assert numbers(printer.tickets()) == ["A004"]
+    assert [j["state"] for j in hall.jobs()] == ["failed", "failed", "failed", "printed"]
+
+
+def test_a_reconnecting_agent_does_not_print_replayed_stale_jobs(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    hall = KioskHall(server)
+    short_ttl(hall)
+    proxy = TcpProxy(server.port)
+    proxy.open()
+    with FakePrinter() as printer:
+        agent = AgentThread(hall.settings(proxy.url, printer, tmp_path)).start()
+        try:
+            hall.issue()
+            wait_until(lambda: all_done(hall, 1), 20, "A001 printed")
+            proxy.cut()  # the stream resumes with `since`: print.requested of A002 replayed
+            hall.issue()
+            wait_until(lambda: hall.jobs()[1]["error"] == "expired", 20, "A002 expired")
+            proxy.open()
+            hall.issue()
+            wait_until(lambda: all_done(hall, 3) and hall.jobs()[2]["state"] == "printed", 30,
+                       "A003 printed after the reconnect")  # fmt: skip
+        finally:
+            agent.stop()
+            proxy.cut()
+        assert agent.error is None
+        assert numbers(printer.tickets()) == ["A001", "A003"]
+
+
 def test_paper_out_fails_the_job_and_managers_see_it(server: LiveServer, tmp_path: Path) -> None:
     from websockets.sync.client import connect
 

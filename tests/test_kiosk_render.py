@@ -3,7 +3,7 @@ the fake network printer (tests/fake_printer.py). No server needed."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -35,6 +35,7 @@ def make_job(locale: p.Locale = "zh-CN", number: str = "A012", **ticket: object)
     return p.PrintJob(
         id=11, branch_id=1, kiosk_id=1, ticket_id=7, state="pending", error=None,
         created_at=datetime.now(UTC), finished_at=None, locale=locale,
+        expires_at=datetime.now(UTC) + timedelta(minutes=2),
         ticket=p.Ticket.model_validate(fields), branch_name="服务大厅",
         service_name={"zh-CN": "综合业务", "zh-TW": "綜合業務", "en": "General"},
         footer="谢谢光临！", public_url=URL,

@@ -20,6 +20,7 @@ from server.core.errors import Forbidden, InvalidTransition, NotFound
 from server.core.events import Record, serializer
 from server.core.unit_of_work import UnitOfWork
 from server.printing import repository as printing_repo
+from server.printing.expiry import is_expired
 from server.tickets.models import PrintJob, Ticket
 from server.tickets.printjobs import (
     PrintCompleted,
@@ -142,6 +143,9 @@ def jobs(ctx: Ctx, *, state: str | None, kiosk_id: int | None, branch_id: int | 
             session, state=state, kiosk_id=kiosk_id, branch_id=branch_id, visible=visible,
             limit=limit, offset=offset, ticket_id=ticket_id,
         )  # fmt: skip
+        if state == "pending":  # expired ones (not swept yet) are never printed
+            now = ctx.clock()
+            rows = [(job, t) for job, t in rows if not is_expired(session, job, now)]
         return [shown_job(ctx, job_wire(ctx, session, job, ticket), ticket) for job, ticket in rows]
 
 

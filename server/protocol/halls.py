@@ -43,6 +43,7 @@ class BranchSettings(BaseModel):
     announce_repeat: int = Field(1, ge=1, le=5)
     rating_timeout_s: int = Field(30, ge=5, le=600)  # the rating screen goes idle after this
     pause_alert_min: int = Field(30, ge=1, le=24 * 60)  # monitor alert: counter paused longer
+    print_job_ttl_s: int = Field(120, ge=5, le=3600)  # a job not printed by then expires
 
     @field_validator("opening_hours")
     @classmethod

@@ -27,6 +27,7 @@ class PrintJob(BaseModel):
     error: str | None
     created_at: datetime
     finished_at: datetime | None
+    expires_at: datetime  # still pending then: it expires, and is never printed
     locale: Locale
     ticket: Ticket
     branch_name: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from sqlalchemy.orm import Session
@@ -38,6 +39,7 @@ def job_wire(
         error=job.error,
         created_at=job.created_at,
         finished_at=job.finished_at,
+        expires_at=expires_at(branch, job.created_at),
         locale=locale,
         ticket=wire or ticket_wire(session, ticket, ctx.clock()),
         branch_name=branch.name,
@@ -61,6 +63,12 @@ def shown_job(ctx: Ctx, job: p.PrintJob, ticket: Ticket) -> p.PrintJob:
             "public_url": f"{base}/t/{ticket.public_id}",
         }
     )
+
+
+def expires_at(branch: Branch, created_at: datetime) -> datetime:
+    """When a job queued at `created_at` expires if still pending (`print_job_ttl_s`): a
+    ticket printed minutes late is for a customer who has gone, or been served already."""
+    return created_at + timedelta(seconds=branch_settings(branch).print_job_ttl_s)
 
 
 def _kiosk(session: Session, kiosk_id: int, branch_id: int) -> Device:

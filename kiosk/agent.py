@@ -36,6 +36,11 @@ log = logging.getLogger("hallq.kiosk")
 T = TypeVar("T")
 
 
+def fingerprint(job: p.PrintJob) -> str:
+    """What tells one job from another with the same id in a restored database."""
+    return f"{job.ticket_id}@{job.created_at.isoformat()}"
+
+
 class KioskError(Exception):
     """The agent cannot run with this configuration (wrong token, not a kiosk)."""
 
@@ -70,6 +75,7 @@ class KioskAgent:
         self.branch_id = 0
         self.tz: tzinfo | None = None
         self.store: PrintedStore | None = None
+        self.installation = ""  # the database the store belongs to (`_open_store`)
         self.health: Health | None = None
         self.stream: EventStream | None = None
         self._jobs: asyncio.Queue[p.PrintJob] = asyncio.Queue()
@@ -92,9 +98,9 @@ class KioskAgent:
             with contextlib.suppress(ApiError, KeyError, ValueError):
                 branch = await self.client.branch(self.branch_id)
                 self.tz = ZoneInfo(branch.timezone)
-            server_key = hashlib.sha256(self.settings.server.encode()).hexdigest()[:8]
-            state_dir = self.settings.state_dir or default_state_dir()
-            self.store = PrintedStore(state_dir / f"printed-{server_key}-kiosk{self.kiosk_id}.json")
+            self._open_store(
+                await self._until_done(self.client.health, "asking the server's identity")
+            )
             self.echo(
                 f"kiosk {self.kiosk_id} (branch {self.branch_id}), printer {self.printer_url}"
             )
@@ -109,6 +115,21 @@ class KioskAgent:
             if self.stream is not None:
                 await self.stream.close()
             await self.client.aclose()
+
+    def _open_store(self, health: p.Health) -> None:
+        """The printed-jobs memory of the server's database (`installation` in /healthz; the
+        address for a server too old to tell) and this kiosk. Job ids are unique only within
+        one database: another database behind the same address gets its own memory rather
+        than this one's "already printed"."""
+        installation = health.installation or f"url:{self.settings.server}"
+        if self.store is not None and installation == self.installation:
+            return
+        if self.store is not None:
+            self.echo("the server has another database now: its print jobs are new to this kiosk")
+        self.installation = installation
+        key = hashlib.sha256(installation.encode()).hexdigest()[:16]
+        state_dir = self.settings.state_dir or default_state_dir()
+        self.store = PrintedStore(state_dir / f"printed-{key}-kiosk{self.kiosk_id}.json")
 
     async def _until_done(self, call: Callable[[], Awaitable[T]], what: str) -> T:
         """Retry while the server is unreachable (backoff with jitter, at most 30 s apart)."""
@@ -183,6 +204,7 @@ class KioskAgent:
                 await asyncio.wait_for(self._fetch_now.wait(), interval)
             self._fetch_now.clear()
             try:
+                self._open_store(await self.client.health())  # a restart may bring another db
                 jobs = await self.client.print_jobs(state="pending")
             except ApiError as exc:
                 log.warning("pending print jobs not fetched: %s", exc)
@@ -208,27 +230,32 @@ class KioskAgent:
             finally:
                 self._queued.discard(job.id)
 
-    async def _mark(self, job_id: int, state: JobState, error: str | None = None) -> None:
+    async def _mark(self, job: p.PrintJob, state: JobState, error: str | None = None) -> None:
         """Record a job's state in the printed-jobs file, in a worker thread (it fsyncs)."""
         assert self.store is not None
-        await asyncio.to_thread(self.store.mark, job_id, state, error)
+        await asyncio.to_thread(self.store.mark, job.id, state, error, fingerprint(job))
 
     async def _handle(self, job: p.PrintJob) -> None:
         assert self.store is not None
         record = self.store.get(job.id)
+        if record is not None and record.job and record.job != fingerprint(job):
+            # Same id, another job: the database was restored from a backup (its identity is
+            # the same): what this id meant before is history.
+            self.echo(f"job {job.id} is a new job ({job.ticket.number}): database restored?")
+            record = None
         if record is None:
             now = datetime.now(UTC)
             age = (now - job.created_at).total_seconds()
             if now >= job.expires_at or age > self.settings.job_max_age_s:
                 # The server's print_job_ttl_s (or our own cap) has passed: the customer has
                 # gone or been served; a replayed print.requested must not print it now.
-                await self._mark(job.id, "failed", "expired")
+                await self._mark(job, "failed", "expired")
                 self.echo(f"{job.ticket.number}: NOT printed (expired, {int(age)} s old)")
             else:
                 # before the first byte: never printed twice
-                await self._mark(job.id, "printing")
+                await self._mark(job, "printing")
                 outcome = await self._print(job)
-                await self._mark(job.id, "printed" if outcome.ok else "failed", outcome.error)
+                await self._mark(job, "printed" if outcome.ok else "failed", outcome.error)
                 self.echo(
                     f"{job.ticket.number}: "
                     + ("printed" if outcome.ok else f"NOT printed ({outcome.error})")
@@ -236,7 +263,7 @@ class KioskAgent:
                 await self._report_health(outcome.health)
         elif record.state == "printing":
             stopped = "interrupted: the kiosk agent stopped while printing"
-            await self._mark(job.id, "failed", stopped)
+            await self._mark(job, "failed", stopped)
         await self._report_result(job.id)
 
     async def _print(self, job: p.PrintJob) -> Outcome:

@@ -26,6 +26,7 @@ class Record:
     error: str | None = None
     reported: bool = False
     at: str = ""
+    job: str = ""  # the job's fingerprint (ticket and time): ids repeat in a restored database
 
 
 def default_state_dir() -> Path:
@@ -55,8 +56,8 @@ class PrintedStore:
     def get(self, job_id: int) -> Record | None:
         return self.records.get(job_id)
 
-    def mark(self, job_id: int, state: JobState, error: str | None = None) -> Record:
-        record = Record(state, error, False, datetime.now(UTC).isoformat(timespec="seconds"))
+    def mark(self, job_id: int, state: JobState, error: str | None = None, job: str = "") -> Record:
+        record = Record(state, error, False, datetime.now(UTC).isoformat(timespec="seconds"), job)
         with self._lock:
             self.records[job_id] = record
             self._save()

@@ -18,6 +18,7 @@ from server.auth.deps import AppState
 from server.auth.router import router as auth_router
 from server.auth.service import purge_expired
 from server.core import http_errors as errors
+from server.core import installation
 from server.core.bus import bus_from_url
 from server.core.clock import Clock, utc_now
 from server.core.edge import Edge
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         state.publisher = BusPublisher(bus, asyncio.get_running_loop(), namespace)
         await bus.connect(hub.on_message, hub.resync)
         app.state.hallq = state
+        await asyncio.to_thread(installation.ensure, state.ctx())
         if settings.worker_threads:
             anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         housekeeping = asyncio.create_task(_housekeeping(state))

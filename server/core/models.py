@@ -65,3 +65,14 @@ class IdempotencyKey(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Installation(Base):
+    """This database's identity: one row, a random id made at its first start. Clients that
+    remember things per server (the kiosk agent's printed jobs) key that memory by it, so a
+    new database behind the same address starts clean."""
+
+    __tablename__ = "installation"
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    uuid: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime]

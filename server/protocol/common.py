@@ -41,3 +41,6 @@ class Health(BaseModel):
     database: str
     bus: str
     version: str
+    # This database's identity (made at its first start): another id behind the same address
+    # is another database, whatever its job or ticket ids say.
+    installation: str | None = None

@@ -3,7 +3,7 @@ queue view tells a kiosk page; `config.updated`."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -193,6 +193,25 @@ def test_the_queue_view_says_why_a_service_is_closed(api: Api) -> None:
     set_hall_settings(api, holidays=[today])
     view = api.get("/api/v1/branches/1/queue")
     assert {s["closed_reason"] for s in view["services"]} == {"holiday"}
+
+
+def test_the_queue_view_and_the_refusal_say_when_issuing_opens_next(api: Api, clock: Clock) -> None:
+    service = api.service("A")
+    wednesday = datetime(2026, 1, 14, tzinfo=UTC) - timedelta(hours=8)  # 00:00 in Shanghai
+    lunch = [["08:30", "12:00"], ["13:30", "17:00"]]
+    set_hall_settings(api, opening_hours={"wed": lunch, "thu": lunch}, cutoff_min=20)
+    clock.now = wednesday + timedelta(hours=11, minutes=40)  # the morning's cut-off
+    view = api.get("/api/v1/branches/1/queue")
+    assert {s["closed_reason"] for s in view["services"]} == {"cutoff"}
+    assert datetime.fromisoformat(view["opens_at"]) == wednesday + timedelta(hours=13, minutes=30)
+    r = api.client.post("/api/v1/tickets", json={"service_id": service["id"]}, headers=api.admin)
+    assert "2026-01-14 13:30" in error_of(r, 409, "service_closed")["detail"]
+    clock.now = wednesday + timedelta(hours=13, minutes=30)
+    assert api.get("/api/v1/branches/1/queue")["opens_at"] is None
+    assert api.issue(service["id"])["number"] == "A001"
+    clock.now = wednesday + timedelta(hours=16, minutes=45)  # the afternoon's cut-off: Thursday
+    view = api.get("/api/v1/branches/1/queue")
+    assert datetime.fromisoformat(view["opens_at"]) == wednesday + timedelta(days=1, hours=8.5)
 
 
 def test_configuration_changes_are_announced(api: Api) -> None:

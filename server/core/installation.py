@@ -37,6 +37,10 @@ def ensure(ctx: Ctx) -> str:
             uow.session.add(Installation(id=ROW, uuid=found, created_at=uow.now))
         return found
 
+    with ctx.db.read() as session:
+        found = current(session)
+    if found is not None:  # every start but the first: no write
+        return found
     try:
         return write(ctx, make)
     except IntegrityError:

@@ -70,6 +70,9 @@ def test_the_kiosk_says_when_it_opens_next(browser: Any, server: LiveServer) -> 
         assert button.is_disabled() and detail in button.inner_text()
         assert "今日" not in prompt and "today" not in detail
         shot(page, f"kiosk-hours-cutoff-{locale}")
+    page.set_viewport_size({"width": 1080, "height": 1920})  # kiosks stand upright too
+    shot(page, "kiosk-hours-cutoff-en-portrait")
+    page.set_viewport_size(LANDSCAPE)
 
     set_hours(hall, {today: [["08:30", "10:00"]], tomorrow: [["08:30", "12:00"]]})
     closed_tomorrow = {

@@ -248,7 +248,7 @@ class KioskAgent:
             age = (now - job.created_at).total_seconds()
             if now >= job.expires_at or age > self.settings.job_max_age_s:
                 # The server's print_job_ttl_s (or our own cap) has passed: the customer has
-                # gone or been served; a replayed print.requested must not print it now.
+                # gone or been served (a job that waited in our queue behind a slow printer).
                 await self._mark(job, "failed", "expired")
                 self.echo(f"{job.ticket.number}: NOT printed (expired, {int(age)} s old)")
             else:

@@ -171,7 +171,7 @@ def test_a_reconnecting_agent_does_not_print_replayed_stale_jobs(
         try:
             hall.issue()
             wait_until(lambda: all_done(hall, 1), 20, "A001 printed")
-            proxy.cut()  # the stream resumes with `since`: print.requested of A002 replayed
+            proxy.cut()  # the stream resumes with `since`; A002 expires meanwhile
             hall.issue()
             wait_until(lambda: hall.jobs()[1]["error"] == "expired", 20, "A002 expired")
             proxy.open()

@@ -1,0 +1,20 @@
+"""The `hallq` command: one module per group of subcommands, assembled here.
+
+The agents' subcommands (`kiosk`, `display`, `counter`) are handed over to the clients here,
+and only here (tests/test_imports.py)."""
+
+from __future__ import annotations
+
+from counter_client.terminal import counter_command
+from display.cli import display_command
+from kiosk.cli import kiosk_command
+from server.cli import backups, hallfiles, people, running
+from server.cli.common import app
+from server.stats.reports.cli import report_app
+
+__all__ = ["app", "backups", "hallfiles", "people", "running"]
+
+app.add_typer(report_app, name="report")
+app.command("kiosk")(kiosk_command)
+app.command("display")(display_command)
+app.command("counter")(counter_command)

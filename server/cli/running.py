@@ -1,0 +1,93 @@
+"""`hallq serve`, `hallq demo` and `hallq db upgrade`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from sqlalchemy.engine import make_url
+
+from server.cli.common import app, db_app, prepared
+from server.core.settings import Settings
+from server.halls import bootstrap
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations (creates the database if needed)."""
+    settings = Settings()
+    with prepared(settings):
+        pass
+    typer.echo(f"database at head: {make_url(settings.database_url).render_as_string()}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (use redis:// bus for >1)")] = 1,
+) -> None:
+    """Migrate the database, create the first admin if none, and serve."""
+    settings = Settings()
+    if workers > 1 and settings.bus_url.startswith("memory://"):
+        typer.echo("warning: several workers need HALLQ_BUS_URL=redis://…; events would not "
+                   "cross workers with memory://", err=True)  # fmt: skip
+    with prepared(settings) as ctx:
+        generated = bootstrap.ensure_admin(ctx, settings.admin_password)
+    if generated:
+        typer.echo(f"first run: created user 'admin' with password: {generated}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # No permessage-deflate: events are small and sent to every display, and compressing each
+    # copy per connection doubled the fan-out time and cost ~45 KB per subscriber
+    # (docs/benchmarks.md).
+    uvicorn.run(
+        "server.app:create_app", factory=True, host=host, port=port, workers=workers,
+        ws="server.stream.ws_frames:FramesProtocol",
+        ws_ping_interval=5.0, ws_ping_timeout=5.0, ws_per_message_deflate=False,
+        log_level="info", proxy_headers=False,  # the app believes HALLQ_TRUSTED_PROXIES only
+    )  # fmt: skip
+
+
+@app.command()
+def demo(
+    credentials: Annotated[
+        Path, typer.Option(help="File keeping the first-run credentials")
+    ] = Path("var/first-run.txt"),
+) -> None:
+    """Seed the demo hall (once) and print the URLs and credentials (used by `make run`)."""
+    settings = Settings()
+    with prepared(settings) as ctx:
+        admin_password = bootstrap.ensure_admin(ctx, settings.admin_password)
+        hall = bootstrap.seed_demo(ctx)
+    base = settings.public_base_url
+    if admin_password or hall:
+        lines = []
+        if admin_password:
+            lines.append(f"admin password:   {admin_password}")
+        if hall:
+            lines += [
+                f"clerk password:   {hall.clerk_password}   (user 'clerk')",
+                f"kiosk device:     id {hall.kiosk_id} token {hall.kiosk_token}",
+                f"display device:   id {hall.display_id} token {hall.display_token}",
+                f"kiosk page:       {base}/kiosk?kiosk={hall.kiosk_id}&token={hall.kiosk_token}",
+                f"hall TV page:     {base}/display?branch=1&token={hall.display_token}",
+                f"rating screen:    {base}/rate?counter=1&token={hall.display_token}",
+                f"kiosk agent:      hallq kiosk --server {base} --token {hall.kiosk_token}"
+                " --printer dummy:",
+                f"voice agent:      hallq display --server {base} --token {hall.display_token}",
+            ]
+        credentials.parent.mkdir(parents=True, exist_ok=True)
+        with credentials.open("a", encoding="utf-8") as out:
+            out.write("\n".join(lines) + "\n")
+        credentials.chmod(0o600)
+    typer.echo(
+        f"hallq {base}\n  API docs:      {base}/docs\n  health:        {base}/healthz\n"
+        f"  counter page:  {base}/counter\n  manager pages: {base}/admin\n"
+        f"  mobile ticket: {base}/t/<public id> (the QR code on each ticket)"
+    )
+    if credentials.exists():
+        typer.echo(f"first-run credentials ({credentials}):")
+        typer.echo(credentials.read_text(encoding="utf-8").rstrip())

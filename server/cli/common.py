@@ -10,7 +10,8 @@ import typer
 from server.core.clock import utc_now
 from server.core.context import Ctx, Principal
 from server.core.engine import Database
-from server.core.migrate import upgrade
+from server.core.located import NoDatabase, locate
+from server.core.migrate import is_current, upgrade
 from server.core.settings import Settings
 from server.halls import bootstrap
 
@@ -31,6 +32,18 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def settings_for(*, must_exist: bool) -> Settings:
+    """The settings with the database the server would use (server/core/located.py); a
+    command that only reads passes `must_exist`, so that it never creates a database."""
+    try:
+        found = locate(must_exist=must_exist)
+    except NoDatabase as exc:
+        raise fail(str(exc)) from None
+    if found.note:
+        typer.echo(found.note, err=True)
+    return found.settings
+
+
 def make_ctx(settings: Settings) -> Ctx:
     return Ctx(Database(settings.database_url), settings, utc_now, None, ROOT)
 
@@ -47,6 +60,19 @@ def prepared(settings: Settings) -> Iterator[Ctx]:
     """The database migrated (created if need be) with its default branch, and closed
     afterwards: its writer thread stops (the commands also run in-process, under CliRunner)."""
     ctx = _prepare(settings)
+    try:
+        yield ctx
+    finally:
+        ctx.db.dispose()
+
+
+@contextmanager
+def existing() -> Iterator[Ctx]:
+    """The configured database as it is: not created, not migrated (an error says so)."""
+    settings = settings_for(must_exist=True)
+    if not is_current(settings.database_url):
+        raise fail("the database is not migrated; run `hallq db upgrade`")
+    ctx = make_ctx(settings)
     try:
         yield ctx
     finally:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from server.cli.common import app, prepared
-from server.core.settings import Settings
+from server.cli.common import app, existing, fail, prepared, settings_for
+from server.core.errors import DomainError
 
 
 @app.command("import")
@@ -16,7 +16,7 @@ def import_(path: Path, branch: Annotated[int, typer.Option(help="Branch id")] =
     """Import services, counters, hours and settings from a hall.toml."""
     from server.halls.hallfile import import_hall
 
-    with prepared(Settings()) as ctx:
+    with prepared(settings_for(must_exist=False)) as ctx:
         services, counters = import_hall(ctx, branch, path)
     typer.echo(f"imported {services} services and {counters} counters into branch {branch}")
 
@@ -26,6 +26,11 @@ def export(path: Path, branch: Annotated[int, typer.Option(help="Branch id")] = 
     """Export services, counters, hours and settings to a hall.toml."""
     from server.halls.hallfile import export_hall
 
-    with prepared(Settings()) as ctx:
-        export_hall(ctx, branch, path)
+    with existing() as ctx:
+        try:
+            export_hall(ctx, branch, path)
+        except DomainError as exc:
+            raise fail(str(exc)) from None
+        except OSError as exc:
+            raise fail(f"cannot write {path}: {exc.strerror or exc}") from None
     typer.echo(f"wrote {path}")

@@ -12,10 +12,9 @@ from pydantic import ValidationError
 from server import protocol as p
 from server.auth import service as auth
 from server.auth import users
-from server.cli.common import device_app, fail, prepared, user_app
+from server.cli.common import device_app, fail, prepared, settings_for, user_app
 from server.core.errors import DomainError
 from server.core.run import write
-from server.core.settings import Settings
 
 
 def _problems(exc: ValidationError) -> str:
@@ -38,7 +37,7 @@ def user_add(
         raise fail(_problems(exc)) from None
     password_hash = auth.hash_password(secret)
     try:
-        with prepared(Settings()) as ctx:
+        with prepared(settings_for(must_exist=False)) as ctx:
             user = write(ctx, lambda uow: users.create_user(ctx, uow, body, password_hash))
     except DomainError as exc:
         raise fail(str(exc)) from None
@@ -52,6 +51,6 @@ def device_add(
     branch: Annotated[int, typer.Option(help="Branch id")] = 1,
 ) -> None:
     """Create a kiosk or display device and print its token (shown once)."""
-    with prepared(Settings()) as ctx:
+    with prepared(settings_for(must_exist=False)) as ctx:
         device = auth.create_device(ctx, p.DeviceCreate(kind=kind, name=name, branch_id=branch))
     typer.echo(f"{device.kind} {device.name!r} id {device.id} token: {device.token}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -10,15 +11,14 @@ import typer
 import uvicorn
 from sqlalchemy.engine import make_url
 
-from server.cli.common import app, db_app, prepared
-from server.core.settings import Settings
+from server.cli.common import app, db_app, prepared, settings_for
 from server.halls import bootstrap
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations (creates the database if needed)."""
-    settings = Settings()
+    settings = settings_for(must_exist=False)
     with prepared(settings):
         pass
     typer.echo(f"database at head: {make_url(settings.database_url).render_as_string()}")
@@ -31,7 +31,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes (use redis:// bus for >1)")] = 1,
 ) -> None:
     """Migrate the database, create the first admin if none, and serve."""
-    settings = Settings()
+    settings = settings_for(must_exist=False)
     if workers > 1 and settings.bus_url.startswith("memory://"):
         typer.echo("warning: several workers need HALLQ_BUS_URL=redis://…; events would not "
                    "cross workers with memory://", err=True)  # fmt: skip
@@ -39,6 +39,8 @@ def serve(
         generated = bootstrap.ensure_admin(ctx, settings.admin_password)
     if generated:
         typer.echo(f"first run: created user 'admin' with password: {generated}")
+    # The app (in each worker) reads its settings again: hand it the database found here.
+    os.environ["HALLQ_DATABASE_URL"] = settings.database_url
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # No permessage-deflate: events are small and sent to every display, and compressing each
     # copy per connection doubled the fan-out time and cost ~45 KB per subscriber
@@ -58,7 +60,7 @@ def demo(
     ] = Path("var/first-run.txt"),
 ) -> None:
     """Seed the demo hall (once) and print the URLs and credentials (used by `make run`)."""
-    settings = Settings()
+    settings = settings_for(must_exist=False)
     with prepared(settings) as ctx:
         admin_password = bootstrap.ensure_admin(ctx, settings.admin_password)
         hall = bootstrap.seed_demo(ctx)

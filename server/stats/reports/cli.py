@@ -20,8 +20,8 @@ from server.core.clock import utc_now
 from server.core.context import Ctx, Principal
 from server.core.engine import Database
 from server.core.errors import DomainError
+from server.core.located import NoDatabase, locate
 from server.core.migrate import is_current
-from server.core.settings import Settings
 from server.stats.figures import GROUPS
 
 report_app = typer.Typer(help="Statistics reports (hall, region or all halls).")
@@ -29,8 +29,15 @@ FORMATS = ("table", "csv", "xlsx")
 
 
 def _ctx() -> Ctx:
-    """A read context on HALLQ_DATABASE_URL acting as admin, like the other hallq commands."""
-    settings = Settings()
+    """A read context on the configured database acting as admin, like the other hallq
+    commands; never creates a database (server/core/located.py)."""
+    try:
+        found = locate(must_exist=True)
+    except NoDatabase as exc:
+        raise _fail(str(exc)) from None
+    if found.note:
+        typer.echo(found.note, err=True)
+    settings = found.settings
     if not is_current(settings.database_url):
         typer.echo("error: the database is not migrated; run `hallq db upgrade`", err=True)
         raise typer.Exit(1)

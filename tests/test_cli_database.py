@@ -1,0 +1,80 @@
+"""Which database `hallq` acts on: a read command never creates one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from server.cli import app as cli
+from server.core import located
+from tests.test_cli import Hallq, hallq
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cheap_hashing")]
+__all__ = ["hallq"]  # the fixture
+
+READ_COMMANDS = [
+    ["report"],
+    ["report", "daily"],
+    ["export", "hall.toml"],
+    ["backup", "copy.db"],
+]
+
+
+def run(*args: str, code: int, env: dict[str, str | None] | None = None, stdin: str = "") -> str:
+    """`hallq …` with nothing configured unless `env` says so."""
+    result = CliRunner().invoke(
+        cli, list(args), env={"HALLQ_DATABASE_URL": None, **(env or {})}, input=stdin
+    )
+    assert result.exit_code == code, (args, result.exit_code, result.output, result.exception)
+    return result.output
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A working folder that is not the server's, and a checkout with no database."""
+    folder, checkout = tmp_path / "elsewhere", tmp_path / "checkout"
+    folder.mkdir()
+    checkout.mkdir()
+    (checkout / "pyproject.toml").write_text("", encoding="utf-8")
+    monkeypatch.chdir(folder)
+    monkeypatch.setattr(located, "CHECKOUT", checkout)
+    yield folder
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=" ".join)
+def test_a_read_command_with_no_database_configured_says_so_and_creates_none(
+    elsewhere: Path, command: list[str]
+) -> None:
+    out = run(*command, code=1)
+    assert "no database is configured" in out and "HALLQ_DATABASE_URL" in out, out
+    assert "Traceback" not in out and "db upgrade" not in out
+    assert list(elsewhere.iterdir()) == []  # no var/hallq.db, no var/
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=" ".join)
+def test_a_read_command_on_a_missing_configured_file_creates_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path}/gone/hallq.db"
+    out = run(*command, code=1, env={"HALLQ_DATABASE_URL": url})
+    assert f"no database at {tmp_path}/gone/hallq.db" in out, out
+    assert not (tmp_path / "gone").exists()
+
+
+def test_a_command_run_elsewhere_finds_the_checkouts_database(
+    elsewhere: Path, tmp_path: Path
+) -> None:
+    """`make run` serves var/hallq.db of the checkout: `hallq report` from any folder reads it."""
+    checkout = tmp_path / "checkout"
+    Hallq(f"sqlite:///{checkout}/var/hallq.db")("user", "add", "wang", "--password", "password-1")
+    out = run("report", "--locale", "en", code=0)
+    assert "Total" in out and "using the database of the hallq checkout" in out, out
+    assert list(elsewhere.iterdir()) == []
+    # The checkout's .env names the database, relative to the checkout as the server runs there.
+    (checkout / "var" / "hallq.db").rename(checkout / "hall.db")
+    (checkout / ".env").write_text("HALLQ_DATABASE_URL=sqlite:///hall.db\n", encoding="utf-8")
+    assert "Total" in run("report", "--locale", "en", code=0)

@@ -1,7 +1,11 @@
-"""Which database `hallq` acts on: a read command never creates one."""
+"""Which database `hallq` acts on, and the commands that read and import it.
+
+A read command never creates a database; a bad hall.toml imports nothing.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +14,7 @@ from typer.testing import CliRunner
 
 from server.cli import app as cli
 from server.core import located
-from tests.test_cli import Hallq, hallq
+from tests.test_cli import HALL_TOML, Hallq, hallq
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cheap_hashing")]
 __all__ = ["hallq"]  # the fixture
@@ -78,3 +82,40 @@ def test_a_command_run_elsewhere_finds_the_checkouts_database(
     (checkout / "var" / "hallq.db").rename(checkout / "hall.db")
     (checkout / ".env").write_text("HALLQ_DATABASE_URL=sqlite:///hall.db\n", encoding="utf-8")
     assert "Total" in run("report", "--locale", "en", code=0)
+
+
+def test_import_of_a_missing_or_bad_file_says_so_in_one_line_and_imports_nothing(
+    hallq: Hallq, tmp_path: Path
+) -> None:
+    hallq("db", "upgrade")
+    bad = tmp_path / "bad.toml"
+    cases = {
+        "missing.toml": "no such file",
+        "not toml": "not valid TOML",
+        '[[services]]\ncode = "x"\nprefix = "lower"\nname = {en = "X"}\n': "services[0].prefix",
+        "[branch]\ntimezone = 5\n": "branch.timezone",
+        '[[counters]]\nname = "no number"\n': "counters.0.number",
+        "services = 3\n": "services",
+        "branch = [1]\n": "branch",
+        "servics = []\n": "servics",
+        # Valid to the last line: a counter naming a service nobody defined undoes it all.
+        HALL_TOML.replace('services = ["payments"]', 'services = ["payment"]'): "unknown service",
+    }
+    for content, expected in cases.items():
+        path = tmp_path / content if content.endswith(".toml") else bad
+        if path == bad:
+            bad.write_text(content, encoding="utf-8")
+        out = hallq("import", str(path), code=1)
+        assert expected in out and "nothing was imported" in out, (content, out)
+        assert "Traceback" not in out and len(out.strip().splitlines()) == 1, out
+    bad.write_bytes(b"\xff\xfe")
+    assert "not UTF-8" in hallq("import", str(bad), code=1)
+    with sqlite3.connect(tmp_path / "hallq.db") as conn:
+        assert conn.execute("SELECT count(*) FROM service").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM counter").fetchone() == (0,)
+
+
+def test_import_of_a_missing_file_creates_no_database(tmp_path: Path) -> None:
+    out = Hallq(f"sqlite:///{tmp_path}/new.db")("import", str(tmp_path / "nope.toml"), code=1)
+    assert "no such file" in out
+    assert not (tmp_path / "new.db").exists()

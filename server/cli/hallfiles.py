@@ -14,10 +14,14 @@ from server.core.errors import DomainError
 @app.command("import")
 def import_(path: Path, branch: Annotated[int, typer.Option(help="Branch id")] = 1) -> None:
     """Import services, counters, hours and settings from a hall.toml."""
-    from server.halls.hallfile import import_hall
+    from server.halls.hallfile import HallFileError, import_hall, read_hall
 
-    with prepared(settings_for(must_exist=False)) as ctx:
-        services, counters = import_hall(ctx, branch, path)
+    try:
+        read_hall(path, branch)  # a bad file is refused before the database is touched
+        with prepared(settings_for(must_exist=False)) as ctx:
+            services, counters = import_hall(ctx, branch, path)
+    except (HallFileError, DomainError) as exc:
+        raise fail(f"{exc}; nothing was imported") from None
     typer.echo(f"imported {services} services and {counters} counters into branch {branch}")
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from server import protocol as p
 from server.core import repository as core_repo
@@ -53,14 +54,72 @@ def export_hall(ctx: Ctx, branch_id: int, path: Path) -> None:
     path.write_text(tomli_w.dumps(doc), encoding="utf-8")
 
 
+class HallFileError(ValueError):
+    """A hall.toml that cannot be imported; the message is one line, naming the place."""
+
+
+class _CounterDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    number: int
+    name: str = ""
+    services: list[str] = []
+    priority_interleave: int | None = None
+
+
+class _HallDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    branch: dict[str, Any] = {}
+    services: list[dict[str, Any]] = []
+    counters: list[_CounterDoc] = []
+
+
+def _one_line(path: Path, exc: ValidationError, prefix: str = "") -> HallFileError:
+    problems = "; ".join(
+        f"{prefix}{'.'.join(map(str, e['loc'])) or 'document'}: {e['msg']}" for e in exc.errors()
+    )
+    return HallFileError(f"{path}: {problems}")
+
+
+HallPlan = tuple[p.BranchPatch, list[p.ServiceCreate], list[dict[str, Any]]]
+
+
+def read_hall(path: Path, branch_id: int) -> HallPlan:
+    """The checked content of a hall.toml, or HallFileError: nothing is written before the
+    whole file is known good."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise HallFileError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise HallFileError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise HallFileError(f"{path}: {exc.strerror or exc}") from None
+    where = ""
+    try:
+        doc = _HallDoc.model_validate(tomllib.loads(text))
+        where = "branch."
+        patch = p.BranchPatch.model_validate({k: v for k, v in doc.branch.items() if k != "id"})
+        services = []
+        for index, service in enumerate(doc.services):
+            where = f"services[{index}]."
+            services.append(p.ServiceCreate.model_validate({**service, "branch_id": branch_id}))
+        counters = []
+        for index, counter in enumerate(doc.counters):
+            where = f"counters[{index}]."
+            p.CounterCreate(branch_id=branch_id, number=counter.number, name=counter.name,
+                            priority_interleave=counter.priority_interleave)  # fmt: skip
+            counters.append(counter.model_dump())
+    except tomllib.TOMLDecodeError as exc:
+        raise HallFileError(f"{path}: not valid TOML: {exc}") from None
+    except ValidationError as exc:
+        raise _one_line(path, exc, where) from None
+    return patch, services, counters
+
+
 def import_hall(ctx: Ctx, branch_id: int, path: Path) -> tuple[int, int]:
-    """Create or update services (by code) and counters (by number); returns their counts."""
-    doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    branch_doc = doc.get("branch", {})
-    patch = p.BranchPatch.model_validate({k: v for k, v in branch_doc.items() if k != "id"})
-    services_doc = [p.ServiceCreate.model_validate({**s, "branch_id": branch_id})
-                    for s in doc.get("services", [])]  # fmt: skip
-    counters_doc = doc.get("counters", [])
+    """Create or update services (by code) and counters (by number) in one transaction;
+    returns their counts. HallFileError (nothing written) for a file that cannot be imported."""
+    patch, services_doc, counters_doc = read_hall(path, branch_id)
     write(ctx, lambda uow: _import(uow, branch_id, patch, services_doc, counters_doc))
     return len(services_doc), len(counters_doc)
 
@@ -109,7 +168,7 @@ def _import(
         uow.session.flush()
         unknown = [code for code in counter_doc.get("services", []) if code not in existing]
         if unknown:
-            raise ValueError(f"counter {create.number}: unknown service codes {unknown}")
+            raise HallFileError(f"counter {create.number}: unknown service codes {unknown}")
         halls_repo.set_counter_services(
             uow.session,
             counter.id,

@@ -250,6 +250,7 @@ def test_backup_is_a_readable_sqlite_copy_with_the_same_tickets(
             ok(client.post("/api/v1/tickets", json={"service_id": service_id}, headers=admin), 201)
         # The server is still running (its connections open, WAL not checkpointed): an online copy.
         backup = tmp_path / "backups" / "hallq-copy.db"
+        backup.parent.mkdir()
         assert f"backup written to {backup}" in hallq("backup", str(backup))
 
     query = "SELECT id, number, service_id, state, business_date FROM ticket ORDER BY id"

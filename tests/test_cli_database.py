@@ -1,6 +1,7 @@
-"""Which database `hallq` acts on, and the commands that read and import it.
+"""Which database `hallq` acts on, and the commands that read, import and back it up.
 
-A read command never creates a database; a bad hall.toml imports nothing.
+A read command never creates a database; a bad hall.toml imports nothing; a backup never
+replaces a file unasked and is private (0600).
 """
 
 from __future__ import annotations
@@ -119,3 +120,31 @@ def test_import_of_a_missing_file_creates_no_database(tmp_path: Path) -> None:
     out = Hallq(f"sqlite:///{tmp_path}/new.db")("import", str(tmp_path / "nope.toml"), code=1)
     assert "no such file" in out
     assert not (tmp_path / "new.db").exists()
+
+
+def test_backup_keeps_an_existing_file_and_a_missing_folder_missing(
+    hallq: Hallq, tmp_path: Path
+) -> None:
+    hallq("db", "upgrade")
+    target = tmp_path / "copy.db"
+    target.write_text("yesterday's backup", encoding="utf-8")
+    out = hallq("backup", str(target), code=1)
+    assert "exists; give --force" in out and "Traceback" not in out
+    assert target.read_text(encoding="utf-8") == "yesterday's backup"
+
+    assert "backup written" in hallq("backup", str(target), "--force")
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert target.stat().st_mode & 0o777 == 0o600
+
+    missing = tmp_path / "no" / "such" / "copy.db"
+    out = hallq("backup", str(missing), code=1)
+    assert f"there is no folder {missing.parent}" in out
+    assert not (tmp_path / "no").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+
+
+def test_a_fresh_backup_is_private(hallq: Hallq, tmp_path: Path) -> None:
+    hallq("db", "upgrade")
+    hallq("backup", str(tmp_path / "fresh.db"))
+    assert (tmp_path / "fresh.db").stat().st_mode & 0o777 == 0o600

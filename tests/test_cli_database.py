@@ -1,7 +1,8 @@
-"""Which database `hallq` acts on, and the commands that read, import and back it up.
+"""Which database `hallq` acts on, and the commands that read, import, back up and restore it.
 
 A read command never creates a database; a bad hall.toml imports nothing; a backup never
-replaces a file unasked and is private (0600).
+replaces a file unasked and is private (0600); a restore asks first, refuses while the database
+is in use, and brings back exactly the backed-up state.
 """
 
 from __future__ import annotations
@@ -11,10 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from server.app import create_app
 from server.cli import app as cli
 from server.core import located
+from server.core.settings import Settings
+from tests.conftest import ADMIN_PASSWORD
+from tests.support import ok
 from tests.test_cli import HALL_TOML, Hallq, hallq
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cheap_hashing")]
@@ -148,3 +154,69 @@ def test_a_fresh_backup_is_private(hallq: Hallq, tmp_path: Path) -> None:
     hallq("db", "upgrade")
     hallq("backup", str(tmp_path / "fresh.db"))
     assert (tmp_path / "fresh.db").stat().st_mode & 0o777 == 0o600
+
+
+def _tickets(client: TestClient, headers: dict[str, str]) -> list[str]:
+    return sorted(t["number"] for t in ok(client.get("/api/v1/tickets", headers=headers)))
+
+
+def _login(client: TestClient, username: str, password: str) -> dict[str, str]:
+    body = ok(client.post("/api/v1/auth/login", json={"username": username, "password": password}))
+    return {"Authorization": f"Bearer {body['token']}"}
+
+
+def test_restore_brings_back_the_backup_and_the_server_works(db_url: str, tmp_path: Path) -> None:
+    """Backup → change → restore: the change is gone, the server serves the restored hall."""
+    hallq = Hallq(db_url)
+    settings = Settings(database_url=db_url, bus_url="memory://")
+    with TestClient(create_app(settings)) as client:
+        admin = _login(client, "admin", ADMIN_PASSWORD)
+        service = ok(client.post("/api/v1/services", headers=admin, json={
+            "branch_id": 1, "code": "a", "prefix": "A", "name": {"en": "A"}}), 201)  # fmt: skip
+        ok(client.post("/api/v1/tickets", json={"service_id": service["id"]}, headers=admin), 201)
+    backup = tmp_path / "before.backup"
+    hallq("backup", str(backup))
+
+    with TestClient(create_app(settings)) as client:
+        admin = _login(client, "admin", ADMIN_PASSWORD)
+        ok(client.post("/api/v1/tickets", json={"service_id": service["id"]}, headers=admin), 201)
+        ok(client.post("/api/v1/users", headers=admin, json={
+            "username": "later", "password": "password-1", "role": "clerk",
+            "branch_ids": [1]}), 201)  # fmt: skip
+        assert _tickets(client, admin) == ["A001", "A002"]
+        # While a server has the database open, the restore refuses and changes nothing.
+        out = hallq("restore", str(backup), "--yes", code=1)
+        assert "in use" in out and "stop the server" in out, out
+        assert _tickets(client, admin) == ["A001", "A002"]
+
+    # Asked, and answered no: nothing happens.
+    result = CliRunner().invoke(cli, ["restore", str(backup)], input="n\n",
+                                env={"HALLQ_DATABASE_URL": db_url})  # fmt: skip
+    assert result.exit_code == 1 and "nothing was restored" in result.output, result.output
+    assert "Replace everything in the database" in result.output
+
+    result = CliRunner().invoke(cli, ["restore", str(backup)], input="y\n",
+                                env={"HALLQ_DATABASE_URL": db_url})  # fmt: skip
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert f"restored {backup}" in result.output
+
+    with TestClient(create_app(settings)) as client:
+        admin = _login(client, "admin", ADMIN_PASSWORD)
+        assert _tickets(client, admin) == ["A001"]  # A002 is gone
+        users = ok(client.get("/api/v1/users", headers=admin))
+        assert "later" not in {u["username"] for u in users}
+        ticket = ok(client.post("/api/v1/tickets", json={"service_id": service["id"]},
+                                headers=admin), 201)  # fmt: skip
+        assert ticket["number"] == "A002"  # numbering goes on from the restored state
+
+
+def test_restore_refuses_what_is_not_a_backup(hallq: Hallq, tmp_path: Path) -> None:
+    hallq("db", "upgrade")
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database", encoding="utf-8")
+    assert "is not a hallq SQLite backup" in hallq("restore", str(junk), "--yes", code=1)
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    assert "is not a hallq SQLite backup" in hallq("restore", str(other), "--yes", code=1)
+    assert "no such file" in hallq("restore", str(tmp_path / "nope.db"), "--yes", code=1)

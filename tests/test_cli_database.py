@@ -31,6 +31,10 @@ READ_COMMANDS = [
     ["report", "daily"],
     ["export", "hall.toml"],
     ["backup", "copy.db"],
+    ["user", "list"],
+    ["user", "reset-password", "admin"],
+    ["device", "list"],
+    ["device", "revoke", "1"],
 ]
 
 
@@ -82,13 +86,14 @@ def test_a_command_run_elsewhere_finds_the_checkouts_database(
     """`make run` serves var/hallq.db of the checkout: `hallq report` from any folder reads it."""
     checkout = tmp_path / "checkout"
     Hallq(f"sqlite:///{checkout}/var/hallq.db")("user", "add", "wang", "--password", "password-1")
-    out = run("report", "--locale", "en", code=0)
-    assert "Total" in out and "using the database of the hallq checkout" in out, out
+    out = run("user", "list", code=0)
+    assert "wang" in out and "using the database of the hallq checkout" in out, out
+    assert "Total" in run("report", "--locale", "en", code=0)
     assert list(elsewhere.iterdir()) == []
     # The checkout's .env names the database, relative to the checkout as the server runs there.
     (checkout / "var" / "hallq.db").rename(checkout / "hall.db")
     (checkout / ".env").write_text("HALLQ_DATABASE_URL=sqlite:///hall.db\n", encoding="utf-8")
-    assert "Total" in run("report", "--locale", "en", code=0)
+    assert "wang" in run("user", "list", code=0)
 
 
 def test_import_of_a_missing_or_bad_file_says_so_in_one_line_and_imports_nothing(

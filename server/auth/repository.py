@@ -66,3 +66,13 @@ def devices(session: Session, branch_ids: Sequence[int] | None) -> Sequence[Devi
 
 def purge_tokens(session: Session, now: datetime) -> None:
     session.execute(delete(AuthToken).where(AuthToken.expires_at < now - timedelta(days=1)))
+
+
+def revoke_user_tokens(session: Session, user_id: int, now: datetime) -> int:
+    """Revoke every login token of a user that is still valid; how many were."""
+    result = session.execute(
+        update(AuthToken)
+        .where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HALLQ_DATABASE_URL ?= sqlite:///var/hallq.db
+PORT ?= 8000
 
 .PHONY: install run test test-unit lint typecheck bench clean
 
@@ -20,10 +21,11 @@ install: $(STAMP)  ## create or update .venv
 # PYTHONDONTWRITEBYTECODE set nothing else will): ~0.3 s of every server start. Incremental.
 COMPILE = $(BIN)/python -m compileall -q server kiosk display counter_client migrations bench
 
-run: $(STAMP)  ## migrate, seed the demo hall, print URLs and credentials, serve on :8000
+# The printed URLs follow PORT, or HALLQ_PUBLIC_BASE_URL when set (environment or .env).
+run: $(STAMP)  ## migrate, seed the demo hall, print URLs and credentials, serve on :$(PORT)
 	$(COMPILE)
-	$(BIN)/hallq demo
-	$(BIN)/hallq serve --host 127.0.0.1 --port 8000
+	$(BIN)/hallq demo --port $(PORT)
+	$(BIN)/hallq serve --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check server kiosk display counter_client tests bench migrations

@@ -12,7 +12,19 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from server.cli.common import app, db_app, prepared, settings_for
+from server.core.settings import Settings
 from server.halls import bootstrap
+
+ANY_ADDRESS = ("", "0.0.0.0", "::")
+
+
+def public_base(settings: Settings, host: str, port: int) -> str:
+    """HALLQ_PUBLIC_BASE_URL when set, else the address served: the URLs printed and those on
+    tickets must follow `--port` (`make run PORT=8080`)."""
+    if "public_base_url" in settings.model_fields_set:
+        return settings.public_base_url
+    shown = "127.0.0.1" if host in ANY_ADDRESS else f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
 
 
 @db_app.command("upgrade")
@@ -39,8 +51,9 @@ def serve(
         generated = bootstrap.ensure_admin(ctx, settings.admin_password)
     if generated:
         typer.echo(f"first run: created user 'admin' with password: {generated}")
-    # The app (in each worker) reads its settings again: hand it the database found here.
+    # The app (in each worker) reads its settings again: hand it what was found here.
     os.environ["HALLQ_DATABASE_URL"] = settings.database_url
+    os.environ["HALLQ_PUBLIC_BASE_URL"] = public_base(settings, host, port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # No permessage-deflate: events are small and sent to every display, and compressing each
     # copy per connection doubled the fan-out time and cost ~45 KB per subscriber
@@ -58,13 +71,14 @@ def demo(
     credentials: Annotated[
         Path, typer.Option(help="File keeping the first-run credentials")
     ] = Path("var/first-run.txt"),
+    port: Annotated[int, typer.Option(help="Port the server will serve on (for the URLs)")] = 8000,
 ) -> None:
     """Seed the demo hall (once) and print the URLs and credentials (used by `make run`)."""
     settings = settings_for(must_exist=False)
     with prepared(settings) as ctx:
         admin_password = bootstrap.ensure_admin(ctx, settings.admin_password)
         hall = bootstrap.seed_demo(ctx)
-    base = settings.public_base_url
+    base = public_base(settings, "127.0.0.1", port)
     if admin_password or hall:
         lines = []
         if admin_password:
@@ -74,12 +88,6 @@ def demo(
                 f"clerk password:   {hall.clerk_password}   (user 'clerk')",
                 f"kiosk device:     id {hall.kiosk_id} token {hall.kiosk_token}",
                 f"display device:   id {hall.display_id} token {hall.display_token}",
-                f"kiosk page:       {base}/kiosk?kiosk={hall.kiosk_id}&token={hall.kiosk_token}",
-                f"hall TV page:     {base}/display?branch=1&token={hall.display_token}",
-                f"rating screen:    {base}/rate?counter=1&token={hall.display_token}",
-                f"kiosk agent:      hallq kiosk --server {base} --token {hall.kiosk_token}"
-                " --printer dummy:",
-                f"voice agent:      hallq display --server {base} --token {hall.display_token}",
             ]
         credentials.parent.mkdir(parents=True, exist_ok=True)
         with credentials.open("a", encoding="utf-8") as out:
@@ -92,4 +100,31 @@ def demo(
     )
     if credentials.exists():
         typer.echo(f"first-run credentials ({credentials}):")
-        typer.echo(credentials.read_text(encoding="utf-8").rstrip())
+        saved = credentials.read_text(encoding="utf-8").splitlines()
+        # Files of older versions also kept the URLs, with the port of that day: left out.
+        typer.echo("\n".join(line for line in saved if line.partition(":")[0] not in URL_LINES))
+        typer.echo("\n".join(_device_urls(base, saved)))
+
+
+URL_LINES = ("kiosk page", "hall TV page", "rating screen", "kiosk agent", "voice agent")
+
+
+def _device_urls(base: str, saved: list[str]) -> list[str]:
+    """The demo devices' pages and agents, with this run's base URL: the credentials file
+    keeps only the secrets, so that `make run PORT=…` prints the right URLs."""
+    found = {}
+    for line in saved:
+        label, _, rest = line.partition(":")
+        words = rest.split()
+        if label in ("kiosk device", "display device") and len(words) == 4:
+            found[label.split()[0]] = (words[1], words[3])  # id, token
+    kiosk_id, kiosk = found.get("kiosk", ("", ""))
+    display = found.get("display", ("", ""))[1]
+    lines = [
+        (kiosk, f"kiosk page:       {base}/kiosk?kiosk={kiosk_id}&token={kiosk}"),
+        (display, f"hall TV page:     {base}/display?branch=1&token={display}"),
+        (display, f"rating screen:    {base}/rate?counter=1&token={display}"),
+        (kiosk, f"kiosk agent:      hallq kiosk --server {base} --token {kiosk} --printer dummy:"),
+        (display, f"voice agent:      hallq display --server {base} --token {display}"),
+    ]
+    return [line for token, line in lines if token]

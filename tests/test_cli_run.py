@@ -1,0 +1,84 @@
+"""`make run PORT=…` and the URLs printed and served."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from server.cli import app as cli
+from server.cli import running
+from server.cli.running import public_base
+from server.core.settings import Settings
+from tests.support import ROOT
+from tests.test_cli import Hallq, hallq
+
+__all__ = ["hallq"]  # the fixture
+
+
+@pytest.mark.unit
+def test_the_public_base_url_follows_the_port_unless_set() -> None:
+    default = Settings(_env_file=None)
+    assert public_base(default, "127.0.0.1", 8080) == "http://127.0.0.1:8080"
+    assert public_base(default, "0.0.0.0", 9000) == "http://127.0.0.1:9000"
+    assert public_base(default, "::1", 9000) == "http://[::1]:9000"
+    chosen = Settings(_env_file=None, public_base_url="https://queue.example.org")
+    assert public_base(chosen, "0.0.0.0", 8080) == "https://queue.example.org"
+
+
+@pytest.mark.integration
+def test_make_run_takes_port() -> None:
+    lines = subprocess.run(
+        ["make", "-n", "run", "PORT=8080"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert any(re.search(r"hallq demo .*--port 8080\b", line) for line in lines), lines
+    assert any(re.search(r"hallq serve .*--port 8080\b", line) for line in lines), lines
+    assert not any("8000" in line for line in lines), lines
+
+
+def _all_under(base: str, out: str) -> bool:
+    """Every URL printed starts with `base`: the 5 pages, 3 device pages and 2 agents' lines."""
+    urls = re.findall(r"https?://[^\s/]+", out)
+    assert len(urls) >= 10, out
+    return set(urls) == {base}
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("cheap_hashing")
+def test_demo_prints_the_urls_of_the_port_and_of_the_public_base_url(
+    hallq: Hallq, tmp_path: Path
+) -> None:
+    credentials = str(tmp_path / "first-run.txt")
+    out = hallq("demo", "--credentials", credentials, "--port", "8080")
+    assert _all_under("http://127.0.0.1:8080", out)
+    assert "hallq kiosk --server http://127.0.0.1:8080 --token" in out
+    # A later run on another port prints that port, the saved devices included.
+    assert _all_under("http://127.0.0.1:9090", hallq("demo", "--credentials", credentials,
+                                                    "--port", "9090"))  # fmt: skip
+    result = CliRunner().invoke(
+        cli, ["demo", "--credentials", credentials, "--port", "9090"],
+        env={"HALLQ_DATABASE_URL": hallq.db_url, "HALLQ_PUBLIC_BASE_URL": "https://q.example.org"},
+    )  # fmt: skip
+    assert _all_under("https://q.example.org", result.output)
+    assert "https://q.example.org/display?branch=1&token=" in result.output
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("cheap_hashing")
+def test_serve_hands_its_port_to_the_app_as_the_public_base_url(
+    hallq: Hallq, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(running.uvicorn, "run", lambda *a, **kw: served.update(kw))
+    monkeypatch.setenv("HALLQ_PUBLIC_BASE_URL", "")  # so that monkeypatch puts it back
+    monkeypatch.delenv("HALLQ_PUBLIC_BASE_URL")
+    monkeypatch.setenv("HALLQ_DATABASE_URL", hallq.db_url)  # serve writes both for the workers
+    hallq("serve", "--port", "8123")
+    assert served["port"] == 8123
+    assert os.environ["HALLQ_PUBLIC_BASE_URL"] == "http://127.0.0.1:8123"
+    assert Settings().public_base_url == "http://127.0.0.1:8123"  # what create_app() reads

@@ -60,20 +60,19 @@ def display_command(
         float | None, typer.Option(help="Seconds after which a call is not spoken")
     ] = None,
     state_dir: Annotated[Path | None, typer.Option(help="Where progress is kept")] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="Log more (-vv: libraries too)")
+    ] = 0,
 ) -> None:
     """Display agent: announce calls by voice (and open the TV page with --open-browser)."""
     import asyncio
 
     from pydantic import ValidationError
 
+    from counter_client import logs
     from display.agent import Agent
 
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure(verbose, "%(asctime)s %(levelname)s %(name)s: %(message)s")
     given: dict[str, Any] = {
         "server": server,
         "token": token,

@@ -51,7 +51,9 @@ def kiosk_command(
         str | None, typer.Option(help="CJK font file (path or path#index) for --cjk image")
     ] = None,
     width_px: Annotated[int | None, typer.Option(help="Printable width in dots")] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more")] = False,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="Log more (-vv: libraries too)")
+    ] = 0,
 ) -> None:
     """Kiosk agent: print this kiosk's tickets on an ESC/POS printer and report its status."""
     import os
@@ -75,13 +77,10 @@ def kiosk_command(
         "font": font,
         "width_px": width_px,
     }
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    for noisy in ("httpx", "websockets", "escpos", "PIL"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    if not verbose:  # python-escpos logs every connection on the root logger
+    from counter_client import logs
+
+    logs.configure(verbose, "%(asctime)s %(levelname)s %(name)s %(message)s")
+    if verbose < 2:  # python-escpos logs every connection on the root logger
         for handler in logging.getLogger().handlers:
             handler.addFilter(_quiet_escpos)
     # python-escpos caches its printer database in a fresh temporary directory on every start

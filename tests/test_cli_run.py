@@ -1,16 +1,19 @@
-"""`make run PORT=…` and the URLs printed and served."""
+"""`make run PORT=…` and the URLs printed and served; the agents' `-v`."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from counter_client import logs
 from server.cli import app as cli
 from server.cli import running
 from server.cli.running import public_base
@@ -82,3 +85,48 @@ def test_serve_hands_its_port_to_the_app_as_the_public_base_url(
     assert served["port"] == 8123
     assert os.environ["HALLQ_PUBLIC_BASE_URL"] == "http://127.0.0.1:8123"
     assert Settings().public_base_url == "http://127.0.0.1:8123"  # what create_app() reads
+
+
+@pytest.fixture
+def fresh_logging() -> Iterator[None]:
+    """The logging set-up of a fresh process (no handlers yet), put back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    named = {n: logging.getLogger(n).level for n in (*logs.OURS, *logs.LIBRARIES)}
+    root.handlers = []
+    try:
+        yield
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers, root.level = handlers, level
+        for name, was in named.items():
+            logging.getLogger(name).setLevel(was)
+
+
+def _debug(name: str) -> bool:
+    return logging.getLogger(name).isEnabledFor(logging.DEBUG)
+
+
+@pytest.mark.unit
+@pytest.mark.usefixtures("fresh_logging")
+@pytest.mark.parametrize("agent", ["kiosk", "display"])
+def test_verbose_agents_show_their_debug_lines_not_the_http_librarys(
+    agent: str, tmp_path: Path
+) -> None:
+    env = {"HALLQ_KIOSK_TOKEN": None, "HALLQ_DISPLAY_TOKEN": None, "HALLQ_DISPLAY_SERVER": None}
+    args = [agent, "--state-dir", str(tmp_path), "--server", "http://127.0.0.1:1"]
+    if agent == "kiosk":
+        args += ["--printer", "dummy:"]
+    else:
+        args += ["--volume", "5"]  # refused before connecting
+    for flags, ours, libraries in (([], False, False), (["-v"], True, False),
+                                   (["-vv"], True, True)):  # fmt: skip
+        logging.getLogger().handlers = []  # each run as in a fresh process
+        result = CliRunner().invoke(cli, [*args, *flags], env=env)
+        assert result.exit_code == 2, result.output  # refused: the agent does not start
+        assert _debug(f"hallq.{agent}") is ours, flags
+        assert _debug(f"{agent}.agent") is ours, flags
+        assert _debug("httpcore.connection") is libraries, flags
+        assert _debug("httpx") is libraries, flags
+        assert logging.getLogger("httpcore").isEnabledFor(logging.WARNING)

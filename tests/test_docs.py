@@ -104,6 +104,30 @@ def test_operations_guide_exists_and_covers_its_topics() -> None:
         assert topic in text, topic
 
 
+def command_rows(page: Path) -> list[str]:
+    """The first cells of the table rows of `page` that name a `hallq` command."""
+    cells = (line.split(" | ")[0] for line in page.read_text(encoding="utf-8").splitlines())
+    return [cell for cell in cells if cell.startswith("| `hallq ")]
+
+
+@pytest.mark.parametrize("page", [README, OPERATIONS], ids=lambda p: p.name)
+def test_every_hallq_command_is_in_the_command_table(page: Path) -> None:
+    """Each command and subcommand of `hallq` has a row, a group's subcommands in a row that
+    names the group."""
+    import typer.main
+
+    from server.cli import app
+
+    rows = command_rows(page)
+    missing = []
+    for name, command in typer.main.get_command(app).commands.items():  # type: ignore[attr-defined]
+        group = [r for r in rows if f"`hallq {name}" in r]
+        subcommands = getattr(command, "commands", {})
+        if not group or any(not any(re.search(rf"\b{s}\b", r) for r in group) for s in subcommands):
+            missing.append(f"hallq {name} {' '.join(subcommands)}".strip())
+    assert not missing, f"{page.name}'s command table lacks {missing}"
+
+
 # --- links -------------------------------------------------------------------------------------
 
 FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)

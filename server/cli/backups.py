@@ -127,11 +127,11 @@ def restore(
     typer.echo(f"restored {path}; start the server")
 
 
-def _confirm(path: Path, backup_tickets: str, yes: bool) -> None:
+def _confirm(target: str, path: Path, backup_holds: str, yes: bool) -> None:
     if yes:
         return
     question = (
-        f"Replace everything in the database with the backup {path} ({backup_tickets})? "
+        f"Replace everything in the database {target} with the backup {path} ({backup_holds})? "
         "What was written since that backup is lost"
     )
     if not typer.confirm(question, default=False):
@@ -149,7 +149,7 @@ def _backup_revision(copy: sqlite3.Connection, path: Path) -> tuple[str, str]:
         raise fail(f"{path} is not a hallq SQLite backup") from None
     if revision is None or revision[0] > newest_revision():
         raise fail(f"{path} is from a newer hallq version; upgrade hallq first")
-    return str(revision[0]), f"{count} tickets, the last of {last or '-'}"
+    return str(revision[0]), f"{count} tickets" + (f", the last of {last}" if last else "")
 
 
 def _restore_sqlite(path: Path, target: Path, yes: bool) -> None:
@@ -168,7 +168,7 @@ def _restore_sqlite(path: Path, target: Path, yes: bool) -> None:
                 live.execute("ROLLBACK")
             except sqlite3.OperationalError:
                 raise fail(f"the database {target} is in use; {IN_USE}") from None
-            _confirm(path, summary, yes)
+            _confirm(str(target), path, summary, yes)
             copy.backup(live)
         finally:
             live.close()
@@ -204,7 +204,7 @@ def _restore_postgres(path: Path, url: str, yes: bool) -> None:
             f"the backup is at schema {revision}, the database at {live}: restore it into an "
             "empty database (docs/operations.md, 'Backup and restore')"
         )
-    _confirm(path, f"schema {revision}", yes)
+    _confirm(make_url(url).render_as_string(), path, f"schema {revision}", yes)
     done = subprocess.run(
         ["pg_restore", "--clean", "--if-exists", "--single-transaction", "--no-owner",
          f"--dbname={_libpq(url)}", str(path)],

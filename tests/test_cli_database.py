@@ -20,7 +20,7 @@ from server.cli import app as cli
 from server.core import located
 from server.core.settings import Settings
 from tests.conftest import ADMIN_PASSWORD
-from tests.support import ok
+from tests.support import ok, require_service
 from tests.test_cli import HALL_TOML, Hallq, hallq
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cheap_hashing")]
@@ -78,6 +78,17 @@ def test_a_read_command_on_a_missing_configured_file_creates_none(
     out = run(*command, code=1, env={"HALLQ_DATABASE_URL": url})
     assert f"no database at {tmp_path}/gone/hallq.db" in out, out
     assert not (tmp_path / "gone").exists()
+
+
+@pytest.mark.parametrize("command", [c for c in READ_COMMANDS if c[0] != "backup"], ids=" ".join)
+def test_a_read_command_on_an_unreachable_postgresql_says_so_in_one_line(
+    command: list[str],
+) -> None:
+    require_service("PostgreSQL", 5432)
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/hallq_no_such_database"
+    out = run(*command, code=1, env={"HALLQ_DATABASE_URL": url})
+    assert "cannot open the database" in out and "Traceback" not in out, out
+    assert len(out.strip().splitlines()) == 1, out
 
 
 def test_a_command_run_elsewhere_finds_the_checkouts_database(

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from server.core.clock import utc_now
 from server.core.context import Ctx, Principal
@@ -70,7 +71,11 @@ def prepared(settings: Settings) -> Iterator[Ctx]:
 def existing() -> Iterator[Ctx]:
     """The configured database as it is: not created, not migrated (an error says so)."""
     settings = settings_for(must_exist=True)
-    if not is_current(settings.database_url):
+    try:
+        current = is_current(settings.database_url)
+    except SQLAlchemyError as exc:  # PostgreSQL down, wrong password, no such database …
+        raise fail(f"cannot open the database: {str(exc).strip().splitlines()[0]}") from None
+    if not current:
         raise fail("the database is not migrated; run `hallq db upgrade`")
     ctx = make_ctx(settings)
     try:

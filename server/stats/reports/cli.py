@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from server import protocol as p
 from server.core.clock import utc_now
@@ -38,7 +39,11 @@ def _ctx() -> Ctx:
     if found.note:
         typer.echo(found.note, err=True)
     settings = found.settings
-    if not is_current(settings.database_url):
+    try:
+        current = is_current(settings.database_url)
+    except SQLAlchemyError as exc:  # PostgreSQL down, wrong password, no such database …
+        raise _fail(f"cannot open the database: {str(exc).strip().splitlines()[0]}") from None
+    if not current:
         typer.echo("error: the database is not migrated; run `hallq db upgrade`", err=True)
         raise typer.Exit(1)
     return Ctx(Database(settings.database_url), settings, utc_now, None,

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from server.core.clock import utc_now
 from server.core.context import Ctx, Principal
 from server.core.engine import Database
-from server.core.located import NoDatabase, locate
-from server.core.migrate import is_current, upgrade
+from server.core.located import Located, NoDatabase, locate, locate_current
+from server.core.migrate import upgrade
 from server.core.settings import Settings
 from server.halls import bootstrap
 
@@ -36,13 +35,17 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def settings_for(*, must_exist: bool) -> Settings:
     """The settings with the database the server would use (server/core/located.py); a
     command that only reads passes `must_exist`, so that it never creates a database."""
+    return _said(lambda: locate(must_exist=must_exist)).settings
+
+
+def _said(find: Callable[[], Located]) -> Located:
     try:
-        found = locate(must_exist=must_exist)
+        found = find()
     except NoDatabase as exc:
         raise fail(str(exc)) from None
     if found.note:
         typer.echo(found.note, err=True)
-    return found.settings
+    return found
 
 
 def make_ctx(settings: Settings) -> Ctx:
@@ -70,14 +73,7 @@ def prepared(settings: Settings) -> Iterator[Ctx]:
 @contextmanager
 def existing() -> Iterator[Ctx]:
     """The configured database as it is: not created, not migrated (an error says so)."""
-    settings = settings_for(must_exist=True)
-    try:
-        current = is_current(settings.database_url)
-    except SQLAlchemyError as exc:  # PostgreSQL down, wrong password, no such database …
-        raise fail(f"cannot open the database: {str(exc).strip().splitlines()[0]}") from None
-    if not current:
-        raise fail("the database is not migrated; run `hallq db upgrade`")
-    ctx = make_ctx(settings)
+    ctx = make_ctx(_said(locate_current).settings)
     try:
         yield ctx
     finally:

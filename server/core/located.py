@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
+from server.core.migrate import is_current
 from server.core.settings import Settings
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -80,6 +82,19 @@ def locate(*, must_exist: bool) -> Located:
             + "; set HALLQ_DATABASE_URL, or run the command in the server's folder"
         )
     return Located(settings)
+
+
+def locate_current() -> Located:
+    """`locate` for a command that reads: the database must be there, reachable and migrated
+    (NoDatabase otherwise, saying which of these it is not)."""
+    found = locate(must_exist=True)
+    try:
+        current = is_current(found.settings.database_url)
+    except SQLAlchemyError as exc:  # PostgreSQL down, wrong password, no such database …
+        raise NoDatabase(f"cannot open the database: {str(exc).strip().splitlines()[0]}") from None
+    if not current:
+        raise NoDatabase("the database is not migrated; run `hallq db upgrade`")
+    return found
 
 
 def _check(url: str, must_exist: bool, source: str) -> None:

@@ -14,15 +14,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from server import protocol as p
 from server.core.clock import utc_now
 from server.core.context import Ctx, Principal
 from server.core.engine import Database
 from server.core.errors import DomainError
-from server.core.located import NoDatabase, locate
-from server.core.migrate import is_current
+from server.core.located import NoDatabase, locate_current
 from server.stats.figures import GROUPS
 
 report_app = typer.Typer(help="Statistics reports (hall, region or all halls).")
@@ -33,20 +31,12 @@ def _ctx() -> Ctx:
     """A read context on the configured database acting as admin, like the other hallq
     commands; never creates a database (server/core/located.py)."""
     try:
-        found = locate(must_exist=True)
+        found = locate_current()
     except NoDatabase as exc:
         raise _fail(str(exc)) from None
     if found.note:
         typer.echo(found.note, err=True)
-    settings = found.settings
-    try:
-        current = is_current(settings.database_url)
-    except SQLAlchemyError as exc:  # PostgreSQL down, wrong password, no such database …
-        raise _fail(f"cannot open the database: {str(exc).strip().splitlines()[0]}") from None
-    if not current:
-        typer.echo("error: the database is not migrated; run `hallq db upgrade`", err=True)
-        raise typer.Exit(1)
-    return Ctx(Database(settings.database_url), settings, utc_now, None,
+    return Ctx(Database(found.settings.database_url), found.settings, utc_now, None,
                Principal(kind="admin", username="cli"))  # fmt: skip
 
 

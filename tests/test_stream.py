@@ -254,7 +254,7 @@ def test_hub_delivers_out_of_order_publishes_in_seq_order() -> None:
     async def scenario() -> list[int | None]:
         hub = EventHub(lambda b, after, upto: [], queue_size=100)
         sub = hub.subscribe(1)
-        hub.started(1, 10)
+        assert await hub.start(sub, 10) == []
         hub.on_message(channel_of(1), _message(12, 13))
         hub.on_message(channel_of(1), _message(9, 10))  # old: ignored
         hub.on_message(channel_of(1), _message(11))
@@ -274,7 +274,7 @@ def test_hub_fills_a_lost_publish_from_the_database() -> None:
     async def scenario() -> list[int | None]:
         hub = EventHub(fetch, queue_size=100)
         sub = hub.subscribe(1)
-        hub.started(1, 0)
+        assert await hub.start(sub, 0) == []
         hub.on_message(channel_of(1), _message(3))  # 1 and 2 were never published
         got: list[int | None] = []
         for _ in range(3):  # the gap is filled from the database after 50 ms
@@ -291,7 +291,8 @@ def test_hub_drops_a_subscriber_that_falls_behind() -> None:
     async def scenario() -> tuple[list[int | None], list[int | None], bool]:
         hub = EventHub(lambda b, after, upto: [], queue_size=2)
         slow, fast = hub.subscribe(1), hub.subscribe(1)
-        hub.started(1, 0)
+        await hub.start(slow, 0)
+        await hub.start(fast, 0)
         hub.on_message(channel_of(1), _message(1, 2))
         fast_got = _drain(fast.queue)
         hub.on_message(channel_of(1), _message(3))
@@ -301,3 +302,40 @@ def test_hub_drops_a_subscriber_that_falls_behind() -> None:
     slow_got, fast_got, dropped = asyncio.run(scenario())
     assert slow_got == [None] and dropped
     assert fast_got == [1, 2, 3, 4]
+
+
+def test_a_subscriber_whose_read_saw_less_gets_what_the_feed_gave_out_before() -> None:
+    """Issue 13, item 1: two subscribers of a new feed; the one whose initial read finished
+    first saw seq 10, the other only seq 6. The feed starts at 10 and hands out 11: the second
+    must still receive 7..11, from the database, before what its queue holds (11 again, which
+    its sender skips, and 12)."""
+    fetched: list[tuple[int, int, int | None]] = []
+
+    def fetch(branch: int, after: int, upto: int | None) -> list[tuple[int, str]]:
+        fetched.append((branch, after, upto))
+        return [(s, _text(s)) for s in range(after + 1, (upto or after) + 1)]
+
+    async def scenario() -> tuple[list[int], list[int | None], list[int | None]]:
+        hub = EventHub(fetch, queue_size=100)
+        first, second = hub.subscribe(1), hub.subscribe(1)
+        hub.on_message(channel_of(1), _message(7, 8, 9, 10, 11))  # before either read ended
+        assert await hub.start(first, 10) == []
+        missed = await hub.start(second, 6)
+        hub.on_message(channel_of(1), _message(12))
+        return [s for s, _ in missed], _drain(first.queue), _drain(second.queue)
+
+    missed, first_got, second_got = asyncio.run(scenario())
+    assert first_got == [11, 12]
+    assert missed == [7, 8, 9, 10, 11] and fetched == [(1, 6, 11)]
+    assert second_got == [11, 12]
+
+
+def test_a_subscriber_whose_missed_events_cannot_be_read_is_dropped() -> None:
+    async def scenario() -> tuple[list[tuple[int, str]], list[int | None]]:
+        hub = EventHub(lambda b, after, upto: [], queue_size=100)  # the rows are not there
+        first, second = hub.subscribe(1), hub.subscribe(1)
+        await hub.start(first, 10)
+        return await hub.start(second, 6), _drain(second.queue)
+
+    missed, queued = asyncio.run(scenario())
+    assert missed == [] and queued == [None]  # closed: the client reconnects with since

@@ -154,7 +154,7 @@ def test_a_write_that_fails_closes_that_socket_only() -> None:
             raise ConnectionResetError("gone")
 
         sender.write = broken
-        hub.started(1, 0)
+        await hub.start(hub.subscribe(1), 0)
         for seq in (1, 2):  # through the hub's pass over its subscribers
             hub.on_message(channel_of(1), json.dumps([[seq, f"e{seq}"]]))
         await until(lambda: ws.closed, "the failed socket's close")
@@ -177,3 +177,19 @@ def test_a_full_queue_still_ends_with_too_slow() -> None:
 
     code, reason = asyncio.run(scenario())
     assert code == 1013 and "too slow" in reason
+
+
+@pytest.mark.parametrize("frames", [True, False])
+def test_a_gap_closes_the_socket_rather_than_skip_a_seq(frames: bool) -> None:
+    """The hub never leaves a gap; if one ever came, the client must not silently miss the
+    events: the socket is closed as too slow and the client resumes with `since`."""
+
+    async def scenario() -> FakeSocket:
+        ws, sub, _ = await started(sent=2, maxsize=100, frames=frames)
+        sub.offer([ev(3)])
+        sub.offer([ev(5), ev(6)])  # 4 is missing
+        await until(lambda: ws.closed, "the socket to close")
+        return ws
+
+    ws = asyncio.run(scenario())
+    assert ws.sent == ["e3"] and ws.closed is not None and ws.closed[0] == 1013

@@ -114,12 +114,33 @@ class EventHub:
                 feed.gap_task.cancel()
             del self._feeds[sub.branch_id]
 
-    def started(self, branch_id: int, seq: int) -> None:
-        """A subscriber read the database up to `seq`: the feed can start there if new."""
-        feed = self._feeds.get(branch_id)
-        if feed is not None and feed.last is None:
+    async def start(self, sub: Subscriber, seq: int) -> list[tuple[int, str]]:
+        """`sub` read the database up to `seq`: what it must send before its queue.
+
+        A new feed starts at `seq`. A feed already past `seq` (another subscriber's initial read
+        finished first but saw more, or the feed was running) handed out the events between
+        before `sub` could take them, so they are read back from the database: returns them,
+        in seq order. Events delivered meanwhile wait in `sub`'s queue; the sender skips those
+        it has already sent."""
+        feed = self._feeds.get(sub.branch_id)
+        if feed is None or sub not in feed.subscribers:
+            return []
+        if feed.last is None:
             feed.last = seq
-            self._flush(branch_id, feed)
+            self._flush(sub.branch_id, feed)
+            return []
+        upto = feed.last
+        if upto <= seq:
+            return []
+        try:
+            rows = await asyncio.to_thread(self._fetch, sub.branch_id, seq, upto)
+        except Exception:
+            log.exception("could not read the events a new subscriber missed")
+            rows = []
+        if [s for s, _ in rows] != list(range(seq + 1, upto + 1)):
+            sub.drop()  # it reconnects with `since` and loses nothing
+            return []
+        return rows
 
     def subscriber_count(self) -> int:
         return sum(len(f.subscribers) for f in self._feeds.values())

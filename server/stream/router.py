@@ -57,7 +57,10 @@ async def events(
         except DomainError as exc:
             await _refuse(ws, exc)
             return
-        app.hub.started(branch_id, last)
+        missed = await app.hub.start(sub, last)  # what the feed gave out before `sub` joined
+        if missed:
+            messages += [text for _, text in missed]
+            last = missed[-1][0]
         for text in messages:
             await ws.send_text(text)
         frames = ws.scope.get("extensions", {}).get(FRAMES)  # `hallq serve`'s uvicorn

@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         namespace = await asyncio.to_thread(db.identity)
         hub = EventHub(partial(fetch_events, db), settings.subscriber_queue, namespace)
         state = AppState(settings=settings, db=db, bus=bus, hub=hub, clock=clock)
-        state.publisher = BusPublisher(bus, asyncio.get_running_loop(), namespace)
+        state.publisher = BusPublisher(bus, asyncio.get_running_loop(), namespace, hub.deliver)
         await bus.connect(hub.on_message, hub.resync)
         app.state.hallq = state
         await asyncio.to_thread(installation.ensure, state.ctx())

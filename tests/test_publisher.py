@@ -19,6 +19,8 @@ pytestmark = pytest.mark.unit
 
 
 class RecordingBus:
+    shared = True
+
     def __init__(self, fail_first: int = 0) -> None:
         self.messages: list[tuple[str, list[tuple[int, str]]]] = []
         self.fail_first = fail_first
@@ -106,3 +108,47 @@ def test_a_cancelled_sender_does_not_silence_later_events() -> None:
         return bus
 
     assert seqs(asyncio.run(scenario()), 1)[-1:] == [2]
+
+
+def test_local_subscribers_get_events_at_once_while_the_bus_hangs() -> None:
+    """Issue 13, item 5: the bus is only for the other processes. A publish that hangs (Redis
+    gone, waiting for its timeout) holds up none of this process's own events."""
+
+    async def scenario() -> tuple[list[tuple[int, list[int]]], RecordingBus]:
+        bus = RecordingBus()
+        bus.open.clear()
+        local: list[tuple[int, list[int]]] = []
+        publisher = BusPublisher(
+            bus,
+            asyncio.get_running_loop(),
+            local=lambda b, evs: local.append((b, [s for s, _ in evs])),
+        )
+        publisher.publish(1, [(1, "a")])
+        await until(lambda: bus.publishing, "the sender inside bus.publish")
+        publisher.publish(1, [(2, "b")])
+        publisher.publish(2, [(1, "c")])
+        await until(lambda: len(local) == 3, "the later events, delivered locally")
+        bus.open.set()
+        await until(lambda: seqs(bus, 2) == [1], "the bus to get them too")
+        return local, bus
+
+    local, bus = asyncio.run(scenario())
+    assert local == [(1, [1]), (1, [2]), (2, [1])]
+    assert seqs(bus, 1) == [1, 2]
+
+
+def test_a_bus_nobody_else_listens_to_is_not_published_to() -> None:
+    async def scenario() -> tuple[list[int], RecordingBus]:
+        bus = RecordingBus()
+        bus.shared = False  # memory://: the local delivery reached every subscriber
+        local: list[int] = []
+        publisher = BusPublisher(
+            bus, asyncio.get_running_loop(), local=lambda b, evs: local.extend(s for s, _ in evs)
+        )
+        publisher.publish(1, [(1, "a"), (2, "b")])
+        await until(lambda: local == [1, 2], "the local delivery")
+        await asyncio.sleep(0.01)
+        return local, bus
+
+    _, bus = asyncio.run(scenario())
+    assert bus.publishing == 0

@@ -150,11 +150,17 @@ class EventHub:
         if not channel.startswith(self._prefix):
             return
         branch_id = int(channel.removeprefix(self._prefix))
+        if branch_id in self._feeds:
+            self.deliver(branch_id, [(int(seq), text) for seq, text in json.loads(message)])
+
+    def deliver(self, branch_id: int, events: list[tuple[int, str]]) -> None:
+        """Committed events of a branch, from this process (the publisher, at once) or another
+        (the bus): each seq reaches the subscribers once, in order, whichever comes first."""
         feed = self._feeds.get(branch_id)
         if feed is None:
             return
-        for seq, text in json.loads(message):
-            feed.pending[int(seq)] = text
+        for seq, text in events:
+            feed.pending[seq] = text
         self._flush(branch_id, feed)
 
     def resync(self) -> None:

@@ -10,6 +10,8 @@ ResyncHandler = Callable[[], None]  # called after the bus reconnected: messages
 
 
 class Bus(Protocol):
+    shared: bool  # other processes listen (Redis); False: this process alone (memory://)
+
     async def connect(self, handler: Handler, on_resync: ResyncHandler) -> None: ...
 
     async def disconnect(self) -> None: ...

@@ -6,6 +6,11 @@ from server.core.bus.base import Handler, ResyncHandler
 
 
 class MemoryBus:
+    """Nobody else listens: the publisher delivers to this process's hub directly and does not
+    publish here (`shared`). A message published anyway goes to the handler."""
+
+    shared = False
+
     def __init__(self) -> None:
         self._handler: Handler | None = None
 

@@ -17,6 +17,8 @@ PATTERN = "hallq:*"
 
 
 class RedisBus:
+    shared = True
+
     def __init__(self, url: str) -> None:
         self.url = url
         self._client: aioredis.Redis | None = None

@@ -54,14 +54,29 @@ const HallQ = (() => {
   }
 
   // Follows `WS /api/v1/branches/{id}/events`, resuming with `since` after a drop.
-  // onMessage(msg) gets the snapshot and every event in order; onStatus(state, downSinceMs)
-  // gets "connected" | "reconnecting" (with the time of the drop) | "denied" (token refused).
+  // onMessage(msg) gets the snapshot and every event in order, each seq once: an event whose seq
+  // does not follow the last one (a gap) is not passed on, and the stream reconnects at once with
+  // `since` so the server replays what was missed. onStatus(state, downSinceMs) gets
+  // "connected" | "reconnecting" (with the time of the drop) | "denied" (token refused).
   function stream(branchId, tok, { onMessage, onStatus = () => {} }) {
     let lastSeq = null;
     let ws = null;
     let attempt = 0;
     let downSince = null;
     let stopped = false;
+    let lastResync = 0;
+
+    function resync() {
+      const sock = ws;
+      sock.onmessage = null;
+      sock.onclose = null;
+      sock.close();
+      // at once; again within 2 s (a server that keeps skipping) waits a second
+      const now = Date.now();
+      const delay = now - lastResync < 2000 ? 1000 : 0;
+      lastResync = now;
+      setTimeout(() => { if (!stopped) open(); }, delay);
+    }
 
     function open() {
       const proto = location.protocol === "https:" ? "wss:" : "ws:";
@@ -84,6 +99,7 @@ const HallQ = (() => {
         const msg = JSON.parse(ev.data);
         if (msg.error) { onStatus("error", msg); return; }
         if (msg.type !== "snapshot" && lastSeq !== null && msg.seq <= lastSeq) return; // seen
+        if (msg.type !== "snapshot" && lastSeq !== null && msg.seq > lastSeq + 1) { resync(); return; }
         lastSeq = msg.seq;
         if (downSince !== null || attempt === 0) { downSince = null; onStatus("connected", null); }
         onMessage(msg);

@@ -2,7 +2,7 @@
 
     python -m bench                 # everything (~3 min on 2 cores)
     python -m bench --quick         # shorter windows, fewer calls (~1 min)
-    python -m bench --only fanout   # throughput, openloop, fanout, coldstart (comma-separated)
+    python -m bench --only fanout   # throughput, openloop, fanout, coldstart, stats, burst
     python -m bench --only bodies   # 100 MB request bodies: server RSS (not in a full run)
     python -m bench --no-pg --no-write
 
@@ -24,12 +24,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench import bodies, fanout, hall, load, procs
+from bench import bodies, burst, fanout, hall, load, procs
 from bench import report as page
 from bench import stats as stats_bench
 from bench.rawhttp import request_bytes
 
-SCENARIOS = ("throughput", "openloop", "fanout", "coldstart", "stats")
+SCENARIOS = ("throughput", "openloop", "fanout", "coldstart", "stats", "burst")
 ON_REQUEST = ("bodies",)  # run only when named with --only
 DOC = procs.ROOT / "docs" / "benchmarks.md"
 NOFILE_WANTED = 8192
@@ -64,6 +64,7 @@ class Report:
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     stats: list[stats_bench.StatsResult] = field(default_factory=list)
+    burst: dict[str, burst.BurstResult] = field(default_factory=dict)
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -216,6 +217,30 @@ def scenario_coldstart(cfg: Config, report: Report, work: Path) -> None:
             say(f"  run {i + 1}: {healthy - spawned:.2f} s")
 
 
+def scenario_burst(cfg: Config, report: Report, work: Path) -> None:
+    rounds = 2 if cfg.quick else 5
+    say(f"6. subscribers connecting together while tickets are issued ({rounds} × 20)")
+    backends: list[tuple[str, Any]] = [("sqlite", None)]
+    if cfg.pg:
+        backends.append(("postgresql", procs.postgres_database))
+    for name, pg in backends:
+        with _sqlite_url(work, "burst") if pg is None else pg() as url:
+            procs.migrate(url, work)
+            server = procs.hallq_server(url, work, f"burst-{name}").start()
+            try:
+                h = hall.setup(server.url, server.port, displays=1)
+                args = (server.url, h.kiosk, h.displays[0], h.service_id)
+                result = run_async(partial(burst.run, *args, rounds=rounds))
+            finally:
+                server.stop()
+        report.burst[name] = result
+        say(
+            f"  {name:<10} {result.losing} of {result.subscribers} subscribers lost events "
+            f"({sum(result.lost)} seqs in all, at most {max(result.lost)} each); "
+            f"{result.repeating} repeated one; {result.issued} tickets issued meanwhile"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
@@ -275,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         "coldstart": scenario_coldstart,
         "stats": stats_bench.scenario,
         "bodies": bodies.scenario,
+        "burst": scenario_burst,
     }
     with tempfile.TemporaryDirectory(prefix="hallq-bench-") as tmp:
         work = Path(tmp)

@@ -44,6 +44,8 @@ class Sender:
         fresh = [event for event in events if event.seq > self.sent]
         if not fresh:
             return True
+        if fresh[0].seq != self.sent + 1:
+            return False  # a gap: `run` closes the socket
         try:
             if not self.write(b"".join(event.frame for event in fresh)):
                 return False
@@ -63,6 +65,10 @@ class Sender:
                 self.idle = False
             if event is None:
                 await self.ws.close(TOO_SLOW, "too slow: reconnect with since")
+                return
+            if event.seq > self.sent + 1:  # never expected: the client resumes with since
+                log.error("event gap after seq %d (next %d): closing", self.sent, event.seq)
+                await self.ws.close(TOO_SLOW, "missed events: reconnect with since")
                 return
             if event.seq > self.sent:
                 await self.ws.send_text(event.text)

@@ -33,6 +33,9 @@ class BranchSettings(BaseModel):
         default_factory=dict
     )
     priority_interleave: int = Field(0, ge=0, le=100)
+    # Per-locale text of the hall's pages (a locale left out shows `name` / `marquee`):
+    hall_names: dict[Locale, Annotated[str, Field(max_length=200)]] = Field(default_factory=dict)
+    marquees: dict[Locale, Annotated[str, Field(max_length=2000)]] = Field(default_factory=dict)
     priority_boost_min: int | None = Field(None, ge=0, le=24 * 60)
     # Pages and agents (added to API.md's list; all optional):
     offer_priority: bool = False  # the kiosk offers a priority ticket (elderly, disabled, pregnant)

@@ -13,6 +13,7 @@
       submit: "提交评价", thanks: "谢谢您的评价！", calling: "请 {number} 号到本窗口办理",
       setup: "请在地址中提供 counter 与 token 参数（显示设备令牌）。", lost: "连接中断，正在重连…",
       denied: "设备令牌无效，请联系管理员。", failed: "评价未能提交，请重试。",
+      no_counter: "窗口 {id} 不存在，或不属于此设备的大厅：请检查地址中的 counter 参数。",
       bad: ["等候时间长", "办理速度慢", "服务态度", "业务不熟练", "流程不清楚"],
       good: ["办理迅速", "态度热情", "专业耐心", "解释清楚"],
     },
@@ -22,6 +23,7 @@
       submit: "送出評價", thanks: "謝謝您的評價！", calling: "請 {number} 號到本櫃檯辦理",
       setup: "請在網址中提供 counter 與 token 參數（顯示裝置權杖）。", lost: "連線中斷，正在重新連線…",
       denied: "裝置權杖無效，請聯絡管理員。", failed: "評價未能送出，請再試一次。",
+      no_counter: "櫃檯 {id} 不存在，或不屬於此裝置的大廳：請檢查網址中的 counter 參數。",
       bad: ["等候時間長", "辦理速度慢", "服務態度", "業務不熟練", "流程不清楚"],
       good: ["辦理迅速", "態度親切", "專業耐心", "解說清楚"],
     },
@@ -32,6 +34,7 @@
       submit: "Send rating", thanks: "Thank you for your rating!", calling: "Number {number}, please come to this counter",
       setup: "Give counter and token (a display device token) in the address.", lost: "Connection lost; reconnecting…",
       denied: "The device token was refused: ask an administrator.", failed: "The rating was not sent; please try again.",
+      no_counter: "Counter {id} does not exist in this device's hall: check counter= in the address.",
       bad: ["Long wait", "Slow service", "Attitude", "Lack of expertise", "Unclear procedure"],
       good: ["Quick", "Friendly", "Professional", "Clear explanations"],
     },
@@ -43,6 +46,7 @@
   const S = {
     lang: localStorage.getItem("hallq.rate.lang") || "zh-CN", counter: null, timeoutS: 30,
     current: null, score: 0, reasons: new Set(), sending: false, timer: null, calling: "",
+    broken: "", // why the screen cannot work (a text key), shown instead of the welcome
     offset: null, // the smallest (local receive time − server event time) seen: clock skew + latency
   };
   const t = (key, vars) => HallQ.t(TEXT, S.lang, key, vars);
@@ -134,7 +138,9 @@
     for (const b of document.querySelectorAll(".langs button")) b.setAttribute("aria-pressed", String(b.dataset.lang === S.lang));
     $("where").textContent = S.counter
       ? [t("counterN", { n: S.counter.number }), HallQ.counterExtraName(S.counter)].filter(Boolean).join(" · ") : "";
-    $("welcome").textContent = t("welcome");
+    // a screen that cannot work says why where the welcome would be
+    $("welcome").textContent = S.broken ? t(S.broken, { id: counterId }) : t("welcome");
+    $("welcome").classList.toggle("broken", Boolean(S.broken));
     $("now").textContent = S.calling ? t("calling", { number: S.calling }) : "";
     $("thanks-text").textContent = t("thanks");
     if (!S.current) return;
@@ -182,10 +188,11 @@
     render();
     if (!token || !counterId) { problem(t("setup")); return; }
     try {
-      const me = await api("/api/v1/auth/me", { token });
+      await api("/api/v1/auth/me", { token }); // a refused token says so first
       const counters = await api("/api/v1/counters", { token });
       S.counter = counters.find((c) => c.id === counterId) || null;
-      const branchId = S.counter ? S.counter.branch_id : me.branch_ids[0];
+      if (!S.counter) { S.broken = "no_counter"; render(); return; } // it would wait for ever
+      const branchId = S.counter.branch_id;
       const branch = await api(`/api/v1/branches/${branchId}`, { token });
       S.timeoutS = branch.settings.rating_timeout_s || 30;
       if (!localStorage.getItem("hallq.rate.lang")) S.lang = branch.locale;

@@ -4,32 +4,7 @@
 "use strict";
 
 (() => {
-  const TEXT = {
-    "zh-CN": {
-      now_calling: "请到窗口办理", no_calls: "暂无叫号", counters: "窗口", recent: "最近叫号",
-      waiting: "等候人数", counter: "{n} 号窗口", people: "{n} 人", about_min: "约 {m} 分钟",
-      idle: "—", paused: "暂停服务", not_issuing: "暂停取号",
-      reconnecting: "正在重新连接…", stale: "与服务器的连接已中断，显示的信息可能不是最新的",
-      denied: "显示设备令牌无效，请联系管理员", no_token: "缺少显示设备令牌（?token=…）",
-      sound: "点击屏幕以启用声音",
-    },
-    "zh-TW": {
-      now_calling: "請到窗口辦理", no_calls: "暫無叫號", counters: "窗口", recent: "最近叫號",
-      waiting: "等候人數", counter: "{n} 號窗口", people: "{n} 人", about_min: "約 {m} 分鐘",
-      idle: "—", paused: "暫停服務", not_issuing: "暫停取號",
-      reconnecting: "正在重新連線…", stale: "與伺服器的連線已中斷，顯示的資訊可能不是最新的",
-      denied: "顯示裝置權杖無效，請聯絡管理員", no_token: "缺少顯示裝置權杖（?token=…）",
-      sound: "點擊螢幕以啟用聲音",
-    },
-    en: {
-      now_calling: "Now calling", no_calls: "No calls yet", counters: "Counters", recent: "Recent calls",
-      waiting: "Waiting", counter: "Counter {n}", people: "{n} waiting", about_min: "about {m} min",
-      idle: "—", paused: "Paused", not_issuing: "Not issuing",
-      reconnecting: "Reconnecting…", stale: "Connection to the server lost: this information may be out of date",
-      denied: "This display's token was refused: please call the manager", no_token: "No display token (?token=…)",
-      sound: "Tap the screen to enable sound",
-    },
-  };
+  const TEXT = TvText;
   const CHIME = "/static/common/chime.wav";
   const FRESH_MS = 60000; // older calls (a replay after a long outage) are shown, not chimed
   const FLASH_MS = 6000;
@@ -43,10 +18,11 @@
   let branchId = Number(params.get("branch")) || null;
   let branch = null;
   let state = TvState.empty(8);
+  const L = TvLayout;
   let locales = ["zh-CN"];
   let localeIndex = 0;
   let downSince = Date.now(); // not connected yet counts as down
-  let denied = false;
+  let stopped = null; // why the page cannot work ("no_token", "denied", …), shown full screen
   let flashUntil = 0;
   let flashSeq = null;
   const sounds = [];
@@ -82,17 +58,22 @@
   }
 
   async function start() {
-    if (!token) { banner(tAll("no_token")); return; }
+    if (!token) { blocked("no_token", "no_token_how"); return; }
     for (;;) {
+      let me = null;
       try {
-        if (!branchId) {
-          const me = await HallQ.api("/api/v1/auth/me", { token });
-          branchId = me.branch_ids[0];
-        }
+        me = await HallQ.api("/api/v1/auth/me", { token });
+        if (!branchId) branchId = (me.branch_ids || [])[0];
         await loadBranch();
         break;
       } catch (err) {
-        if (err.status === 401 || err.status === 403) { denied = true; banner(tAll("denied")); return; }
+        if (err.status === 401 || (err.status === 403 && !me)) { blocked("denied", "denied_how"); return; }
+        if (err.status === 403 || err.status === 404) {
+          // The token is good, the hall is not: say which, and what the address should say.
+          const mine = (me.branch_ids || [])[0];
+          blocked(err.status === 404 ? "no_hall" : "not_yours", mine ? "hall_how" : "", { b: branchId, mine });
+          return;
+        }
         await new Promise((r) => setTimeout(r, 3000)); // the server may still be starting
       }
     }
@@ -124,7 +105,7 @@
     } else if (status === "reconnecting") {
       downSince = downSince || arg || Date.now();
     } else if (status === "denied") {
-      denied = true;
+      blocked("denied", "denied_how");
     }
     renderConnection();
   }
@@ -184,39 +165,131 @@
     el.classList.toggle("hq-hidden", !text);
   }
 
-  function renderConnection() {
-    const down = downSince !== null;
-    $("conn-mark").classList.toggle("hq-hidden", !down || denied);
-    $("conn-mark").title = down ? t("reconnecting") : "";
-    if (denied) banner(tAll("denied"));
-    else banner(down && Date.now() - downSince > STALE_AFTER_MS ? tAll("stale") : "");
+  // A display that cannot show anything says why and what to do, at once, in every language
+  // (the wanted one first); it stops there.
+  function blocked(what, how, vars = {}) {
+    stopped = what;
+    debug.status = what;
+    banner("");
+    const wanted = (params.get("langs") || params.get("lang") || "").split(",").filter((l) => HallQ.LOCALES.includes(l));
+    const order = [...new Set([...wanted, ...HallQ.LOCALES])];
+    $("setup").replaceChildren(...order.map((l) => HallQ.el("div", { class: "block", lang: l, "data-lang": l },
+      HallQ.el("h2", {}, HallQ.t(TEXT, l, what, vars)),
+      how ? HallQ.el("p", {}, HallQ.t(TEXT, l, how, vars)) : null)));
+    $("setup").classList.remove("hq-hidden");
+    $("tv").classList.add("hq-hidden");
+    document.documentElement.lang = order[0];
   }
 
+  function renderConnection() {
+    if (stopped) return;
+    const down = downSince !== null;
+    $("conn-mark").classList.toggle("hq-hidden", !down);
+    $("conn-mark").title = down ? t("reconnecting") : "";
+    banner(down && Date.now() - downSince > STALE_AFTER_MS ? tAll("stale") : "");
+  }
+
+  // The hall's name and marquee in the locale shown (settings.hall_names / marquees), else the
+  // branch's own.
+  const hallName = (l) => ((branch.settings.hall_names || {})[l] || "").trim() || branch.name;
+  const marqueeOf = (l) => ((branch.settings.marquees || {})[l] || "").trim() || (branch.settings.marquee || "").trim();
+
   function render(restartFlash = false) {
-    if (!branch) return;
+    if (!branch || stopped) return;
     document.documentElement.lang = locale();
-    $("hall-name").textContent = branch.name;
-    document.title = `${branch.name} · hallq`;
-    $("counters-title").textContent = t("counters");
+    $("hall-name").textContent = hallName(locale());
+    document.title = `${hallName(locale())} · hallq`;
     $("recent-title").textContent = t("recent");
     $("waiting-title").textContent = t("waiting");
-    renderLatest(restartFlash);
-    renderCounters();
-    renderRecent();
-    renderWaiting();
+    const open = TvState.currentCalls(state);
+    arrange(open.length, state.services.size);
     renderMarquee();
     renderMedia();
     renderClock();
+    renderLatest(restartFlash);
+    renderCounters(open);
+    renderRecent();
+    renderWaiting();
+    L.shrink($("tv"));
     renderConnection();
   }
 
+  // The screen's areas: the newest call (and the recent calls, the media) beside the counter
+  // tiles, the waiting strip under them; with no counter open the services take the big area.
+  function arrange(counters, services) {
+    const tv = $("tv");
+    const portrait = innerHeight > innerWidth;
+    const idle = counters === 0;
+    const recent = state.recent.length > 0;
+    const media = Boolean((branch.settings.media_url || "").trim());
+    const marquee = Boolean(marqueeText());
+    const main = idle ? "waiting" : "counters";
+    const rows = [["head", "auto"]];
+    let columns = "minmax(0, 1fr)";
+    if (portrait) {
+      rows.push(["latest", "minmax(0, 1fr)"], [main, "minmax(0, 2.2fr)"]);
+      if (recent) rows.push(["recent", "minmax(0, 0.62fr)"]);
+      if (!idle) rows.push(["waiting", "auto"]);
+      if (media) rows.push(["media", "minmax(0, 0.7fr)"]);
+    } else {
+      const side = idle ? 44 : counters <= 4 ? 40 : counters <= 12 ? 36 : 31;
+      columns = `minmax(0, ${side}fr) minmax(0, ${100 - side}fr)`;
+      rows.push(["latest", "minmax(0, 1.2fr)"]);
+      if (recent) rows.push(["recent", "minmax(0, 1fr)"]);
+      if (media) rows.push(["media", "minmax(0, 1fr)"]);
+      for (const r of rows.slice(1)) r[0] = `${r[0]} ${main}`;
+      rows[0][0] = "head head";
+      if (!idle) rows.push(["waiting waiting", "auto"]);
+    }
+    if (marquee) rows.push([portrait ? "marquee" : "marquee marquee", "auto"]);
+    tv.style.gridTemplateColumns = columns;
+    tv.style.gridTemplateRows = rows.map((r) => r[1]).join(" ");
+    tv.style.gridTemplateAreas = rows.map((r) => `"${r[0]}"`).join(" ");
+    tv.classList.toggle("portrait", portrait);
+    tv.classList.toggle("idle", idle);
+    $("counters-panel").classList.toggle("hq-hidden", idle);
+    $("recent-panel").classList.toggle("hq-hidden", !recent);
+    $("marquee-bar").classList.toggle("hq-hidden", !marquee);
+    // The strip under the counters: one row of up to 4 services (2 upright), more rows beyond.
+    const perRow = portrait ? 2 : 4;
+    const stripRows = Math.max(1, Math.ceil(services / perRow));
+    $("waiting-panel").style.setProperty("--waiting-h", `${stripRows * (portrait ? 6.6 : 12.5)}vh`);
+  }
+
+  let latestFont = Infinity; // the newest call's number, px
+  const px = (el, name, value) => el.style.setProperty(name, `${Math.max(1, value)}px`);
+  const gapPx = () => Math.round(Math.min(innerWidth, innerHeight) * 0.011);
+
   function renderLatest(restartFlash) {
     const newest = state.recent[0];
-    $("latest-label").textContent = newest ? t("now_calling") : t("no_calls");
-    $("latest-number").textContent = newest ? newest.number : "—";
-    $("latest-counter").textContent = newest ? t("counter", { n: newest.counterNumber }) : "";
     const card = $("latest");
-    const flashing = newest && newest.seq === flashSeq && Date.now() < flashUntil;
+    card.classList.toggle("empty", !newest);
+    latestFont = Infinity;
+    if (!newest) {
+      // Nobody called yet: ask the hall to take a ticket, in each of its languages.
+      const lines = [...new Set([locale(), ...locales].map((l) => HallQ.t(TEXT, l, "take_ticket")))];
+      $("welcome").replaceChildren(...lines.map((line) => HallQ.el("div", { "data-fit": "" }, line)));
+      const size = L.welcome(card.clientWidth, card.clientHeight, lines);
+      px(card, "--f-welcome", size.big);
+      px(card, "--f-welcome-small", size.small);
+      card.classList.remove("flash");
+      return;
+    }
+    const label = t("now_calling");
+    const where = t("counter", { n: newest.counterNumber });
+    $("latest-label").textContent = label;
+    $("latest-number").textContent = newest.number;
+    $("latest-counter").textContent = where;
+    for (const id of ["latest-label", "latest-number", "latest-counter"]) {
+      $(id).setAttribute("data-fit", "");
+      $(id).style.fontSize = ""; // undo the last safety shrink
+    }
+    const size = L.latest(card.clientWidth, card.clientHeight, label, newest.number, where);
+    latestFont = size.number;
+    px(card, "--f-latest-number", size.number);
+    px(card, "--f-latest-label", size.label);
+    px(card, "--f-latest-counter", size.counter);
+    const flashing = newest.seq === flashSeq && Date.now() < flashUntil;
     if (restartFlash && flashing) {
       card.classList.remove("flash");
       void card.offsetWidth; // restart the animation for a new call
@@ -224,61 +297,102 @@
     card.classList.toggle("flash", Boolean(flashing));
   }
 
-  // "1 号窗口", plus the counter's own name unless it only repeats that ("1号窗口", "1").
-  function counterLabel(c) {
-    const label = t("counter", { n: c.number });
-    const extra = HallQ.counterExtraName(c);
-    return extra ? `${label} · ${extra}` : label;
-  }
-
-  function renderCounters() {
+  function renderCounters(open) {
     const fresh = Date.now() < flashUntil ? state.recent[0] : null;
-    const tiles = TvState.currentCalls(state).map((c) => {
+    const numbers = [];
+    const labels = [];
+    const tiles = open.map((c) => {
       const paused = c.state === "paused";
       const isFresh = fresh && fresh.counterNumber === c.number && fresh.number === c.ticketNumber;
-      return HallQ.el("div", { class: `counter${paused ? " paused" : ""}${isFresh ? " fresh" : ""}`, "data-counter": c.number },
-        HallQ.el("div", { class: "c-name" }, counterLabel(c)),
-        HallQ.el("div", { class: "c-ticket" }, paused && !c.ticketNumber ? t("paused") : (c.ticketNumber || t("idle"))));
+      const word = paused && !c.ticketNumber;
+      const big = word ? t("paused") : (c.ticketNumber || t("idle"));
+      const label = t("counter", { n: c.number });
+      const extra = HallQ.counterExtraName(c);
+      numbers.push([big, word ? 0.6 : 1]);
+      labels.push(label);
+      const cls = `counter${paused ? " paused" : ""}${isFresh ? " fresh" : ""}${c.ticketNumber ? "" : " idle"}`;
+      return HallQ.el("div", { class: cls, "data-counter": c.number },
+        HallQ.el("div", { class: "c-name" },
+          HallQ.el("span", { class: "c-label" }, label),
+          extra ? HallQ.el("span", { class: "c-extra" }, `\u00a0· ${extra}`) : null),
+        HallQ.el("div", { class: "c-ticket", "data-fit": "" }, big));
     });
-    $("counters").replaceChildren(...tiles);
+    const box = $("counters");
+    box.replaceChildren(...tiles);
+    if (!tiles.length) return;
+    const gap = gapPx();
+    // the newest call's number stays the biggest
+    const size = L.counters(tiles.length, box.clientWidth, box.clientHeight, gap, numbers, labels, latestFont * 0.8);
+    box.style.setProperty("--cols", size.cols);
+    box.style.setProperty("--rows", size.rows);
+    px(box, "--tile-gap", gap);
+    px(box, "--f-number", size.number);
+    px(box, "--f-label", size.label);
   }
 
   function renderRecent() {
-    const items = state.recent.map((c, i) => HallQ.el("li",
+    const list = $("recent");
+    if (!state.recent.length) { list.replaceChildren(); return; }
+    const rows = state.recent.map((c) => [c.number, t("counter", { n: c.counterNumber })]);
+    const portrait = innerHeight > innerWidth;
+    const most = Math.min(innerWidth, innerHeight) * (portrait ? 0.045 : 0.05);
+    const width = portrait ? list.clientWidth / 2 - gapPx() * 2 : list.clientWidth;
+    const size = L.recent(width, list.clientHeight, rows, most);
+    px(list, "--f-recent", size.font);
+    const shown = state.recent.slice(0, size.fits * (portrait ? 2 : 1));
+    list.replaceChildren(...shown.map((c, i) => HallQ.el("li",
       { class: i === 0 ? `newest${c.seq === flashSeq && Date.now() < flashUntil ? " flash" : ""}` : "", "data-seq": c.seq ?? "" },
       HallQ.el("span", { class: "r-number" }, c.number),
-      HallQ.el("span", { class: "r-counter" }, t("counter", { n: c.counterNumber }))));
-    if (!items.length) items.push(HallQ.el("li", { class: "empty" }, t("no_calls")));
-    $("recent").replaceChildren(...items);
+      HallQ.el("span", { class: "r-counter" }, t("counter", { n: c.counterNumber })))));
   }
 
   function renderWaiting() {
+    const prefixes = [];
+    const lines = [];
     const chips = [...state.services.values()].map((s) => {
       const minutes = HallQ.minutes(s.estimatedWaitS);
+      const count = t("people", { n: s.waiting });
+      const est = s.waiting > 0 && minutes ? `\u2002${t("about_min", { m: minutes })}` : "";
+      const closed = s.open ? "" : `\u2002${t("not_issuing")}`;
+      prefixes.push(s.prefix);
+      lines.push(count + est + closed);
       return HallQ.el("div", { class: "service", "data-service": s.id },
         HallQ.el("span", { class: "s-prefix" }, s.prefix),
         HallQ.el("span", { class: "s-name" }, HallQ.name(s.name, locale(), branch.locale)),
-        HallQ.el("span", { class: "s-count" }, t("people", { n: s.waiting })),
-        s.waiting > 0 && minutes ? HallQ.el("span", { class: "s-est" }, t("about_min", { m: minutes })) : null,
-        s.open ? null : HallQ.el("span", { class: "s-closed" }, t("not_issuing")));
+        HallQ.el("span", { class: "s-line", "data-fit": "" },
+          HallQ.el("span", { class: "s-count" }, count),
+          est ? HallQ.el("span", { class: "s-est" }, est) : null,
+          closed ? HallQ.el("span", { class: "s-closed" }, closed) : null));
     });
-    $("waiting").replaceChildren(...chips);
+    const box = $("waiting");
+    box.replaceChildren(...chips);
+    if (!chips.length) return;
+    const gap = gapPx();
+    const names = [...state.services.values()].map((s) => HallQ.name(s.name, locale(), branch.locale));
+    const size = L.services(chips.length, box.clientWidth, box.clientHeight, gap, prefixes, lines, names);
+    box.style.setProperty("--svc-cols", size.cols);
+    box.style.setProperty("--svc-rows", size.rows);
+    px(box, "--svc-gap", gap);
+    px(box, "--f-service", size.font);
+  }
+
+  // Every language of the hall in one line, so that the rotation never restarts the scroll.
+  function marqueeText() {
+    return [...new Set(locales.map(marqueeOf).filter(Boolean))].join("\u3000\u3000");
   }
 
   function renderMarquee() {
-    const text = (branch.settings.marquee || "").trim();
+    const text = marqueeText();
     const span = $("marquee-text");
     if (span.textContent !== text) {
       span.textContent = text;
       span.style.setProperty("--marquee-s", `${Math.max(15, text.length * 0.35)}s`);
     }
-    document.querySelector(".marquee-bar").classList.toggle("empty", !text);
   }
 
   function renderMedia() {
     const url = (branch.settings.media_url || "").trim();
     const box = $("media");
-    $("tv").classList.toggle("no-media", !url);
     box.classList.toggle("hq-hidden", !url);
     if (box.dataset.url === url) return;
     box.dataset.url = url;
@@ -296,6 +410,8 @@
     $("date").textContent = HallQ.zoned(now, locale(), zone, { year: "numeric", month: "long", day: "numeric", weekday: "long" });
     $("clock").textContent = HallQ.zoned(now, locale(), zone, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
   }
+
+  addEventListener("resize", () => render());
 
   let lastRotate = Date.now();
   setInterval(() => {

@@ -1,0 +1,47 @@
+// The hall TV's words in each language (display.js; layout.js measures them).
+"use strict";
+
+const TvText = {
+  "zh-CN": {
+    now_calling: "请到窗口办理", no_calls: "暂无叫号", counters: "窗口", recent: "最近叫号",
+    waiting: "等候人数", counter: "{n} 号窗口", people: "{n} 人", about_min: "约 {m} 分钟",
+    idle: "—", paused: "暂停服务", not_issuing: "暂停取号", take_ticket: "请取号",
+    reconnecting: "正在重新连接…", stale: "与服务器的连接已中断，显示的信息可能不是最新的",
+    sound: "点击屏幕以启用声音",
+    no_token: "此显示屏尚未设置",
+    no_token_how: "请管理员在管理页「设备」中新建一个显示设备，再用 /display?token=<令牌> 打开本页（令牌只显示一次）。",
+    denied: "此显示屏的令牌无效",
+    denied_how: "令牌已被撤销或有误：请管理员在管理页「设备」中新建显示设备，并用新令牌打开本页。",
+    no_hall: "大厅 {b} 不存在",
+    not_yours: "大厅 {b} 不是此显示设备的大厅",
+    hall_how: "此令牌属于大厅 {mine}：请把地址中的 branch={b} 改为 branch={mine}，或删去 branch 参数。",
+  },
+  "zh-TW": {
+    now_calling: "請到窗口辦理", no_calls: "暫無叫號", counters: "窗口", recent: "最近叫號",
+    waiting: "等候人數", counter: "{n} 號窗口", people: "{n} 人", about_min: "約 {m} 分鐘",
+    idle: "—", paused: "暫停服務", not_issuing: "暫停取號", take_ticket: "請取號",
+    reconnecting: "正在重新連線…", stale: "與伺服器的連線已中斷，顯示的資訊可能不是最新的",
+    sound: "點擊螢幕以啟用聲音",
+    no_token: "此顯示器尚未設定",
+    no_token_how: "請管理員在管理頁「裝置」中新增一個顯示裝置，再以 /display?token=<權杖> 開啟本頁（權杖只顯示一次）。",
+    denied: "此顯示器的權杖無效",
+    denied_how: "權杖已被撤銷或有誤：請管理員在管理頁「裝置」中新增顯示裝置，並以新權杖開啟本頁。",
+    no_hall: "大廳 {b} 不存在",
+    not_yours: "大廳 {b} 不是此顯示裝置的大廳",
+    hall_how: "此權杖屬於大廳 {mine}：請把網址中的 branch={b} 改為 branch={mine}，或刪去 branch 參數。",
+  },
+  en: {
+    now_calling: "Now calling", no_calls: "No calls yet", counters: "Counters", recent: "Recent calls",
+    waiting: "Waiting", counter: "Counter {n}", people: "{n} waiting", about_min: "~{m} min",
+    idle: "—", paused: "Paused", not_issuing: "Not issuing", take_ticket: "Please take a ticket",
+    reconnecting: "Reconnecting…", stale: "Connection to the server lost: this information may be out of date",
+    sound: "Tap the screen to enable sound",
+    no_token: "This display is not set up yet",
+    no_token_how: "A manager creates a display device on the manager's page (Devices), then opens this page as /display?token=<token> (the token is shown once).",
+    denied: "This display's token was refused",
+    denied_how: "The token was revoked or mistyped: a manager creates a new display device (Devices) and opens this page with its token.",
+    no_hall: "Hall {b} does not exist",
+    not_yours: "Hall {b} is not this display's hall",
+    hall_how: "This token belongs to hall {mine}: change branch={b} in the address to branch={mine}, or leave branch out.",
+  },
+};

@@ -256,3 +256,37 @@ def test_a_rating_screen_for_a_counter_that_does_not_exist_says_so(page: Any, ha
     page.goto(f"{hall.server.url}/rate?counter={hall.counters[0]}&token={hall.token}")
     page.wait_for_function("document.getElementById('where').textContent !== ''")
     assert page.text_content("#welcome") == "欢迎光临"
+
+
+def test_a_manager_names_the_hall_per_language_and_the_tv_follows(
+    browser: Any, page: Any, hall: Hall
+) -> None:
+    from tests.test_admin_page import sign_in
+
+    sign_in(page, hall.server, view="config", lang="en")
+    page.click('#config-tabs [data-sub="branch"]')
+    page.locator('[name="hn_zh-TW"]').fill("臨櫃服務大廳")
+    page.locator('[name="mq_en"]').fill("Welcome to the service hall")
+    page.locator('[name="hn_zh-TW"]').scroll_into_view_if_needed()
+    shot(page, "admin-hall-names")
+    page.locator('[name="hn_zh-TW"]').evaluate("el => el.form.requestSubmit()")
+    page.wait_for_function("document.body.textContent.includes('Saved')")
+    settings = hall.remote.get("/api/v1/branches/1")["settings"]
+    assert settings["hall_names"] == {**HALL, "zh-TW": "臨櫃服務大廳"}
+    assert settings["marquees"] == {**MARQUEE, "en": "Welcome to the service hall"}
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        tv = context.new_page()
+        tv.goto(hall.url("&lang=zh-TW"))
+        tv.wait_for_function("document.getElementById('hall-name').textContent === '臨櫃服務大廳'")
+        tv.goto(hall.url("&lang=en"))
+        tv.wait_for_function(
+            "document.getElementById('marquee-text').textContent === 'Welcome to the service hall'"
+        )
+    finally:
+        context.close()
+        hall.remote.client.patch(
+            "/api/v1/branches/1",
+            json={"settings": {**settings, "hall_names": HALL, "marquees": MARQUEE}},
+            headers=hall.remote.admin,
+        )

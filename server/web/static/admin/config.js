@@ -85,6 +85,9 @@
       { key: "pause_alert_min", label: t("pauseAlert"), type: "number", value: s.pause_alert_min, attrs: { min: 1 } },
       { key: "priority_interleave", label: t("interleave"), type: "number", value: s.priority_interleave, attrs: { min: 0 } },
       { key: "marquee", label: t("marquee"), type: "textarea", value: s.marquee },
+      // per language, for the TV; empty: the name / marquee above
+      ...HallQ.LOCALES.map((l) => ({ key: `hn_${l}`, label: `${t("hallNameIn")} ${l}`, value: (s.hall_names || {})[l] || "" })),
+      ...HallQ.LOCALES.map((l) => ({ key: `mq_${l}`, label: `${t("marqueeIn")} ${l}`, type: "textarea", value: (s.marquees || {})[l] || "" })),
       { key: "ticket_footer", label: t("footer"), type: "textarea", value: s.ticket_footer },
       ...HallQ.LOCALES.map((l) => ({ key: `v_${l}`, label: `${t("voiceTemplates")} ${l}`, value: s.voice_templates[l] || "" })),
     ];
@@ -94,13 +97,15 @@
         const ranges = v[`h_${d}`].split(/[,，;]/).map((x) => x.trim()).filter(Boolean).map((x) => x.split(/\s*[-–~]\s*/));
         if (ranges.length) opening[d] = ranges;
       }
+      const perLocale = (prefix) => Object.fromEntries(HallQ.LOCALES
+        .map((l) => [l, v[`${prefix}_${l}`].trim()]).filter(([, text]) => text));
       const voice = {};
       for (const l of HallQ.LOCALES) if (v[`v_${l}`].trim()) voice[l] = v[`v_${l}`].trim();
       const settings = {
         ...s, opening_hours: opening, holidays: v.holidays.split(/\s+/).filter(Boolean),
         cutoff_min: v.cutoff_min || 0, pause_alert_min: v.pause_alert_min || 30,
         priority_interleave: v.priority_interleave || 0, marquee: v.marquee, ticket_footer: v.ticket_footer,
-        voice_templates: voice,
+        voice_templates: voice, hall_names: perLocale("hn"), marquees: perLocale("mq"),
       };
       await api(`/api/v1/branches/${S.branchId}`, { method: "PATCH", body: {
         name: v.name, timezone: v.timezone, locale: v.locale, region: v.region.trim() || null, settings } });

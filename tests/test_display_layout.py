@@ -238,6 +238,11 @@ def test_a_hall_that_is_not_the_tokens_says_so(page: Any, hall: Hall) -> None:
     assert "大厅 99 不是此显示设备的大厅" in text and "branch=1" in text, text
     assert "Hall 99 is not this display's hall" in text and "令牌无效" not in text
     shot(page, "tv-wrong-hall")
+    admin = hall.remote.admin["Authorization"].split()[1]  # sees every hall: 99 is none of them
+    page.goto(hall.url("&branch=99", token=admin))
+    page.wait_for_selector("#setup:not(.hq-hidden)")
+    assert "大厅 99 不存在" in page.text_content("#setup")
+    assert "Hall 99 does not exist" in page.text_content("#setup")
     page.goto(hall.url("", token="not-a-token"))
     page.wait_for_selector("#setup:not(.hq-hidden)")
     assert "此显示屏的令牌无效" in page.text_content("#setup")

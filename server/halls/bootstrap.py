@@ -109,9 +109,9 @@ def _seed(uow: UnitOfWork, clerk_password: str, clerk_hash: str) -> DemoHall | N
     if halls_repo.services(uow.session, branch.id):
         return None
     branch.settings = p.BranchSettings(
-        marquee="欢迎光临 · Welcome", ticket_footer="请留意叫号 · Please wait to be called",
+        marquee="欢迎光临", ticket_footer="请留意叫号 · Please wait to be called",
         hall_names={"zh-TW": "服務大廳", "en": "Service hall"},
-        marquees={"zh-TW": "歡迎光臨 · Welcome", "en": "Welcome"},
+        marquees={"zh-TW": "歡迎光臨", "en": "Welcome"},
         priority_interleave=0,
     ).model_dump(mode="json")  # fmt: skip
     by_prefix = {}

@@ -4,6 +4,7 @@
     python -m bench --quick         # shorter windows, fewer calls (~1 min)
     python -m bench --only fanout   # throughput, openloop, fanout, coldstart, stats, burst
     python -m bench --only bodies   # 100 MB request bodies: server RSS (not in a full run)
+    python -m bench --only exports # 50 concurrent exports while issuing (not in a full run)
     python -m bench --no-pg --no-write
 
 Only 127.0.0.1 is contacted; every loop is bounded in count and time.
@@ -25,12 +26,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bench import bodies, burst, fanout, hall, load, procs
+from bench import exports as exports_bench
 from bench import report as page
 from bench import stats as stats_bench
 from bench.rawhttp import request_bytes
 
 SCENARIOS = ("throughput", "openloop", "fanout", "coldstart", "stats", "burst")
-ON_REQUEST = ("bodies",)  # run only when named with --only
+ON_REQUEST = ("bodies", "exports")  # run only when named with --only
 DOC = procs.ROOT / "docs" / "benchmarks.md"
 NOFILE_WANTED = 8192
 T = TypeVar("T")
@@ -65,6 +67,7 @@ class Report:
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     stats: list[stats_bench.StatsResult] = field(default_factory=list)
     burst: dict[str, burst.BurstResult] = field(default_factory=dict)
+    exports: list[exports_bench.ExportsResult] = field(default_factory=list)
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -301,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         "stats": stats_bench.scenario,
         "bodies": bodies.scenario,
         "burst": scenario_burst,
+        "exports": exports_bench.scenario,
     }
     with tempfile.TemporaryDirectory(prefix="hallq-bench-") as tmp:
         work = Path(tmp)

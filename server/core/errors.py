@@ -59,3 +59,8 @@ class Forbidden(DomainError):
 
 class RateLimited(DomainError):
     code = "rate_limited"
+
+    def __init__(self, detail: str, *, retry_after_s: int | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+        """Sent as Retry-After: when the client may try again, seconds."""

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server.core.errors import DomainError
+from server.core.errors import DomainError, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,11 @@ HTTP_CODES = {
 }
 
 
-def error(status: int, code: str, detail: str) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+def error(
+    status: int, code: str, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    if status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
     return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
 
 
@@ -61,7 +64,9 @@ def _validation_detail(exc: RequestValidationError) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return error(STATUS.get(exc.code, 409), exc.code, exc.detail)
+        retry = exc.retry_after_s if isinstance(exc, RateLimited) else None
+        headers = {"Retry-After": str(retry)} if retry is not None else None
+        return error(STATUS.get(exc.code, 409), exc.code, exc.detail, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

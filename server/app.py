@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             raise DatabaseNotMigrated(
                 "the database schema is not up to date: run `hallq db upgrade` first"
             )
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, max_exports=settings.max_exports)
         bus = bus_from_url(settings.bus_url)
         namespace = await asyncio.to_thread(db.identity)
         hub = EventHub(partial(fetch_events, db), settings.subscriber_queue, namespace)

@@ -6,6 +6,7 @@ so that several processes on one file also serialise cleanly. Reads use their ow
 see a consistent WAL snapshot per transaction.
 PostgreSQL: one pooled engine; writers lock the branch row first (see unit_of_work).
 `Database.writes` runs write jobs: grouped into one commit on SQLite (server/core/writer.py).
+File exports read on connections of their own, a few at a time (server/core/exports.py).
 """
 
 from __future__ import annotations
@@ -21,15 +22,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.core.exports import ExportLane
 from server.core.prepared import track
 from server.core.writer import DirectWriter, GroupCommitter, Writer
 
 
-def _sqlite_engine(url: str, *, writer: bool) -> Engine:
+def _sqlite_engine(url: str, *, writer: bool, pool_size: int = 8) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=1 if writer else 8,
+        pool_size=1 if writer else pool_size,
         max_overflow=0,
         pool_timeout=60,
     )
@@ -72,9 +74,9 @@ def _direct_savepoints(engine: Engine) -> None:
 
 
 class Database:
-    """The writer and reader engines of one database URL."""
+    """The writer and reader engines of one database URL, and the export lane."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, max_exports: int = 2) -> None:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
@@ -86,6 +88,7 @@ class Database:
         else:
             self.writer = create_engine(url, pool_size=20, max_overflow=10, pool_pre_ping=True)
             self.reader = self.writer
+        self.exports = ExportLane(self._export_engine, max_exports)
         self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
         track(self._write_sessions)
@@ -102,6 +105,11 @@ class Database:
             if not self.is_sqlite:
                 session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             yield session  # closing ends the transaction; loaded objects stay readable
+
+    def _export_engine(self, size: int) -> Engine:
+        if self.is_sqlite:
+            return _sqlite_engine(self.url, writer=False, pool_size=size)
+        return create_engine(self.url, pool_size=size, max_overflow=0, pool_pre_ping=True)
 
     def identity(self) -> str:
         """A short name of this very database, the same from every server using it (whatever
@@ -131,6 +139,7 @@ class Database:
 
     def dispose(self) -> None:
         self.writes.close()
+        self.exports.dispose()
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()

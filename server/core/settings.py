@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         le=300,
         description="Seconds a verified bearer token is remembered (0: look up every request)",
     )
+    max_exports: int = Field(
+        2,
+        ge=1,
+        le=50,
+        description="File exports (CSV, XLSX) running at once per server process; more get 429",
+    )
     worker_threads: int = Field(
         0, ge=0, le=1000, description="Threads for blocking endpoints (0: AnyIO's default, 40)"
     )

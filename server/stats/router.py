@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import tempfile
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import replace
 from datetime import date
-from typing import Annotated, Literal
+from typing import IO, Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from server import protocol as p
 from server.auth.deps import BranchQuery, CtxDep, Limit, Offset
 from server.auth.router import ERR
-from server.core.context import Ctx
+from server.core.exports import exporting
 from server.stats import service as stats
-from server.stats.figures import Scope
 from server.stats.reports import export as files
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"])
@@ -66,7 +68,7 @@ def wait_distribution(
 
 @router.get(
     "/stats/export",
-    responses=ERR422 | {200: {"content": {"text/csv": {}, XLSX: {}}}},
+    responses=ERR422 | {200: {"content": {"text/csv": {}, XLSX: {}}}, 429: {"model": p.ErrorBody}},
     response_class=Response,
 )
 def export(
@@ -80,41 +82,60 @@ def export(
     date_to: ToQuery = None,
     locale: p.Locale | None = None,
 ) -> Response:
-    """One row per ticket (`kind=tickets`) or the breakdown table (`kind=grouped`)."""
+    """One row per ticket (`kind=tickets`) or the breakdown table (`kind=grouped`). At most
+    `HALLQ_MAX_EXPORTS` run at once (429 `rate_limited` with Retry-After beyond): each is
+    written whole on a connection of the export lane, then sent with its Content-Length."""
     selection = stats.Selection(branch_id, region, date_from, date_to)
     sheet_tickets = format == "xlsx" and kind == "tickets"
     scope, labels = stats.export_scope(
         ctx, selection, locale, max_tickets=files.XLSX_MAX_ROWS if sheet_tickets else None
     )
-    if kind == "grouped":
-        rows = stats.breakdown(ctx, selection, group_by, labels.locale)
-        header = files.group_header(group_by, labels.locale)
-        name = files.filename("stats", scope, format, group_by)
-        if format == "csv":
-            body = files.csv_bytes(header, files.group_records(rows))
-            return _download(body, "text/csv; charset=utf-8", name)
-        return _download(files.xlsx_bytes(group_by, header, files.group_records(rows)), XLSX, name)
-    header = files.ticket_header(labels.locale)
-    name = files.filename("tickets", scope, format)
+    media_type = "text/csv; charset=utf-8" if format == "csv" else XLSX
+    # closed by _chunks once sent (or below on failure): it outlives this function
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+    try:
+        with ctx.db.exports.slot():
+            lane = replace(ctx, db=exporting(ctx.db))
+            if kind == "grouped":
+                rows = stats.breakdown(lane, selection, group_by, labels.locale)
+                header = files.group_header(group_by, labels.locale)
+                name = files.filename("stats", scope, format, group_by)
+                _write(out, format, group_by, header, files.group_records(rows))
+            else:
+                header = files.ticket_header(labels.locale)
+                name = files.filename("tickets", scope, format)
+                with lane.db.read() as session:
+                    records = files.ticket_records(session, scope, labels)
+                    _write(out, format, "tickets", header, records)
+        size = out.tell()
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    headers = {"Content-Disposition": files.content_disposition(name), "Content-Length": str(size)}
+    return StreamingResponse(_chunks(out), media_type=media_type, headers=headers)
+
+
+SPOOL_BYTES = 4 * 1024 * 1024
+"""An export larger than this is written to a temporary file rather than kept in memory."""
+
+
+def _write(
+    out: IO[bytes], format: str, title: str, header: list[str], records: Iterable[files.Row]
+) -> None:
     if format == "csv":
-        return StreamingResponse(
-            _ticket_csv(ctx, scope, labels, header),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": files.content_disposition(name)},
-        )
-    with ctx.db.read() as session:
-        body = files.xlsx_bytes("tickets", header, files.ticket_records(session, scope, labels))
-    return _download(body, XLSX, name)
+        files.write_csv(out, header, records)
+    else:
+        files.write_xlsx(out, title, header, records)
 
 
-def _ticket_csv(ctx: Ctx, scope: Scope, labels: stats.Labels, header: list[str]) -> Iterator[bytes]:
-    with ctx.db.read() as session:
-        yield from files.csv_chunks(header, files.ticket_records(session, scope, labels))
-
-
-def _download(body: bytes, media_type: str, name: str) -> Response:
-    headers = {"Content-Disposition": files.content_disposition(name)}
-    return Response(body, media_type=media_type, headers=headers)
+async def _chunks(out: IO[bytes]) -> AsyncIterator[bytes]:
+    """The written file, sent after the connection went back: a slow client holds none."""
+    try:
+        while chunk := await run_in_threadpool(out.read, 65536):
+            yield chunk
+    finally:
+        out.close()
 
 
 @router.get("/audit", response_model=list[p.AuditEntry], responses=ERR422)

@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from server.stats.figures import Scope, within_target
 from server.stats.service import Labels
 
 Cell = int | float | str | datetime | None
+Row = Sequence[Cell]
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
 TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
@@ -181,6 +182,20 @@ def _csv_value(value: Cell) -> Cell:
 
 def xlsx_bytes(title: str, header: Sequence[str], records: Iterable[Sequence[Cell]]) -> bytes:
     """A one-sheet workbook; numbers stay numbers, times are Excel date-times."""
+    out = io.BytesIO()
+    write_xlsx(out, title, header, records)
+    return out.getvalue()
+
+
+def write_csv(out: IO[bytes], header: Sequence[str], records: Iterable[Sequence[Cell]]) -> None:
+    for chunk in csv_chunks(header, records):
+        out.write(chunk)
+
+
+def write_xlsx(
+    out: IO[bytes], title: str, header: Sequence[str], records: Iterable[Sequence[Cell]]
+) -> None:
+    """xlsx_bytes, written to `out` (a file: the rows need not fit in memory twice)."""
     # openpyxl is imported here, not at server start: it is a fifth of the start-up time.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -199,9 +214,7 @@ def xlsx_bytes(title: str, header: Sequence[str], records: Iterable[Sequence[Cel
         if count > XLSX_MAX_ROWS:
             break
         sheet.append([_xlsx_cell(sheet, v, WriteOnlyCell) for v in record])
-    out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
 
 
 def _xlsx_cell(sheet: Any, value: Cell, make_cell: Any) -> Any:

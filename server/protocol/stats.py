@@ -66,7 +66,15 @@ class AuditEntry(BaseModel):
     username: str | None
     device_id: int | None
     device_name: str | None
+    actor: Literal["user", "device", "customer", "system"]
+    """Who acted: the user, the device, the customer (a public rating, cancel or ticket) or the
+    server itself (e.g. a print job that expired)."""
     detail: str | None
+    to_service_id: int | None = None
+    """A transfer: the queue (service) the ticket went to, its name by locale, and the counter
+    when it was sent to one."""
+    to_service_name: dict[str, str] | None = None
+    to_counter_number: int | None = None
 
 
 class StatsBucket(BaseModel):

@@ -329,6 +329,14 @@ def device_names(session: Session) -> dict[int, str]:
     return {did: name for did, name in session.execute(select(Device.id, Device.name))}
 
 
+def ticket_numbers(session: Session, ticket_ids: set[int]) -> dict[int, str]:
+    """{id: number} of these tickets (print rows carry the job, not the number)."""
+    if not ticket_ids:
+        return {}
+    query = select(Ticket.id, Ticket.number).where(Ticket.id.in_(sorted(ticket_ids)))
+    return {tid: number for tid, number in session.execute(query)}
+
+
 def ticket_count(session: Session, scope: Scope) -> int:
     if not scope.branches:
         return 0

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -268,19 +268,45 @@ def audit(
         )  # fmt: skip
         labels = Labels.load(session, scope, None)
         devices = repo_stats.device_names(session)
-    return [_entry(e, labels, devices) for e in rows]
+        unnumbered = {e.ticket_id for e in rows if e.ticket_id and not _data_text(e.data, "number")}
+        numbers = repo_stats.ticket_numbers(session, unnumbered)
+    return [_entry(e, labels, devices, numbers) for e in rows]
 
 
-def _entry(e: TicketEvent, labels: Labels, devices: dict[int, str]) -> p.AuditEntry:
+CUSTOMER_EVENTS = frozenset({"ticket.rated", "ticket.cancelled", "ticket.issued"})
+"""Done without a user or device, these are the customer's: a rating, a cancel or a ticket
+through the public pages."""
+
+
+def _entry(
+    e: TicketEvent, labels: Labels, devices: dict[int, str], numbers: dict[int, str]
+) -> p.AuditEntry:
     counter = labels.counters.get(e.counter_id) if e.counter_id is not None else None
-    return p.AuditEntry(
+    number = _data_text(e.data, "number") or (numbers.get(e.ticket_id) if e.ticket_id else None)
+    entry = p.AuditEntry(
         id=e.id, seq=e.seq, branch_id=e.branch_id, ts=e.ts, type=e.type, ticket_id=e.ticket_id,
-        number=_data_text(e.data, "number"), counter_id=e.counter_id,
-        counter_number=counter[1] if counter else None,
+        number=number, counter_id=e.counter_id, counter_number=counter[1] if counter else None,
         user_id=e.user_id, username=labels.users.get(e.user_id) if e.user_id else None,
         device_id=e.device_id, device_name=devices.get(e.device_id) if e.device_id else None,
-        detail=_detail(e.type, e.data),
+        actor=_actor(e), detail=_detail(e.type, e.data),
     )  # fmt: skip
+    if e.type == "ticket.transferred":
+        data = e.data or {}
+        service_id = data.get("service_id")
+        service = labels.services.get(service_id) if isinstance(service_id, int) else None
+        to_counter = data.get("to_counter")
+        entry.to_service_id = service_id if isinstance(service_id, int) else None
+        entry.to_service_name = service[1] if service else None
+        entry.to_counter_number = to_counter.get("number") if isinstance(to_counter, dict) else None
+    return entry
+
+
+def _actor(e: TicketEvent) -> Literal["user", "device", "customer", "system"]:
+    if e.user_id is not None:
+        return "user"
+    if e.device_id is not None:
+        return "device"
+    return "customer" if e.type in CUSTOMER_EVENTS else "system"
 
 
 def _data_text(data: dict[str, Any] | None, name: str) -> str | None:

@@ -65,3 +65,6 @@ def test_a_rating_row_names_the_customer_as_its_actor(api: Api) -> None:
     assert (rated["actor"], rated["user_id"], rated["device_id"]) == ("customer", None, None)
     assert rated["number"] == "A001" and rated["detail"].endswith("★4")
     assert rows["ticket.completed"]["actor"] == "user"
+    log = api.get("/api/v1/audit", branch_id=1)
+    opened = next(r for r in log if r["type"] == "counter.updated")
+    assert (opened["number"], opened["counter_number"]) == (None, 1)  # no ticket: no number

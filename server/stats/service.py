@@ -282,7 +282,9 @@ def _entry(
     e: TicketEvent, labels: Labels, devices: dict[int, str], numbers: dict[int, str]
 ) -> p.AuditEntry:
     counter = labels.counters.get(e.counter_id) if e.counter_id is not None else None
-    number = _data_text(e.data, "number") or (numbers.get(e.ticket_id) if e.ticket_id else None)
+    number = None  # a counter's row has its counter's "number" in the data: not a ticket's
+    if e.ticket_id is not None:
+        number = _data_text(e.data, "number") or numbers.get(e.ticket_id)
     entry = p.AuditEntry(
         id=e.id, seq=e.seq, branch_id=e.branch_id, ts=e.ts, type=e.type, ticket_id=e.ticket_id,
         number=number, counter_id=e.counter_id, counter_number=counter[1] if counter else None,

@@ -19,7 +19,36 @@
       "print.requested": "列印請求", "print.completed": "列印完成", "print.failed": "列印失敗", "printer.status": "印表機狀態",
       "config.updated": "設定變更",
     },
+    en: {
+      "ticket.issued": "Issued", "ticket.called": "Called", "ticket.recalled": "Recalled", "ticket.started": "Started",
+      "ticket.completed": "Completed", "ticket.no_show": "No-show", "ticket.requeued": "Requeued", "ticket.transferred": "Transferred",
+      "ticket.parked": "Parked", "ticket.cancelled": "Cancelled", "ticket.rated": "Rated", "counter.updated": "Counter state",
+      "print.requested": "Print requested", "print.completed": "Printed", "print.failed": "Print failed", "printer.status": "Printer status",
+      "config.updated": "Configuration changed",
+    },
   };
+  // Who acted when no user or device did (the server's `actor`), and where a ticket went.
+  const WORDS = {
+    "zh-CN": { customer: "顾客", system: "系统", counter: "{n}号窗口" },
+    "zh-TW": { customer: "顧客", system: "系統", counter: "{n}號窗口" },
+    en: { customer: "Customer", system: "System", counter: "Counter {n}" },
+  };
+  const word = (key, vars) => HallQ.t(WORDS, S.lang, key, vars);
+  const counterName = (n) => word("counter", { n });
+
+  function who(e) {
+    if (e.username) return e.username;
+    if (e.device_name) return `${e.device_name} (#${e.device_id})`;
+    return e.actor === "customer" || e.actor === "system" ? word(e.actor) : t("none");
+  }
+
+  function where(e) {
+    const here = e.counter_number != null ? counterName(e.counter_number) : e.device_name || "";
+    if (e.type !== "ticket.transferred") return here;
+    const target = e.to_counter_number != null ? counterName(e.to_counter_number)
+      : e.to_service_name ? HallQ.name(e.to_service_name, S.lang) : "";
+    return target ? `${here} → ${target}`.trim() : here;
+  }
   let initialised = false;
 
   function fillUsers() {
@@ -46,11 +75,10 @@
       const rows = await api(`/api/v1/audit?${params}`);
       table.tBodies[0].replaceChildren(...rows.map((e) => el("tr", { "data-type": e.type },
         el("td", { class: "num" }, Admin.localTime(e.ts, tz)),
-        el("td", {}, e.username || (e.device_name ? `${e.device_name} (#${e.device_id})` : t("none"))),
+        el("td", { class: `actor-${e.actor}` }, who(e)),
         el("td", {}, (WHAT[S.lang] || {})[e.type] || e.type),
         el("td", {}, e.number || ""),
-        el("td", {}, e.counter_number != null ? HallQ.t({ "zh-CN": { c: "{n}号窗口" }, "zh-TW": { c: "{n}號窗口" }, en: { c: "Counter {n}" } }, S.lang, "c", { n: e.counter_number })
-          : e.device_name || ""),
+        el("td", {}, where(e)),
         el("td", { class: "muted" }, e.detail || ""))));
     } catch (err) {
       table.tBodies[0].replaceChildren(el("tr", {}, el("td", { colspan: 6, class: "error" }, t("error", { detail: err.detail || err.message }))));

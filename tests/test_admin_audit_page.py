@@ -1,0 +1,68 @@
+"""The Audit tab says, on every row, which ticket, where a transfer went and who acted: a print
+row its number, a transfer its target, a rating the customer (issue 13, item 22)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.browser import expect, shot
+from tests.support import LiveServer, Remote
+from tests.test_admin_page import WAIT_MS, sign_in
+
+pytestmark = pytest.mark.browser
+
+LABELS = {
+    "zh-CN": {"customer": "顾客", "transfer": "转移", "to": "1号窗口 → 业务Q",
+              "print": "打印失败", "rated": "评价"},
+    "en": {"customer": "Customer", "transfer": "Transferred", "to": "Counter 1 → Service Q",
+           "print": "Print failed", "rated": "Rated"},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def day(remote: Remote) -> dict[str, Any]:
+    """A printed-and-failed kiosk ticket, a transfer to another queue and a customer's rating."""
+    p, q = remote.service("P"), remote.service("Q")
+    counter = remote.counter(1, [p["id"], q["id"]])
+    remote.post(f"/api/v1/counters/{counter['id']}/open")
+    kiosk_id, kiosk_token = remote.device("kiosk")
+    kiosk = {"Authorization": f"Bearer {kiosk_token}"}
+    printed = remote.post("/api/v1/tickets", {"service_id": p["id"], "kiosk_id": kiosk_id}, kiosk,
+                          status=201)  # fmt: skip
+    (job,) = remote.get("/api/v1/print-jobs", kiosk, state="pending")
+    remote.post(f"/api/v1/print-jobs/{job['id']}/result", {"ok": False, "error": "paper"}, kiosk)
+    remote.post(f"/api/v1/counters/{counter['id']}/call", {"ticket_id": printed["id"]})
+    remote.post(f"/api/v1/counters/{counter['id']}/transfer", {"service_id": q["id"]})
+    rated = remote.post("/api/v1/tickets", {"service_id": p["id"]}, status=201)
+    remote.post(f"/api/v1/counters/{counter['id']}/call", {"ticket_id": rated["id"]})
+    remote.post(f"/api/v1/counters/{counter['id']}/complete")
+    r = httpx.post(f"{remote.url}/api/v1/public/tickets/{rated['public_id']}/rating",
+                   json={"score": 5})  # fmt: skip
+    assert r.status_code == 200, r.text
+    return {"printed": printed, "rated": rated}
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_audit_rows_say_which_ticket_where_to_and_who(
+    page: Any, server: LiveServer, day: dict[str, Any], lang: str
+) -> None:
+    words = LABELS[lang]
+    page.set_viewport_size({"width": 1280, "height": 720})
+    sign_in(page, server, view="audit", lang=lang)
+    rows = page.locator("#audit-table tbody tr")
+    printed = day["printed"]["number"]
+    print_row = page.locator('#audit-table tr[data-type="print.failed"]')
+    expect(print_row).to_contain_text(words["print"], timeout=WAIT_MS)
+    expect(print_row.locator("td").nth(3)).to_have_text(printed)
+    moved = page.locator('#audit-table tr[data-type="ticket.transferred"]')
+    expect(moved.locator("td").nth(4)).to_have_text(words["to"])
+    expect(moved.locator("td").nth(3)).to_have_text(printed)
+    rated = page.locator('#audit-table tr[data-type="ticket.rated"]')
+    expect(rated.locator("td").nth(1)).to_have_text(words["customer"])
+    expect(rated.locator("td").nth(3)).to_have_text(day["rated"]["number"])
+    expect(rated.locator("td").nth(2)).to_have_text(words["rated"])
+    assert rows.count() >= 10
+    shot(page, f"admin-audit-{lang}")

@@ -30,6 +30,7 @@ from bench.load import percentile
 EXPORTS = 50
 MONTH = ("2025-10-01", "2025-10-31")
 BRANCH_ID = 1
+RECENT_CALLS = 8  # as many as the queue view shows
 
 
 @dataclass
@@ -75,7 +76,19 @@ def _setup(url: str) -> tuple[dict[str, str], dict[str, str], int, dict[str, str
 
         services = client.get("/api/v1/services", headers=admin, params={"branch_id": BRANCH_ID})
         services.raise_for_status()
-        return device("kiosk"), device("display"), int(services.json()[0]["id"]), admin
+        service_id = int(services.json()[0]["id"])
+        kiosk = device("kiosk")
+        # The generated events carry no ticket objects: make the queue view's recent calls real.
+        counters = client.get("/api/v1/counters", headers=admin, params={"branch_id": BRANCH_ID})
+        counter_id = int(counters.json()[0]["id"])
+        client.post(f"/api/v1/counters/{counter_id}/open", headers=admin).raise_for_status()
+        for _ in range(RECENT_CALLS):
+            made = client.post("/api/v1/tickets", json={"service_id": service_id}, headers=kiosk)
+            made.raise_for_status()
+            called = client.post(f"/api/v1/counters/{counter_id}/call-next",
+                                 json={"complete_current": True}, headers=admin)  # fmt: skip
+            called.raise_for_status()
+        return kiosk, device("display"), service_id, admin
 
 
 async def _export(
@@ -207,11 +220,17 @@ def run(url: str, backend: str, total: int, say: Callable[[str], None],
 
 
 def _pg_month_rows(url: str) -> int:
+    """The month's rows; first the halls' last_seq, as the SQLite loader sets it."""
     import psycopg
     from sqlalchemy.engine import make_url
 
     dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
     with psycopg.connect(dsn) as conn:
+        # the generator's COPY leaves the halls' last_seq at 0: new events would collide
+        conn.execute(
+            "UPDATE branch SET last_seq = (SELECT coalesce(max(seq), 0) FROM ticket_event "
+            "WHERE ticket_event.branch_id = branch.id)"
+        )
         row = conn.execute(
             "SELECT count(*) FROM ticket WHERE branch_id = %s AND business_date BETWEEN %s AND %s",
             (BRANCH_ID, *MONTH),

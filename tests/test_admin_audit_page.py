@@ -1,5 +1,6 @@
 """The Audit tab says, on every row, which ticket, where a transfer went and who acted: a print
-row its number, a transfer its target, a rating the customer (issue 13, item 22)."""
+row its number, a transfer its target, a rating the customer (issue 13, item 22). A refused
+export tells the manager when to try again (item 6)."""
 
 from __future__ import annotations
 
@@ -66,3 +67,19 @@ def test_audit_rows_say_which_ticket_where_to_and_who(
     expect(rated.locator("td").nth(2)).to_have_text(words["rated"])
     assert rows.count() >= 10
     shot(page, f"admin-audit-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_a_refused_export_says_when_to_try_again(page: Any, server: LiveServer, lang: str) -> None:
+    def busy(route: Any) -> None:  # what the server answers beyond HALLQ_MAX_EXPORTS
+        body = '{"error": "rate_limited", "detail": "2 exports are already running"}'
+        route.fulfill(status=429, body=body, content_type="application/json",
+                      headers={"Retry-After": "5"})  # fmt: skip
+
+    page.route("**/api/v1/stats/export?**", busy)
+    sign_in(page, server, view="stats", lang=lang)
+    page.click("#dl-tickets-xlsx")
+    expected = {"zh-CN": "其他导出正在进行，请 5 秒后再试。",
+                "en": "Other exports are running; try again in 5 seconds."}  # fmt: skip
+    expect(page.locator("#stats-error")).to_have_text(expected[lang], timeout=WAIT_MS)
+    shot(page, f"admin-export-busy-{lang}")

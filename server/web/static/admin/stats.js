@@ -57,6 +57,13 @@
     set("dl-grouped-xlsx", { format: "xlsx", kind: "grouped", group_by: group });
   }
 
+  // The server runs a few exports at a time and refuses more (429 with Retry-After).
+  const BUSY = {
+    "zh-CN": { busy: "其他导出正在进行，请 {s} 秒后再试。" },
+    "zh-TW": { busy: "其他匯出正在進行，請 {s} 秒後再試。" },
+    en: { busy: "Other exports are running; try again in {s} seconds." },
+  };
+
   // Downloads need the bearer token, so fetch the file and hand the browser a blob URL.
   async function download(ev) {
     ev.preventDefault();
@@ -65,7 +72,9 @@
     const resp = await fetch(link.dataset.href, { headers: { Authorization: `Bearer ${S.token}` } });
     if (!resp.ok) {
       const body = await resp.json().catch(() => ({}));
-      $("stats-error").textContent = t("error", { detail: body.detail || resp.status });
+      $("stats-error").textContent = resp.status === 429
+        ? HallQ.t(BUSY, S.lang, "busy", { s: resp.headers.get("Retry-After") || 5 })
+        : t("error", { detail: body.detail || resp.status });
       return;
     }
     const blob = await resp.blob();

@@ -4,7 +4,7 @@
     python -m bench --quick         # shorter windows, fewer calls (~1 min)
     python -m bench --only fanout   # throughput, openloop, fanout, coldstart, stats, burst
     python -m bench --only bodies   # 100 MB request bodies: server RSS (not in a full run)
-    python -m bench --only exports # 50 concurrent exports while issuing (not in a full run)
+    python -m bench --only exports  # 50 concurrent exports while issuing (not in a full run)
     python -m bench --no-pg --no-write
 
 Only 127.0.0.1 is contacted; every loop is bounded in count and time.

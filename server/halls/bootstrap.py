@@ -119,7 +119,7 @@ def _seed(uow: UnitOfWork, clerk_password: str, clerk_hash: str) -> DemoHall | N
         service = Service(
             branch_id=branch.id, code=code, prefix=prefix, name=name, start_number=1,
             end_number=999, target_wait_min=target, service_min=minutes, daily_quota=None,
-            active=True, deleted=False,
+            active=True, deleted=False, priority=code == "priority",
         )  # fmt: skip
         uow.session.add(service)
         uow.session.flush()

@@ -26,7 +26,7 @@ from server.halls.views import branch_detail, service_wire
 
 SERVICE_FIELDS = (
     "code", "prefix", "name", "start_number", "end_number", "target_wait_min", "service_min",
-    "daily_quota", "active",
+    "daily_quota", "active", "priority",
 )  # fmt: skip
 
 

@@ -55,6 +55,7 @@ def service_wire(service: Service) -> p.Service:
         service_min=service.service_min,
         daily_quota=service.daily_quota,
         active=service.active,
+        priority=service.priority,
     )
 
 

@@ -115,6 +115,7 @@ class _ServiceFields(Request):
     service_min: float = Field(5.0, gt=0, le=24 * 60)
     daily_quota: int | None = Field(None, ge=1, le=1_000_000)
     active: bool = True
+    priority: bool = False  # its tickets are priority tickets (boost, interleave)
 
 
 class ServiceCreate(_ServiceFields):
@@ -140,6 +141,7 @@ class ServicePatch(Request):
     service_min: float | None = Field(None, gt=0, le=24 * 60)
     daily_quota: int | None = Field(None, ge=1, le=1_000_000)
     active: bool | None = None
+    priority: bool | None = None
 
 
 class Service(BaseModel):
@@ -154,6 +156,7 @@ class Service(BaseModel):
     service_min: float
     daily_quota: int | None
     active: bool
+    priority: bool = False
 
 
 class CounterCreate(Request):

@@ -71,6 +71,8 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
     ):
         raise QuotaReached(f"all {service.daily_quota} tickets of {service.code} today are taken")
     daily_seq, waiting = tickets_repo.advance_service_day(session, service.id, day)
+    # A priority service's tickets are priority tickets, whoever asked (an appointment stays one).
+    priority = "priority" if service.priority and body.priority == "normal" else body.priority
     values = {
         "public_id": secrets.token_urlsafe(12), "branch_id": branch.id,
         "service_id": service.id, "issued_service_id": service.id,
@@ -78,11 +80,11 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
             daily_seq, prefix=service.prefix, start=service.start_number, end=service.end_number
         ),
         "daily_seq": daily_seq, "business_date": day, "state": TicketState.WAITING.value,
-        "priority": body.priority,
+        "priority": priority,
         "channel": body.channel or DEFAULT_CHANNEL.get(ctx.principal.kind, "counter"),
         "locale": body.locale or branch.locale, "kiosk_id": body.kiosk_id,
         "issued_at": uow.now, "queued_at": uow.now,
-        "effective_at": effective_time(uow.now, body.priority, boost_min=boost_min(ctx, branch)),
+        "effective_at": effective_time(uow.now, priority, boost_min=boost_min(ctx, branch)),
         "calls": 0,
     }  # fmt: skip
     # A plain INSERT (the hot path; the columns left out are NULL); the object is only a view of

@@ -129,13 +129,14 @@
       { key: "service_min", label: t("serviceMin"), type: "number", value: s.service_min ?? 5, attrs: { step: "any" } },
       { key: "daily_quota", label: t("quota"), type: "number", value: s.daily_quota },
       { key: "active", label: t("active"), type: "checkbox", value: s.active ?? true },
+      { key: "priority", label: t("priorityService"), type: "checkbox", value: s.priority ?? false },
     ];
     const save = async (v) => {
       const name = {};
       for (const l of HallQ.LOCALES) if (v[`n_${l}`].trim()) name[l] = v[`n_${l}`].trim();
       const data = { code: v.code.trim(), prefix: v.prefix.trim().toUpperCase(), name,
         start_number: v.start_number, end_number: v.end_number, target_wait_min: v.target_wait_min,
-        service_min: v.service_min, daily_quota: v.daily_quota || null, active: v.active };
+        service_min: v.service_min, daily_quota: v.daily_quota || null, active: v.active, priority: v.priority };
       if (editing) await api(`/api/v1/services/${editing.id}`, { method: "PATCH", body: data });
       else await api("/api/v1/services", { method: "POST", body: { ...data, branch_id: S.branchId } });
       say(t("saved"));
@@ -145,14 +146,14 @@
       el("td", {}, x.prefix), el("td", {}, x.code), el("td", {}, HallQ.LOCALES.map((l) => x.name[l] || "").join(" / ")),
       el("td", {}, `${x.start_number}–${x.end_number}`), el("td", { class: "num" }, x.target_wait_min),
       el("td", { class: "num" }, x.service_min), el("td", { class: "num" }, x.daily_quota ?? t("none")),
-      el("td", {}, t(x.active ? "yes" : "no")),
+      el("td", {}, t(x.active ? "yes" : "no")), el("td", {}, t(x.priority ? "yes" : "no")),
       el("td", {}, button(t("edit"), () => servicesView(body, x)), button(t("remove"), async () => {
         if (!confirm(t("confirmRemove", { name: x.prefix }))) return;
         await api(`/api/v1/services/${x.id}`, { method: "DELETE" });
         await servicesView(body);
       }))));
     body.replaceChildren(
-      table(["prefix", "code", "name", "range", "targetMin", "serviceMin", "quota", "active", ""], rows),
+      table(["prefix", "code", "name", "range", "targetMin", "serviceMin", "quota", "active", "prio", ""], rows),
       el("h3", {}, editing ? `${t("edit")} ${editing.prefix}` : t("add")),
       form(fields, save, editing ? t("save") : t("add"), editing ? [button(t("cancel"), () => servicesView(body))] : []));
     body.querySelector("form").id = "service-form";
@@ -161,28 +162,30 @@
   // ---- counters -----------------------------------------------------------------------------
 
   async function countersView(body, editing = null) {
-    const [counters, services] = await Promise.all([
-      api(`/api/v1/counters?branch_id=${S.branchId}`), api(`/api/v1/services?branch_id=${S.branchId}`)]);
+    const [counters, services, branch] = await Promise.all([
+      api(`/api/v1/counters?branch_id=${S.branchId}`), api(`/api/v1/services?branch_id=${S.branchId}`),
+      api(`/api/v1/branches/${S.branchId}`)]);
     const byId = new Map(services.map((s) => [s.id, s]));
+    // A counter calls its services' tickets by effective time, not in the order they are listed
+    // (DESIGN.md, "Who is called next"): shown as a set, priority services marked.
+    const served = (id) => {
+      const s = byId.get(id);
+      if (!s) return String(id);
+      return s.priority ? `${s.prefix}（${t("prio")}）` : s.prefix;
+    };
+    const boost = branch.settings.priority_boost_min ?? 15;
     const chosen = editing ? [...editing.service_ids] : [];
     const order = [...chosen, ...services.map((s) => s.id).filter((id) => !chosen.includes(id))];
-    const picker = el("ol", { class: "picker" });
-    const drawPicker = () => picker.replaceChildren(...order.filter((id) => byId.has(id)).map((id, i) => {
+    const picker = el("ul", { class: "picker" });
+    const drawPicker = () => picker.replaceChildren(...order.filter((id) => byId.has(id)).map((id) => {
       const box = el("input", { type: "checkbox", value: id });
       box.checked = chosen.includes(id);
       box.addEventListener("change", () => {
         if (box.checked) chosen.push(id); else chosen.splice(chosen.indexOf(id), 1);
       });
-      const move = (d) => () => {
-        const j = i + d;
-        if (j < 0 || j >= order.length) return;
-        [order[i], order[j]] = [order[j], order[i]];
-        drawPicker();
-      };
       const s = byId.get(id);
-      return el("li", {}, el("label", { class: "check" }, box, `${s.prefix} ${HallQ.name(s.name, S.lang)}`),
-        el("button", { type: "button", class: "plain", onclick: move(-1), title: t("up") }, "▲"),
-        el("button", { type: "button", class: "plain", onclick: move(1), title: t("down") }, "▼"));
+      return el("li", {}, el("label", { class: "check" }, box,
+        `${s.prefix} ${HallQ.name(s.name, S.lang)}${s.priority ? ` · ${t("prio")}` : ""}`));
     }));
     drawPicker();
     const c = editing || {};
@@ -201,7 +204,7 @@
     };
     const rows = counters.map((x) => el("tr", { "data-counter-id": x.id },
       el("td", { class: "num" }, x.number), el("td", {}, x.name),
-      el("td", {}, x.service_ids.map((id) => (byId.get(id) || {}).prefix || id).join(" → ")),
+      el("td", { class: "served" }, x.service_ids.map(served).join(" · ")),
       el("td", { class: "num" }, x.priority_interleave ?? t("none")), el("td", {}, t("st_" + x.state)),
       el("td", {}, button(t("edit"), () => countersView(body, x)), button(t("remove"), async () => {
         if (!confirm(t("confirmRemove", { name: x.number }))) return;
@@ -209,6 +212,7 @@
         await countersView(body);
       }))));
     body.replaceChildren(table(["number", "name", "servicesServed", "interleave", "state", ""], rows),
+      el("p", { class: "note", id: "call-order" }, t("callOrder", { boost })),
       el("h3", {}, editing ? `${t("edit")} ${editing.number}` : t("add")),
       form(fields, save, editing ? t("save") : t("add"),
         [el("div", { class: "field" }, el("span", {}, t("servicesServed")), picker),

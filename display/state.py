@@ -54,7 +54,7 @@ class ServiceView:
     prefix: str
     name: Mapping[str, str]
     waiting: int
-    estimated_wait_s: int
+    estimated_wait_s: int | None  # None: no counter serving it is open
     per_person_s: float | None  # seconds of wait one more person in the line adds
 
 
@@ -81,8 +81,12 @@ def _ts(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
-def _per_person(waiting: int, estimate: int) -> float | None:
-    return estimate / waiting if waiting > 0 else None
+def _seconds(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _per_person(waiting: int, estimate: int | None) -> float | None:
+    return estimate / waiting if waiting > 0 and estimate is not None else None
 
 
 def from_snapshot(view: Mapping[str, Any], seq: int, recent_limit: int = 8) -> HallState:
@@ -103,8 +107,8 @@ def from_snapshot(view: Mapping[str, Any], seq: int, recent_limit: int = 8) -> H
             prefix=str(s.get("prefix") or s.get("code") or ""),
             name=dict(s.get("name") or {}),
             waiting=int(s["waiting"]),
-            estimated_wait_s=int(s["estimated_wait_s"]),
-            per_person_s=_per_person(int(s["waiting"]), int(s["estimated_wait_s"])),
+            estimated_wait_s=_seconds(s.get("estimated_wait_s")),
+            per_person_s=_per_person(int(s["waiting"]), _seconds(s.get("estimated_wait_s"))),
         )
         for s in view.get("services", [])
     }

@@ -14,6 +14,7 @@ LABELS: dict[str, dict[str, str]] = {
         "ahead": "前面还有 {n} 人",
         "next": "您是下一位，请留意叫号",
         "wait": "预计等候约 {m} 分钟",
+        "no_counter": "暂无窗口办理，请留意叫号",
         "issued": "取号时间：{t}",
         "scan": "扫码查看排队进度",
         "priority": "优先",
@@ -23,6 +24,7 @@ LABELS: dict[str, dict[str, str]] = {
         "ahead": "前面還有 {n} 人",
         "next": "您是下一位，請留意叫號",
         "wait": "預計等候約 {m} 分鐘",
+        "no_counter": "暫無窗口辦理，請留意叫號",
         "issued": "取號時間：{t}",
         "scan": "掃碼查看排隊進度",
         "priority": "優先",
@@ -32,6 +34,7 @@ LABELS: dict[str, dict[str, str]] = {
         "ahead": "People ahead: {n}",
         "next": "You are next, please watch the screen",
         "wait": "Estimated wait: about {m} min",
+        "no_counter": "No counter open at the moment",
         "issued": "Issued: {t}",
         "scan": "Scan to follow your turn",
         "priority": "Priority",
@@ -66,7 +69,9 @@ def render_ticket(job: p.PrintJob, options: Options, tz: tzinfo | None = None) -
     if ticket.position is not None:
         key = "next" if ticket.position == 0 else "ahead"
         w.line(label(locale, key, n=ticket.position), align="center")
-    if ticket.estimated_wait_s:
+    if ticket.open_counters == 0:  # nobody serves it now: no estimate
+        w.line(label(locale, "no_counter"), align="center")
+    elif ticket.estimated_wait_s:
         minutes = max(1, round(ticket.estimated_wait_s / 60))
         w.line(label(locale, "wait", m=minutes), align="center")
     issued = ticket.issued_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")

@@ -165,11 +165,11 @@ def test_the_daily_quota_refuses_the_next_ticket_until_the_next_day(api: Api, cl
 def test_waiting_tickets_carry_their_position_and_estimated_wait(api: Api) -> None:
     service = api.service("A", service_min=5)
     tickets = [api.issue(service["id"]) for _ in range(3)]
-    # nobody serves yet: the estimate counts as one counter at 5 minutes each
-    assert [(t["position"], t["estimated_wait_s"]) for t in tickets] == [
-        (0, 0),
-        (1, 300),
-        (2, 600),
+    # nobody serves yet: no estimate, and the ticket says that no counter is open
+    assert [(t["position"], t["estimated_wait_s"], t["open_counters"]) for t in tickets] == [
+        (0, None, 0),
+        (1, None, 0),
+        (2, None, 0),
     ]
     counters = [api.counter(n, [service["id"]]) for n in (1, 2)]
     for counter in counters:

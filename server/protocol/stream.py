@@ -18,7 +18,8 @@ class QueueService(BaseModel):
     prefix: str
     name: dict[str, str]
     waiting: int
-    estimated_wait_s: int
+    estimated_wait_s: int | None  # None: no counter serving it is open
+    open_counters: int = 0  # open counters serving it (0: "no counter open", no estimate)
     open: bool = True  # a ticket can be issued now
     closed_reason: Literal["closed", "cutoff", "holiday", "quota_reached"] | None = None
     target_wait_min: int = 15

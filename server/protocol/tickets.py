@@ -53,6 +53,8 @@ class Ticket(BaseModel):
     outcome: str | None
     rating: int | None
     locale: str | None = None
+    # While waiting: the open counters serving its service (0: no counter open, no estimate).
+    open_counters: int | None = None
 
 
 class PublicTicket(BaseModel):
@@ -61,6 +63,7 @@ class PublicTicket(BaseModel):
     position: int | None
     estimated_wait_s: int | None
     service: dict[str, str]
+    open_counters: int | None = None  # while waiting; 0: no counter open, no estimate
     counter: dict[str, Any] | None
     issued_at: datetime | None = None
     branch: str | None = None

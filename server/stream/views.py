@@ -76,6 +76,7 @@ def queue_view(session: Session, branch: Branch, now: datetime) -> p.QueueView:
                 name=dict(s.name),
                 waiting=waits[s.id][0],
                 estimated_wait_s=waits[s.id][1],
+                open_counters=waits[s.id][2],
                 open=reasons[s.id] is None,
                 closed_reason=reasons[s.id],
                 target_wait_min=s.target_wait_min,

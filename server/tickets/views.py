@@ -40,11 +40,12 @@ def shown_to(principal: Principal, wire: p.Ticket, ticket: Ticket) -> p.Ticket:
 def ticket_wire(
     session: Session, ticket: Ticket, now: datetime, position: int | None = None
 ) -> p.Ticket:
-    """The wire ticket; position (unless given) and estimate are computed while it waits.
+    """The wire ticket; position (unless given), the open counters of its service and the
+    estimate are computed while it waits. No open counter: no estimate (nobody calls it).
 
     Its public_id is null: the customer's key is added (`with_public_id`, `shown_to`) only for
     the callers entitled to it, so events and any new endpoint leak nothing by default."""
-    estimate = None
+    estimate = opened = None
     if ticket.state != "waiting":
         position = None
     else:
@@ -53,11 +54,8 @@ def ticket_wire(
             position = tickets_repo.position_in_queue(session, ticket)
         service = core_repo.row(session, Service, ticket.service_id)
         assert service is not None
-        estimate = estimated_wait_s(
-            position,
-            mean_s=figures.mean_service_s(session, service, now),
-            open_counters=figures.open_counters(session, ticket.branch_id).get(service.id, 0),
-        )
+        opened = figures.open_counters(session, ticket.branch_id).get(service.id, 0)
+        estimate = _estimate(position, figures.mean_service_s(session, service, now), opened)
     return p.Ticket(
         id=ticket.id,
         public_id=None,
@@ -77,16 +75,24 @@ def ticket_wire(
         calls=ticket.calls,
         position=position,
         estimated_wait_s=estimate,
+        open_counters=opened,
         outcome=ticket.outcome,
         rating=ticket.rating,
         locale=ticket.locale,
     )
 
 
+def _estimate(position: int, mean_s: float, open_counters: int) -> int | None:
+    if not open_counters:
+        return None
+    return estimated_wait_s(position, mean_s=mean_s, open_counters=open_counters)
+
+
 def service_waits(
     session: Session, branch: Branch, services: Sequence[Service], now: datetime
-) -> dict[int, tuple[int, int]]:
-    """(waiting, estimated wait of a ticket issued now) per service."""
+) -> dict[int, tuple[int, int | None, int]]:
+    """(waiting, estimated wait of a ticket issued now, open counters) per service; the estimate
+    is None while no counter serving the service is open."""
     session.flush()  # the counts below read the connection directly
     day = schedule(branch).business_date(now)
     waiting: dict[int, int] = {s.id: 0 for s in services}
@@ -97,11 +103,10 @@ def service_waits(
     return {
         s.id: (
             waiting[s.id],
-            estimated_wait_s(
-                waiting[s.id],
-                mean_s=figures.mean_service_s(session, s, now),
-                open_counters=open_counters.get(s.id, 0),
+            _estimate(
+                waiting[s.id], figures.mean_service_s(session, s, now), open_counters.get(s.id, 0)
             ),
+            open_counters.get(s.id, 0),
         )
         for s in services
     }
@@ -117,6 +122,7 @@ def public_ticket(session: Session, ticket: Ticket, now: datetime) -> p.PublicTi
         state=wire.state,
         position=wire.position,
         estimated_wait_s=wire.estimated_wait_s,
+        open_counters=wire.open_counters,
         service=dict(service.name) if service else {},
         counter=counter_ref(counter) if counter and ticket.state in ("called", "serving") else None,
         issued_at=ticket.issued_at,

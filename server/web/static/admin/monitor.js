@@ -232,7 +232,7 @@
       return el("tr", { "data-service-id": s.id, class: over ? "over" : "" },
         el("td", {}, serviceName(s)), el("td", { class: "num" }, tickets.length),
         el("td", { class: "num" + (over ? " bad" : "") }, longest === null ? t("none") : Admin.duration(longest)),
-        el("td", { class: "num" }, q ? Admin.duration(q.estimated_wait_s) : t("none")),
+        el("td", { class: "num" }, q && q.estimated_wait_s != null ? Admin.duration(q.estimated_wait_s) : t("none")),
         el("td", { class: "num" }, `${s.target_wait_min}′`),
         el("td", { class: "num" + (tickets.length && !open ? " bad" : "") }, open));
     });

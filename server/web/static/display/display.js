@@ -352,7 +352,10 @@
     const chips = [...state.services.values()].map((s) => {
       const minutes = HallQ.minutes(s.estimatedWaitS);
       const count = t("people", { n: s.waiting });
-      const est = s.waiting > 0 && minutes ? `\u2002${t("about_min", { m: minutes })}` : "";
+      // No open counter serves it: nobody calls it, so no estimate.
+      const served = TvState.served(state, s.id);
+      const est = !served ? `\u2002${t("no_counter")}`
+        : s.waiting > 0 && minutes ? `\u2002${t("about_min", { m: minutes })}` : "";
       const closed = s.open ? "" : `\u2002${t("not_issuing")}`;
       prefixes.push(s.prefix);
       lines.push(count + est + closed);

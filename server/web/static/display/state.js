@@ -19,12 +19,13 @@ const TvState = (() => {
       state.counters.set(c.id, {
         id: c.id, number: c.number, name: c.name || "", state: c.state, pauseReason: c.pause_reason,
         ticketId: c.ticket ? c.ticket.id : null, ticketNumber: c.ticket ? c.ticket.number : null,
+        serviceIds: c.service_ids || [],
       });
     }
     for (const s of view.services || []) {
       state.services.set(s.id, {
         id: s.id, prefix: s.prefix || s.code, name: s.name || {}, waiting: s.waiting,
-        estimatedWaitS: s.estimated_wait_s, perPersonS: s.waiting > 0 ? s.estimated_wait_s / s.waiting : null,
+        estimatedWaitS: s.estimated_wait_s, perPersonS: s.waiting > 0 && s.estimated_wait_s != null ? s.estimated_wait_s / s.waiting : null,
         open: s.open !== false, closedReason: s.closed_reason || null,
       });
     }
@@ -69,6 +70,7 @@ const TvState = (() => {
       state.counters.set(data.id, {
         id: data.id, number: data.number, name: data.name || "", state: data.state,
         pauseReason: data.pause_reason, ticketId: data.ticket_id ?? null, ticketNumber: number,
+        serviceIds: data.service_ids || (old ? old.serviceIds : []),
       });
       return null;
     }
@@ -94,6 +96,7 @@ const TvState = (() => {
         state.counters.set(ref.id, {
           id: ref.id, number: ref.number, name: ref.name || "", state: old ? old.state : "open",
           pauseReason: old ? old.pauseReason : null, ticketId: data.id, ticketNumber: data.number,
+          serviceIds: old ? old.serviceIds : [],
         });
       }
       return call;
@@ -106,9 +109,14 @@ const TvState = (() => {
     return null;
   }
 
+  // Is a counter serving this service open? If not, nobody calls its tickets: no estimate.
+  function served(state, serviceId) {
+    return [...state.counters.values()].some((c) => c.state === "open" && c.serviceIds.includes(serviceId));
+  }
+
   function currentCalls(state) {
     return [...state.counters.values()].filter((c) => c.state !== "closed").sort((a, b) => a.number - b.number);
   }
 
-  return { empty, apply, currentCalls };
+  return { empty, apply, currentCalls, served };
 })();

@@ -4,7 +4,7 @@
 const TvText = {
   "zh-CN": {
     now_calling: "请到窗口办理", no_calls: "暂无叫号", counters: "窗口", recent: "最近叫号",
-    waiting: "等候人数", counter: "{n} 号窗口", people: "{n} 人", about_min: "约 {m} 分钟",
+    waiting: "等候人数", counter: "{n} 号窗口", people: "{n} 人", about_min: "约 {m} 分钟", no_counter: "暂无窗口办理",
     idle: "—", paused: "暂停服务", not_issuing: "暂停取号", take_ticket: "请取号",
     reconnecting: "正在重新连接…", stale: "与服务器的连接已中断，显示的信息可能不是最新的",
     sound: "点击屏幕以启用声音",
@@ -18,7 +18,7 @@ const TvText = {
   },
   "zh-TW": {
     now_calling: "請到窗口辦理", no_calls: "暫無叫號", counters: "窗口", recent: "最近叫號",
-    waiting: "等候人數", counter: "{n} 號窗口", people: "{n} 人", about_min: "約 {m} 分鐘",
+    waiting: "等候人數", counter: "{n} 號窗口", people: "{n} 人", about_min: "約 {m} 分鐘", no_counter: "暫無窗口辦理",
     idle: "—", paused: "暫停服務", not_issuing: "暫停取號", take_ticket: "請取號",
     reconnecting: "正在重新連線…", stale: "與伺服器的連線已中斷，顯示的資訊可能不是最新的",
     sound: "點擊螢幕以啟用聲音",
@@ -32,7 +32,7 @@ const TvText = {
   },
   en: {
     now_calling: "Now calling", no_calls: "No calls yet", counters: "Counters", recent: "Recent calls",
-    waiting: "Waiting", counter: "Counter {n}", people: "{n} waiting", about_min: "~{m} min",
+    waiting: "Waiting", counter: "Counter {n}", people: "{n} waiting", about_min: "~{m} min", no_counter: "no counter open",
     idle: "—", paused: "Paused", not_issuing: "Not issuing", take_ticket: "Please take a ticket",
     reconnecting: "Reconnecting…", stale: "Connection to the server lost: this information may be out of date",
     sound: "Tap the screen to enable sound",

@@ -18,7 +18,7 @@
       service_closed: "该业务现在不能取号", quota_reached_err: "该业务今日号已取完",
       network: "网络故障，请稍后再试或联系工作人员", error: "取号失败，请联系工作人员",
       offline: "连接中断，正在重连……", setup: "本机未配置：请在地址中提供 kiosk 与 token。",
-      denied: "设备令牌无效，请联系管理员。", none: "暂无可办理的业务",
+      denied: "设备令牌无效，请联系管理员。", none: "暂无可办理的业务", noCounter: "暂无窗口办理",
     },
     "zh-TW": {
       prompt: "請選擇業務，輕觸取號", waiting: "等候 {n} 人", wait: "約 {m} 分鐘", noWait: "無需等候",
@@ -33,7 +33,7 @@
       service_closed: "該業務現在不能取號", quota_reached_err: "該業務今日號已取完",
       network: "網路故障，請稍後再試或聯絡工作人員", error: "取號失敗，請聯絡工作人員",
       offline: "連線中斷，正在重新連線……", setup: "本機未設定：請在網址中提供 kiosk 與 token。",
-      denied: "裝置權杖無效，請聯絡管理員。", none: "暫無可辦理的業務",
+      denied: "裝置權杖無效，請聯絡管理員。", none: "暫無可辦理的業務", noCounter: "暫無窗口辦理",
     },
     en: {
       prompt: "Choose a service and tap to take a number", waiting: "{n} waiting", wait: "about {m} min",
@@ -52,6 +52,7 @@
       network: "Network problem, please try again or ask the staff", error: "No ticket, please ask the staff",
       offline: "Connection lost, reconnecting…", setup: "Kiosk not set up: give kiosk and token in the address.",
       denied: "The device token was refused; please ask the administrator.", none: "No service available now",
+      noCounter: "no counter open",
     },
   };
   const LANG_LABEL = { "zh-CN": "简体", "zh-TW": "繁體", en: "EN" };
@@ -247,7 +248,8 @@
       const open = s.open !== false;
       const minutes = HallQ.minutes(s.estimated_wait_s);
       const detail = open
-        ? [tr("waiting", { n: s.waiting }), s.waiting ? tr("wait", { m: Math.max(1, minutes) }) : tr("noWait")].join(" · ")
+        ? [tr("waiting", { n: s.waiting }), s.open_counters === 0 ? tr("noCounter")
+          : s.waiting ? tr("wait", { m: Math.max(1, minutes) }) : tr("noWait")].join(" · ")
         : reasonText(s.closed_reason);
       return HallQ.el("button", {
         type: "button", class: "service" + (open ? "" : " closed"), disabled: !open,

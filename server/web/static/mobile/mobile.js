@@ -7,7 +7,7 @@
   const TEXTS = {
     "zh-CN": {
       number: "您的号码", ahead: "前面还有", people: "{n} 人", wait: "预计等候", minutes: "约 {m} 分钟",
-      soon: "即将", state: "状态", near: "快到您了，请留意叫号并到窗口附近等候",
+      soon: "即将", noCounter: "暂无窗口办理", state: "状态", near: "快到您了，请留意叫号并到窗口附近等候",
       called: "请到 {counter} 号窗口办理", calledName: "请到 {counter} 号窗口（{name}）办理",
       waiting: "等候中", called_s: "正在叫您", serving: "办理中", parked: "暂停，请留意叫号",
       done: "已办结，谢谢光临", no_show: "已过号，请联系工作人员", cancelled: "已取消",
@@ -19,7 +19,7 @@
     },
     "zh-TW": {
       number: "您的號碼", ahead: "前面還有", people: "{n} 人", wait: "預計等候", minutes: "約 {m} 分鐘",
-      soon: "即將", state: "狀態", near: "快輪到您了，請留意叫號並到窗口附近等候",
+      soon: "即將", noCounter: "暫無窗口辦理", state: "狀態", near: "快輪到您了，請留意叫號並到窗口附近等候",
       called: "請到 {counter} 號窗口辦理", calledName: "請到 {counter} 號窗口（{name}）辦理",
       waiting: "等候中", called_s: "正在叫您", serving: "辦理中", parked: "暫停，請留意叫號",
       done: "已辦結，謝謝光臨", no_show: "已過號，請聯絡工作人員", cancelled: "已取消",
@@ -31,7 +31,7 @@
     },
     en: {
       number: "Your number", ahead: "People ahead", people: "{n}", wait: "Estimated wait",
-      minutes: "about {m} min", soon: "soon", state: "Status",
+      minutes: "about {m} min", soon: "soon", noCounter: "no counter open", state: "Status",
       near: "Your turn is near: please watch the screen and stay close to the counters",
       called: "Please go to counter {counter}", calledName: "Please go to counter {counter} ({name})",
       waiting: "Waiting", called_s: "You are being called", serving: "Being served",
@@ -95,7 +95,8 @@
     $("ahead").textContent = t.position != null ? tr("people", { n: t.position }) : "";
     $("wait-label").textContent = tr("wait");
     const m = HallQ.minutes(t.estimated_wait_s);
-    $("wait").textContent = m ? tr("minutes", { m }) : tr("soon");
+    // No counter serving it is open: nobody calls it, so there is no estimate to give.
+    $("wait").textContent = t.open_counters === 0 ? tr("noCounter") : m ? tr("minutes", { m }) : tr("soon");
     $("state-label").textContent = tr("state");
     $("state").textContent = tr(t.state === "called" ? "called_s" : t.state);
     const banner = $("banner");

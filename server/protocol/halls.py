@@ -47,6 +47,8 @@ class BranchSettings(BaseModel):
     rating_timeout_s: int = Field(30, ge=5, le=600)  # the rating screen goes idle after this
     pause_alert_min: int = Field(30, ge=1, le=24 * 60)  # monitor alert: counter paused longer
     print_job_ttl_s: int = Field(120, ge=5, le=3600)  # a job not printed by then expires
+    # Alert `called_not_started`: a ticket called this long ago and still not started.
+    called_alert_min: int = Field(5, ge=1, le=24 * 60)
 
     @field_validator("opening_hours")
     @classmethod

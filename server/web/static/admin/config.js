@@ -83,6 +83,7 @@
       { key: "holidays", label: t("holidays"), type: "textarea", value: s.holidays.join("\n") },
       { key: "cutoff_min", label: t("cutoff"), type: "number", value: s.cutoff_min, attrs: { min: 0 } },
       { key: "pause_alert_min", label: t("pauseAlert"), type: "number", value: s.pause_alert_min, attrs: { min: 1 } },
+      { key: "called_alert_min", label: t("calledAlert"), type: "number", value: s.called_alert_min, attrs: { min: 1, max: 1440 } },
       { key: "priority_interleave", label: t("interleave"), type: "number", value: s.priority_interleave, attrs: { min: 0 } },
       { key: "marquee", label: t("marquee"), type: "textarea", value: s.marquee },
       // per language, for the TV; empty: the name / marquee above
@@ -103,7 +104,7 @@
       for (const l of HallQ.LOCALES) if (v[`v_${l}`].trim()) voice[l] = v[`v_${l}`].trim();
       const settings = {
         ...s, opening_hours: opening, holidays: v.holidays.split(/\s+/).filter(Boolean),
-        cutoff_min: v.cutoff_min || 0, pause_alert_min: v.pause_alert_min || 30,
+        cutoff_min: v.cutoff_min || 0, pause_alert_min: v.pause_alert_min || 30, called_alert_min: v.called_alert_min || 5,
         priority_interleave: v.priority_interleave || 0, marquee: v.marquee, ticket_footer: v.ticket_footer,
         voice_templates: voice, hall_names: perLocale("hn"), marquees: perLocale("mq"),
       };

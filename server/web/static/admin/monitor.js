@@ -181,13 +181,24 @@
       const covered = [...m.counters.values()].some((c) => c.state === "open" && (c.service_ids || []).includes(serviceId));
       if (!covered) out.push({ kind: "uncovered", key: `u${serviceId}`, text: t("alertUncovered", { service: serviceName(service), n: tickets.length }) });
     }
-    const limitMin = ((m.detail && m.detail.settings) || {}).pause_alert_min || 30;
+    const settings = (m.detail && m.detail.settings) || {};
+    const limitMin = settings.pause_alert_min || 30;
     for (const counter of m.counters.values()) {
       const since = m.pausedAt.get(counter.id);
       if (counter.state === "paused" && since && now - since > limitMin * 60000) {
         out.push({ kind: "pause", key: `p${counter.id}`, text: t("alertPause", {
           counter: counterName(counter), minutes: Math.floor((now - since) / 60000), reason: counter.pause_reason || t("none") }) });
       }
+    }
+    // A ticket called and never started (the customer did not come, or the clerk forgot to
+    // start or mark a no-show): the later server-side alert engine's `called_not_started`.
+    const calledMin = settings.called_alert_min || 5;
+    for (const ticket of m.tickets.values()) {
+      const since = Date.parse(ticket.called_at || "");
+      if (ticket.state !== "called" || isNaN(since) || now - since <= calledMin * 60000) continue;
+      out.push({ kind: "called_not_started", key: `c${ticket.id}`, text: t("alertCalled", {
+        number: ticket.number, counter: counterName(m.counters.get(ticket.counter_id)),
+        minutes: Math.floor((now - since) / 60000) }) });
     }
     for (const kiosk of m.kiosks.values()) {
       const p = kiosk.printer;

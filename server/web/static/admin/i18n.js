@@ -5,7 +5,8 @@ const ADMIN_TEXT = {
   "zh-CN": {
     manager: "管理", monitor: "实时监控", statistics: "统计", configuration: "配置", audit: "操作日志",
     hall: "大厅", logout: "退出", login: "管理员登录", username: "用户名", password: "密码",
-    signIn: "登录", badLogin: "用户名或密码错误", notManager: "需要管理员或主管账号",
+    signIn: "登录", badLogin: "用户名或密码错误",
+    throttled: "登录失败次数过多，请几分钟后再试", loginFailed: "登录失败（{code}），请联系管理员", notManager: "需要管理员或主管账号",
     network: "无法连接服务器", live: "实时", reconnecting: "重新连接中…", denied: "无权访问",
     alerts: "提醒", noAlerts: "暂无提醒", services: "业务", kiosks: "取号机", counters: "窗口",
     service: "业务", waiting: "等候人数", longest: "最长等候", estimate: "预计等候", target: "目标",
@@ -52,7 +53,8 @@ const ADMIN_TEXT = {
   "zh-TW": {
     manager: "管理", monitor: "即時監控", statistics: "統計", configuration: "設定", audit: "操作紀錄",
     hall: "大廳", logout: "登出", login: "管理員登入", username: "使用者名稱", password: "密碼",
-    signIn: "登入", badLogin: "使用者名稱或密碼錯誤", notManager: "需要管理員或主管帳號",
+    signIn: "登入", badLogin: "使用者名稱或密碼錯誤",
+    throttled: "登入失敗次數過多，請幾分鐘後再試", loginFailed: "登入失敗（{code}），請聯絡管理員", notManager: "需要管理員或主管帳號",
     network: "無法連線伺服器", live: "即時", reconnecting: "重新連線中…", denied: "無權存取",
     alerts: "提醒", noAlerts: "目前沒有提醒", services: "業務", kiosks: "取號機", counters: "窗口",
     service: "業務", waiting: "等候人數", longest: "最長等候", estimate: "預計等候", target: "目標",
@@ -100,6 +102,8 @@ const ADMIN_TEXT = {
     manager: "manager", monitor: "Live monitor", statistics: "Statistics", configuration: "Configuration",
     audit: "Audit log", hall: "Hall", logout: "Log out", login: "Manager sign-in", username: "Username",
     password: "Password", signIn: "Sign in", badLogin: "Wrong username or password",
+    throttled: "Too many failed sign-ins: please try again in a few minutes",
+    loginFailed: "Sign-in failed ({code}): please ask the administrator",
     notManager: "A manager or admin account is needed", network: "Cannot reach the server",
     live: "live", reconnecting: "reconnecting…", denied: "access denied",
     alerts: "Alerts", noAlerts: "No alerts", services: "Services", kiosks: "Kiosks", counters: "Counters",

@@ -422,7 +422,9 @@
       $("password").value = "";
       await afterLogin();
     } catch (err) {
-      $("login-error").textContent = err.status === 401 ? t("badLogin") : err.status === 0 ? t("network") : err.detail;
+      // Every refusal in the page's language: never the server's English detail.
+      $("login-error").textContent = t(err.status === 401 ? "badLogin" : err.status === 0 ? "network"
+        : err.code === "rate_limited" ? "throttled" : "loginFailed", { code: err.code });
     }
   }
 

@@ -4,7 +4,8 @@
 const COUNTER_TEXT = {
   "zh-CN": {
     title: "hallq · 柜台", login: "柜员登录", username: "用户名", password: "密码", signIn: "登录",
-    badLogin: "用户名或密码错误", pickCounter: "选择窗口", branch: "营业厅",
+    badLogin: "用户名或密码错误", throttled: "登录失败次数过多，请几分钟后再试",
+    loginFailed: "登录失败（{code}），请联系管理员", pickCounter: "选择窗口", branch: "营业厅",
     counterN: "{n} 号窗口", staffedBy: "另一位柜员在岗", yours: "您在岗",
     "state.open": "开放", "state.paused": "暂停", "state.closed": "关闭",
     next: "叫下一位", recall: "重呼", start: "开始办理", complete: "完成", noshow: "未到",
@@ -52,7 +53,8 @@ const COUNTER_TEXT = {
   },
   "zh-TW": {
     title: "hallq · 窗口", login: "櫃員登入", username: "使用者名稱", password: "密碼", signIn: "登入",
-    badLogin: "使用者名稱或密碼錯誤", pickCounter: "選擇窗口", branch: "營業廳",
+    badLogin: "使用者名稱或密碼錯誤", throttled: "登入失敗次數過多，請幾分鐘後再試",
+    loginFailed: "登入失敗（{code}），請聯絡管理員", pickCounter: "選擇窗口", branch: "營業廳",
     counterN: "{n} 號窗口", staffedBy: "另一位櫃員在崗", yours: "您在崗",
     "state.open": "開放", "state.paused": "暫停", "state.closed": "關閉",
     next: "叫下一位", recall: "重呼", start: "開始辦理", complete: "完成", noshow: "未到",
@@ -97,7 +99,9 @@ const COUNTER_TEXT = {
   },
   en: {
     title: "hallq · counter", login: "Clerk login", username: "User name", password: "Password",
-    signIn: "Sign in", badLogin: "Wrong user name or password", pickCounter: "Choose your counter",
+    signIn: "Sign in", badLogin: "Wrong user name or password",
+    throttled: "Too many failed sign-ins: please try again in a few minutes",
+    loginFailed: "Sign-in failed ({code}): please ask the administrator", pickCounter: "Choose your counter",
     branch: "Hall", counterN: "Counter {n}", staffedBy: "staffed by another clerk", yours: "yours",
     "state.open": "open", "state.paused": "paused", "state.closed": "closed",
     next: "Call next", recall: "Recall", start: "Start", complete: "Complete", noshow: "No-show",

@@ -203,11 +203,23 @@
     for (const kiosk of m.kiosks.values()) {
       const p = kiosk.printer;
       if (p && (!p.online || p.paper === "out")) {
-        const detail = [p.online ? "" : t("offline"), p.paper !== "ok" ? t("paper_" + p.paper) : "", p.detail || ""].filter(Boolean).join(" · ");
+        const paper = p.online && p.paper !== "ok" && p.detail !== "paper_" + p.paper ? t("paper_" + p.paper) : "";
+        const detail = [p.online ? "" : t("offline"), paper, printerDetail(p)].filter(Boolean).join(" · ");
         out.push({ kind: "printer", key: `k${kiosk.id}`, text: t("alertPrinter", { kiosk: kiosk.name, detail }) });
       }
     }
     return out;
+  }
+
+  // The kiosk agent reports a code (kiosk/status.py) or, when it cannot reach the printer,
+  // "unreachable: <the system's error>": shown in the page's language, the raw text only as a
+  // tooltip of the printer cell for whoever repairs it.
+  const PRINTER_CODES = new Set(["no_answer", "cover_open", "paper_out", "paper_near_end", "error", "offline", "no_status"]);
+  function printerDetail(p) {
+    const raw = p.detail || "";
+    if (!raw) return "";
+    if (PRINTER_CODES.has(raw)) return raw === "offline" && !p.online ? "" : t("pd_" + raw);
+    return t(/^unreachable\b/.test(raw) || !p.online ? "pd_unreachable" : "pd_fault");
   }
 
   function head(table, keys) {
@@ -278,8 +290,11 @@
       const bad = p && (!p.online || p.paper === "out");
       return el("tr", { "data-kiosk-id": k.id, class: bad ? "over" : "" },
         el("td", {}, k.name),
-        el("td", { class: p ? (p.online ? "good" : "bad") : "muted" }, p ? t(p.online ? "online" : "offline") + (p.detail ? ` · ${p.detail}` : "") : t("unknown")),
-        el("td", { class: p && p.paper !== "ok" ? "bad" : "" }, p ? t("paper_" + p.paper) : t("none")),
+        el("td", { class: p ? (p.online ? "good" : "bad") : "muted", title: p && p.detail ? p.detail : null },
+          p ? [t(p.online ? "online" : "offline"), printerDetail(p)].filter(Boolean).join(" · ") : t("unknown")),
+        // An unreachable printer cannot say how much paper it has: unknown, not "ok".
+        el("td", { class: !p ? "" : !p.online ? "muted" : p.paper !== "ok" ? "bad" : "" },
+          !p ? t("none") : p.online ? t("paper_" + p.paper) : t("paperUnknown")),
         el("td", { class: "num" }, k.pending_jobs),
         el("td", {}, p ? Admin.localTime(p.reported_at, m.tz) : t("none")));
     });

@@ -581,7 +581,10 @@
       return;
     }
     const waited = since(h.issued_at, h.called_at ? Date.parse(h.called_at) : Date.now());
-    const served = since(h.started_at || h.called_at);
+    // Service time runs from the start of service only; while the ticket is only called, the
+    // time since the call is shown, and says so.
+    const serving = h.state === "serving" && h.started_at;
+    const clock = serving ? ["served", since(h.started_at)] : ["sinceCalled", since(h.called_at)];
     box.className = `hand ${h.state}`;
     box.replaceChildren(
       el("div", { class: "hand-label" }, t("inHand"), " · ", t("t." + h.state),
@@ -590,7 +593,7 @@
       el("div", { class: "hand-service" }, serviceName(h.service_id), " · ", t("calls", { n: h.calls })),
       el("div", { class: "timers" },
         el("span", {}, t("waited"), " ", el("b", { id: "waited" }, HallQ.duration(waited))),
-        el("span", {}, t("served"), " ", el("b", { id: "served" }, HallQ.duration(served)))));
+        el("span", { class: "timer-" + clock[0] }, t(clock[0]), " ", el("b", { id: "served" }, HallQ.duration(clock[1])))));
   }
 
   function renderButtons() {

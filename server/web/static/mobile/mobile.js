@@ -15,7 +15,6 @@
       missing: "没有找到这个号。", updated: "更新于 {t}", offline: "网络断开，正在重试",
       cancelFailed: "现在不能取消这个号",
       rateQ: "请为本次服务评价", rated: "感谢您的评价！",
-      s1: "不满意", s2: "较不满意", s3: "一般", s4: "满意", s5: "非常满意",
     },
     "zh-TW": {
       number: "您的號碼", ahead: "前面還有", people: "{n} 人", wait: "預計等候", minutes: "約 {m} 分鐘",
@@ -27,7 +26,6 @@
       missing: "找不到這個號碼。", updated: "更新於 {t}", offline: "網路中斷，正在重試",
       cancelFailed: "現在不能取消這個號碼",
       rateQ: "請為本次服務評價", rated: "感謝您的評價！",
-      s1: "不滿意", s2: "較不滿意", s3: "普通", s4: "滿意", s5: "非常滿意",
     },
     en: {
       number: "Your number", ahead: "People ahead", people: "{n}", wait: "Estimated wait",
@@ -41,10 +39,10 @@
       missing: "This ticket was not found.", updated: "Updated {t}", offline: "Offline, retrying",
       cancelFailed: "This ticket can no longer be cancelled",
       rateQ: "How was our service?", rated: "Thank you for your rating!",
-      s1: "Dissatisfied", s2: "Somewhat dissatisfied", s3: "Neutral", s4: "Satisfied",
-      s5: "Very satisfied",
     },
   };
+  // The star labels are the rating screen's (common/ratings.js).
+  for (const [locale, labels] of Object.entries(HALLQ_RATING_LABELS)) Object.assign(TEXTS[locale], labels);
   const LABEL = { "zh-CN": "简", "zh-TW": "繁", en: "EN" };
   const FINAL = new Set(["done", "no_show", "cancelled"]);
   const $ = (id) => document.getElementById(id);
@@ -115,6 +113,8 @@
     } else {
       banner.classList.add("hq-hidden");
     }
+    // The banner already says a final or parked state ("已办结，谢谢光临"): not twice.
+    $("row-state").classList.toggle("hq-hidden", FINAL.has(t.state) || t.state === "parked");
     $("cancel").classList.toggle("hq-hidden", !(waiting || t.state === "parked"));
     if (!(waiting || t.state === "parked")) $("confirm").classList.add("hq-hidden");
     renderRating(t);

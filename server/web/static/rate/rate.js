@@ -9,7 +9,6 @@
   const TEXT = {
     "zh-CN": {
       title: "hallq · 服务评价", welcome: "欢迎光临", counterN: "{n} 号窗口", ask: "请为 {number} 的服务评价",
-      s5: "非常满意", s4: "满意", s3: "一般", s2: "不太满意", s1: "不满意",
       submit: "提交评价", thanks: "谢谢您的评价！", calling: "请 {number} 号到本窗口办理",
       setup: "请在地址中提供 counter 与 token 参数（显示设备令牌）。", lost: "连接中断，正在重连…",
       denied: "设备令牌无效，请联系管理员。", failed: "评价未能提交，请重试。",
@@ -19,7 +18,6 @@
     },
     "zh-TW": {
       title: "hallq · 服務評價", welcome: "歡迎光臨", counterN: "{n} 號櫃檯", ask: "請為 {number} 的服務評價",
-      s5: "非常滿意", s4: "滿意", s3: "普通", s2: "不太滿意", s1: "不滿意",
       submit: "送出評價", thanks: "謝謝您的評價！", calling: "請 {number} 號到本櫃檯辦理",
       setup: "請在網址中提供 counter 與 token 參數（顯示裝置權杖）。", lost: "連線中斷，正在重新連線…",
       denied: "裝置權杖無效，請聯絡管理員。", failed: "評價未能送出，請再試一次。",
@@ -30,7 +28,6 @@
     en: {
       title: "hallq · rate our service", welcome: "Welcome", counterN: "Counter {n}",
       ask: "How was the service for {number}?",
-      s5: "Very satisfied", s4: "Satisfied", s3: "Neutral", s2: "Not quite satisfied", s1: "Dissatisfied",
       submit: "Send rating", thanks: "Thank you for your rating!", calling: "Number {number}, please come to this counter",
       setup: "Give counter and token (a display device token) in the address.", lost: "Connection lost; reconnecting…",
       denied: "The device token was refused: ask an administrator.", failed: "The rating was not sent; please try again.",
@@ -39,6 +36,7 @@
       good: ["Quick", "Friendly", "Professional", "Clear explanations"],
     },
   };
+  for (const [locale, labels] of Object.entries(HALLQ_RATING_LABELS)) Object.assign(TEXT[locale], labels);
   const params = new URLSearchParams(location.search);
   const counterId = Number(params.get("counter") || localStorage.getItem("hallq.rate.counter") || 0);
   if (params.get("counter")) localStorage.setItem("hallq.rate.counter", params.get("counter"));

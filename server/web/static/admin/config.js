@@ -172,7 +172,7 @@
     const served = (id) => {
       const s = byId.get(id);
       if (!s) return String(id);
-      return s.priority ? `${s.prefix}（${t("prio")}）` : s.prefix;
+      return s.priority ? t("prioMark", { p: s.prefix }) : s.prefix;
     };
     const boost = branch.settings.priority_boost_min ?? 15;
     const chosen = editing ? [...editing.service_ids] : [];

@@ -267,7 +267,9 @@
     head(table, ["counter", "state", "clerk", "inHand", "inService", "pause", "services"]);
     const rows = [...m.counters.values()].sort((a, b) => a.number - b.number).map((c) => {
       const ticket = c.ticket_id ? m.tickets.get(c.ticket_id) : null;
-      const began = ticket ? Date.parse(ticket.started_at || ticket.called_at || "") : NaN;
+      // In service from the start of service; a ticket only called shows the time since the call.
+      const called = ticket && ticket.state === "called";
+      const began = ticket ? Date.parse((called ? ticket.called_at : ticket.started_at || ticket.called_at) || "") : NaN;
       const paused = m.pausedAt.get(c.id);
       const pause = c.state === "paused"
         ? `${c.pause_reason || t("none")} · ${paused ? Admin.duration((now - paused) / 1000) : "…"}` : "";
@@ -275,7 +277,8 @@
         el("td", {}, counterName(c)), el("td", {}, el("span", { class: `badge ${c.state}` }, t("st_" + c.state))),
         el("td", {}, c.clerk_id ? Admin.username(c.clerk_id) : t("none")),
         el("td", { class: "hand" }, ticket ? ticket.number : (c.ticket_id ? "…" : t("none"))),
-        el("td", { class: "num" }, isNaN(began) ? t("none") : Admin.duration((now - began) / 1000)),
+        el("td", { class: "num" }, isNaN(began) ? t("none")
+          : (called ? `${t("sinceCalled")} ` : "") + Admin.duration((now - began) / 1000)),
         el("td", {}, pause),
         el("td", { class: "muted" }, (c.service_ids || []).map((id) => (m.services.get(id) || {}).prefix || id).join(" ")));
     });

@@ -81,8 +81,18 @@
     HallQ.stream(branchId, token, { onMessage, onStatus });
   }
 
+  // A counter that opens or stops serving changes the estimates of its services ("no counter
+  // open" ↔ minutes): read the queue view again, once for a burst of changes.
+  let estimatesTimer = null;
+  function reloadEstimates() {
+    clearTimeout(estimatesTimer);
+    estimatesTimer = setTimeout(() => reloadQueue().then(() => render()).catch(() => {}), 300);
+  }
+
   function onMessage(msg) {
+    const old = msg.type === "counter.updated" ? state.counters.get(msg.data.id) : null;
     const call = TvState.apply(state, msg);
+    if (old && (old.state === "open") !== (msg.data.state === "open")) reloadEstimates();
     if (msg.type === "config.updated") {
       const what = msg.data && msg.data.what;
       const reload = what === "branch" ? loadBranch() : reloadQueue();

@@ -104,7 +104,7 @@
       banner.textContent = HallQ.counterExtraName(c)
         ? tr("calledName", { counter: c.number, name: c.name }) : tr("called", { counter: c.number });
       banner.classList.add("called");
-    } else if (waiting && t.position != null && t.position <= 2) {
+    } else if (waiting && t.position != null && t.position <= 2 && t.open_counters !== 0) {
       banner.textContent = tr("near");
       banner.classList.add("near");
     } else if (FINAL.has(t.state) || t.state === "parked") {

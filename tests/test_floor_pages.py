@@ -161,7 +161,9 @@ def test_the_monitor_alerts_on_a_ticket_called_and_not_started(
     page.clock.install(time=datetime.now(UTC))
     admin(page, server, hall, "monitor")
     alert = page.locator(f'#alerts [data-key="c{ticket["id"]}"]')
-    expect(page.locator("#monitor-counters td.hand")).to_have_text(ticket["number"], timeout=WAIT_MS)
+    expect(page.locator("#monitor-counters td.hand")).to_have_text(
+        ticket["number"], timeout=WAIT_MS
+    )
     expect(alert).to_have_count(0)
     page.clock.fast_forward("04:30")  # under the default 5 minutes: nothing yet
     page.wait_for_timeout(1500)
@@ -206,7 +208,9 @@ def test_the_called_alert_follows_the_halls_setting(
     expect(page.locator("#config-msg")).to_have_text("已保存", timeout=WAIT_MS)
     assert remote.get(f"/api/v1/branches/{hall.branch_id}")["settings"]["called_alert_min"] == 2
     page.click('[data-view="monitor"]')
-    expect(page.locator("#monitor-counters td.hand")).to_have_text(ticket["number"], timeout=WAIT_MS)
+    expect(page.locator("#monitor-counters td.hand")).to_have_text(
+        ticket["number"], timeout=WAIT_MS
+    )
     page.clock.fast_forward("02:30")
     expect(page.locator(f'#alerts [data-key="c{ticket["id"]}"]')).to_be_visible(timeout=WAIT_MS)
 
@@ -218,7 +222,11 @@ def test_the_called_alert_follows_the_halls_setting(
 def test_the_login_pages_say_the_throttle_in_their_language(
     page: Any, server: LiveServer, lang: str
 ) -> None:
-    says = {"zh-CN": "登录失败次数过多", "zh-TW": "登入失敗次數過多", "en": "Too many failed sign-ins"}
+    says = {
+        "zh-CN": "登录失败次数过多",
+        "zh-TW": "登入失敗次數過多",
+        "en": "Too many failed sign-ins",
+    }
     user = f"nobody-{lang}"
     for path in ("/admin", "/counter"):
         page.add_init_script(f"localStorage.setItem('hallq.admin.lang', '{lang}');"

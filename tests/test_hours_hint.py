@@ -19,7 +19,9 @@ TUESDAY_10AM = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
 
 def hints() -> dict[str, str]:
     text = (ROOT / "server/web/static/admin/i18n.js").read_text(encoding="utf-8")
-    return dict(zip(("zh-CN", "zh-TW", "en"), re.findall(r'hoursHint: "([^"]*)"', text), strict=True))
+    return dict(
+        zip(("zh-CN", "zh-TW", "en"), re.findall(r'hoursHint: "([^"]*)"', text), strict=True)
+    )
 
 
 def test_seven_empty_days_are_open_around_the_clock() -> None:

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from migrations import triggers
+
 revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
@@ -22,12 +24,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("service", schema=None) as batch_op:
+    # a batch operation on SQLite drops the service table's triggers: `rebuilding` keeps them
+    with triggers.rebuilding("service", revision), op.batch_alter_table("service") as batch_op:
         batch_op.add_column(
             sa.Column("priority", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("service", schema=None) as batch_op:
+    with (
+        triggers.rebuilding("service", str(down_revision)),
+        op.batch_alter_table("service") as batch_op,
+    ):
         batch_op.drop_column("priority")

@@ -17,6 +17,7 @@ from server import __version__
 from server.auth.deps import AppState
 from server.auth.router import router as auth_router
 from server.auth.service import purge_expired
+from server.complaints.router import router as complaints_router
 from server.core import http_errors as errors
 from server.core import installation
 from server.core.bus import bus_from_url
@@ -99,7 +100,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     # Routes are matched in order: the busiest (issuing, counter actions) go first.
     for router in (
         tickets_router, counters_router, health_router, auth_router, config_router, stream_router,
-        print_router, stats_router, speech_router,
+        print_router, stats_router, speech_router, complaints_router,
     ):  # fmt: skip
         app.include_router(router)
     pages.install(app)

@@ -63,6 +63,17 @@ BODIES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("POST", "/api/v1/print-jobs/{job_id}/result"): [{"ok": True}, {"ok": False}],
     ("POST", "/api/v1/kiosks/{kiosk_id}/printer-status"): [{"online": True}, {"online": False}],
     ("POST", "/api/v1/tickets/{ticket_id}/reprint"): [{"kiosk_id": 1}, {"kiosk_id": 2}],
+    ("POST", "/api/v1/complaints"): [
+        {"branch_id": 1, "category": "other", "text": "a"},
+        {"branch_id": 1, "category": "other", "text": "b"},
+    ],
+    ("POST", "/api/v1/public/tickets/{public_id}/complaint"): [
+        {"category": "other", "text": "a"},
+        {"category": "other", "text": "a", "contact": "a@example.com"},
+    ],
+    ("PATCH", "/api/v1/complaints/{complaint_id}"): [{"assignee_id": 1}, {"assignee_id": 2}],
+    ("POST", "/api/v1/follow-ups"): [{"branch_id": 1}, {"branch_id": 1, "note": "x"}],
+    ("PATCH", "/api/v1/follow-ups/{follow_up_id}"): [{"result": "a"}, {"result": "b"}],
 }
 
 
@@ -95,7 +106,8 @@ def test_every_mutating_endpoint_fingerprints_its_whole_body(
         url = path.replace("{public_id}", "abc")
         url = url.format(**{name: 1 for name in ("ticket_id", "counter_id", "user_id",
                                                  "branch_id", "service_id", "job_id",
-                                                 "kiosk_id", "device_id")})  # fmt: skip
+                                                 "kiosk_id", "device_id", "complaint_id",
+                                                 "follow_up_id")})  # fmt: skip
         headers = api.admin | {"Idempotency-Key": "same-key"}
         hashes = []
         for body in [*BODIES.get((method, path), [None]), *BODIES.get((method, path), [None])]:

@@ -73,6 +73,51 @@ from server.protocol.common import (
 from server.protocol.common import (
     TicketStateName as TicketStateName,
 )
+from server.protocol.complaints import (
+    Complaint as Complaint,
+)
+from server.protocol.complaints import (
+    ComplaintCategory as ComplaintCategory,
+)
+from server.protocol.complaints import (
+    ComplaintChange as ComplaintChange,
+)
+from server.protocol.complaints import (
+    ComplaintChannel as ComplaintChannel,
+)
+from server.protocol.complaints import (
+    ComplaintCreate as ComplaintCreate,
+)
+from server.protocol.complaints import (
+    ComplaintDetail as ComplaintDetail,
+)
+from server.protocol.complaints import (
+    ComplaintReceipt as ComplaintReceipt,
+)
+from server.protocol.complaints import (
+    ComplaintState as ComplaintState,
+)
+from server.protocol.complaints import (
+    ComplaintUpdate as ComplaintUpdate,
+)
+from server.protocol.complaints import (
+    FollowUp as FollowUp,
+)
+from server.protocol.complaints import (
+    FollowUpCreate as FollowUpCreate,
+)
+from server.protocol.complaints import (
+    FollowUpReason as FollowUpReason,
+)
+from server.protocol.complaints import (
+    FollowUpState as FollowUpState,
+)
+from server.protocol.complaints import (
+    FollowUpUpdate as FollowUpUpdate,
+)
+from server.protocol.complaints import (
+    PublicComplaintCreate as PublicComplaintCreate,
+)
 from server.protocol.counters import (
     CallNextRequest as CallNextRequest,
 )

@@ -23,7 +23,8 @@ EVENT_TYPES = (
     "ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.completed",
     "ticket.no_show", "ticket.requeued", "ticket.transferred", "ticket.parked",
     "ticket.cancelled", "counter.updated", "print.requested", "print.completed",
-    "print.failed", "printer.status",
+    "print.failed", "printer.status", "complaint.created", "complaint.updated",
+    "follow_up.created", "follow_up.updated",
 )  # fmt: skip
 
 

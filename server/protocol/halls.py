@@ -49,6 +49,8 @@ class BranchSettings(BaseModel):
     print_job_ttl_s: int = Field(120, ge=5, le=3600)  # a job not printed by then expires
     # Alert `called_not_started`: a ticket called this long ago and still not started.
     called_alert_min: int = Field(5, ge=1, le=24 * 60)
+    complaint_reply_hours: int = Field(48, ge=1, le=24 * 90)  # a complaint's answer is due
+    follow_up_due_hours: int = Field(72, ge=1, le=24 * 90)  # a follow-up call is due
 
     @field_validator("opening_hours")
     @classmethod

@@ -79,6 +79,7 @@
     $("confirm-text").textContent = tr("confirm");
     $("confirm-yes").textContent = tr("yes");
     $("confirm-no").textContent = tr("no");
+    if (window.hallqComplaint) window.hallqComplaint.render(state.locale);
     if (!t) return;
     $("updated").textContent = tr("updated", { t: state.updatedAt.toLocaleTimeString(state.locale) });
     $("ticket").classList.remove("hq-hidden");

@@ -180,3 +180,20 @@ def test_the_follow_ups_tab_shows_the_ledger_and_records_a_call(
     with page.expect_download() as download:
         page.locator("#dl-followups-csv").click()
     assert download.value.suggested_filename == "hallq-follow-ups-branch1.csv"
+
+
+def test_the_hall_settings_set_the_complaint_and_follow_up_deadlines(
+    page: Any, server: LiveServer, remote: Remote, hall: dict[str, Any]
+) -> None:
+    sign_in(page, server, view="config", lang="zh-TW")
+    page.click('#config-tabs [data-sub="branch"]')
+    field = page.locator('#config-body input[name="complaint_reply_hours"]')
+    expect(field).to_have_value("48", timeout=WAIT_MS)
+    label = page.locator('#config-body label:has(input[name="complaint_reply_hours"])')
+    expect(label).to_contain_text("投訴答覆期限（小時）")
+    field.fill("24")
+    page.locator('#config-body input[name="follow_up_due_hours"]').fill("96")
+    page.locator("#config-body form button[type=submit]").click()
+    expect(page.locator("#config-msg")).not_to_be_empty(timeout=WAIT_MS)
+    settings = remote.get("/api/v1/branches/1")["settings"]
+    assert (settings["complaint_reply_hours"], settings["follow_up_due_hours"]) == (24, 96)

@@ -84,6 +84,8 @@
       { key: "cutoff_min", label: t("cutoff"), type: "number", value: s.cutoff_min, attrs: { min: 0 } },
       { key: "pause_alert_min", label: t("pauseAlert"), type: "number", value: s.pause_alert_min, attrs: { min: 1 } },
       { key: "called_alert_min", label: t("calledAlert"), type: "number", value: s.called_alert_min, attrs: { min: 1, max: 1440 } },
+      { key: "complaint_reply_hours", label: t("complaintHours"), type: "number", value: s.complaint_reply_hours, attrs: { min: 1, max: 2160 } },
+      { key: "follow_up_due_hours", label: t("followUpHours"), type: "number", value: s.follow_up_due_hours, attrs: { min: 1, max: 2160 } },
       { key: "priority_interleave", label: t("interleave"), type: "number", value: s.priority_interleave, attrs: { min: 0 } },
       { key: "marquee", label: t("marquee"), type: "textarea", value: s.marquee },
       // per language, for the TV; empty: the name / marquee above
@@ -105,6 +107,7 @@
       const settings = {
         ...s, opening_hours: opening, holidays: v.holidays.split(/\s+/).filter(Boolean),
         cutoff_min: v.cutoff_min || 0, pause_alert_min: v.pause_alert_min || 30, called_alert_min: v.called_alert_min || 5,
+        complaint_reply_hours: v.complaint_reply_hours || 48, follow_up_due_hours: v.follow_up_due_hours || 72,
         priority_interleave: v.priority_interleave || 0, marquee: v.marquee, ticket_footer: v.ticket_footer,
         voice_templates: voice, hall_names: perLocale("hn"), marquees: perLocale("mq"),
       };

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -297,3 +298,16 @@ def test_the_ledger_exports_as_csv_and_xlsx_without_formulas(api: Api) -> None:
                        headers=api.admin)  # fmt: skip
     assert r.status_code == 200 and r.content[:2] == b"PK"
     assert "attachment" in r.headers["content-disposition"]
+
+
+def test_the_ticket_limit_holds_for_simultaneous_complaints(api: Api) -> None:
+    ticket, _ = served(api)
+
+    def send(i: int) -> int:
+        r = api.client.post(public_url(ticket), json={"category": "other", "text": f"#{i}"})
+        return int(r.status_code)
+
+    with ThreadPoolExecutor(5) as pool:
+        codes = sorted(pool.map(send, range(5)))
+    assert codes == [201, 201, 201, 429, 429]
+    assert len(api.get("/api/v1/complaints")) == 3

@@ -121,7 +121,8 @@ class Ctx:
 
     def uow(self, session: Session) -> UnitOfWork:
         """A unit of work for a job in the writer's transaction `session`."""
-        actor = Actor(user_id=self.principal.user_id, device_id=self.principal.device_id)
+        principal = self.principal
+        actor = Actor(principal.user_id, principal.device_id, principal.username or None)
         return UnitOfWork(
             self.db, now=self.clock(), actor=actor, publisher=self.publisher, session=session
         )

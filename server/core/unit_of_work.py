@@ -31,6 +31,7 @@ from server.core.engine import Database
 from server.core.errors import NotFound
 from server.core.events import Record, handlers_of, serialize
 from server.core.models import Branch
+from server.core.trail import Note, sinks
 from server.core.writer import after_commit
 
 R = TypeVar("R")
@@ -47,6 +48,8 @@ class Actor:
 
     user_id: int | None = None
     device_id: int | None = None
+    name: str | None = None
+    """The username or device name at the time (the audit trail keeps it)."""
 
 
 def event_text(seq: int, type_: str, ts: datetime, data: dict[str, Any]) -> str:
@@ -74,6 +77,7 @@ class UnitOfWork:
         self.actor = actor
         self.publisher = publisher
         self._pending: list[Record] = []
+        self._notes: list[Note] = []
         self._locked: dict[int, Branch] = {}
         self._repos: dict[Callable[[UnitOfWork], object], object] = {}
 
@@ -87,6 +91,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self._pending.clear()  # the writer that owns the transaction rolls back or commits
+        self._notes.clear()
         self._repos.clear()
 
     def repo(self, kind: Callable[[UnitOfWork], R]) -> R:
@@ -106,6 +111,25 @@ class UnitOfWork:
         self._pending.append(record)
         for handle in handlers_of(event):
             handle(self, event)
+
+    def audit(
+        self,
+        kind: str,
+        subject: str,
+        data: dict[str, Any] | None = None,
+        *,
+        branch_id: int | None = None,
+        actor: Actor | None = None,
+        as_: str | None = None,
+    ) -> None:
+        """Note a change for the audit trail (server/audit/), stored with this transaction:
+        `kind` "service.updated", `subject` "service:4", `data` its facts (old and new values,
+        never a secret). The actor is this unit of work's user or device unless given
+        (`actor`, or `as_` "customer"/"system")."""
+        who = actor or self.actor
+        self._notes.append(
+            Note(kind, subject, data or {}, branch_id, as_, who.name, who.user_id, who.device_id)
+        )
 
     def lock_branch(self, branch_id: int) -> Branch:
         """Load and (on PostgreSQL) lock the branch row; call before reading queue state."""
@@ -161,6 +185,10 @@ class UnitOfWork:
             core_repo.set_last_seq(self.session, branch_id, events[-1][0])
         if rows:
             core_repo.insert_events(self.session, rows)
+        if rows or self._notes:
+            notes, self._notes = self._notes, []
+            for sink in sinks():
+                sink(self, notes, rows)
         publisher = self.publisher
         if publisher is not None and outgoing:
             after_commit(self.session, lambda: _publish(publisher, outgoing))

@@ -1,0 +1,54 @@
+"""The audit trail's entry point for every domain: `uow.audit(kind=…, subject=…, data=…)`.
+
+A domain notes what it changed on its unit of work; at `UnitOfWork.commit()` the notes of the
+job, and one note per stream event it stored, are handed to the trail's sink (registered by
+server/audit/ when it is imported), which appends them to the hash chain in the same
+transaction. Nothing here knows the chain: core only carries the notes, as it carries events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from server.core.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Note:
+    """One thing to record: what happened (`kind`, e.g. "service.updated"), to what
+    (`subject`, e.g. "service:4"), in which hall (None: the installation), and its facts
+    (`data`: JSON-able; for a change {"old": …, "new": …}; never a password or token)."""
+
+    kind: str
+    subject: str
+    data: dict[str, Any] = field(default_factory=dict)
+    branch_id: int | None = None
+    actor: str | None = None
+    """"user", "device", "customer" or "system"; None: the unit of work's user or device."""
+    actor_name: str | None = None
+    user_id: int | None = None
+    device_id: int | None = None
+
+
+Sink = Callable[["UnitOfWork", list[Note], list[dict[str, Any]]], None]
+"""(unit of work, its notes, its stored event rows) → append them to the trail."""
+_sinks: list[Sink] = []
+
+
+def register(sink: Sink) -> Sink:
+    if sink not in _sinks:
+        _sinks.append(sink)
+    return sink
+
+
+def sinks() -> list[Sink]:
+    return _sinks
+
+
+def changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """{"old": …, "new": …} of the fields whose value differs (a change's audit data)."""
+    keys = [k for k in new if old.get(k) != new.get(k)] + [k for k in old if k not in new]
+    return {"old": {k: old.get(k) for k in keys}, "new": {k: new.get(k) for k in keys}}

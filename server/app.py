@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server import __version__
+from server.audit.router import router as audit_router
 from server.auth.deps import AppState
 from server.auth.router import router as auth_router
 from server.auth.service import purge_expired
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     # Routes are matched in order: the busiest (issuing, counter actions) go first.
     for router in (
         tickets_router, counters_router, health_router, auth_router, config_router, stream_router,
-        print_router, stats_router, speech_router, complaints_router,
+        print_router, stats_router, audit_router, speech_router, complaints_router,
     ):  # fmt: skip
         app.include_router(router)
     pages.install(app)

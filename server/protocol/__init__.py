@@ -4,6 +4,12 @@ One module per domain; everything is re-exported here, so `from server import pr
 and `p.Ticket` keep working.
 """
 
+from server.protocol.audit import (
+    AuditEntry as AuditEntry,
+)
+from server.protocol.audit import (
+    AuditVerify as AuditVerify,
+)
 from server.protocol.auth import (
     DeviceCreate as DeviceCreate,
 )
@@ -198,9 +204,6 @@ from server.protocol.printing import (
 )
 from server.protocol.printing import (
     ReprintRequest as ReprintRequest,
-)
-from server.protocol.stats import (
-    AuditEntry as AuditEntry,
 )
 from server.protocol.stats import (
     RatingFigures as RatingFigures,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -341,28 +341,3 @@ def ticket_count(session: Session, scope: Scope) -> int:
     if not scope.branches:
         return 0
     return int(session.scalar(select(func.count()).where(_in_scope(scope))) or 0)
-
-
-def audit_rows(
-    session: Session,
-    *,
-    branch_ids: Sequence[int],
-    user_id: int | None,
-    ticket_id: int | None,
-    since: datetime | None,
-    until: datetime | None,
-    limit: int,
-    offset: int,
-) -> Sequence[TicketEvent]:
-    """ticket_event rows, newest first."""
-    query = select(TicketEvent).where(TicketEvent.branch_id.in_(branch_ids))
-    if user_id is not None:
-        query = query.where(TicketEvent.user_id == user_id)
-    if ticket_id is not None:
-        query = query.where(TicketEvent.ticket_id == ticket_id)
-    if since is not None:
-        query = query.where(TicketEvent.ts >= since)
-    if until is not None:
-        query = query.where(TicketEvent.ts < until)
-    query = query.order_by(TicketEvent.id.desc()).limit(limit).offset(offset)
-    return session.scalars(query).all()

@@ -1,4 +1,4 @@
-"""Statistics (manager): summary, breakdown, export; the audit log."""
+"""Statistics (manager): summary, breakdown, export."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from server import protocol as p
-from server.auth.deps import BranchQuery, CtxDep, Limit, Offset
+from server.auth.deps import BranchQuery, CtxDep
 from server.auth.router import ERR
 from server.core.exports import exporting
 from server.stats import service as stats
@@ -136,21 +136,3 @@ async def _chunks(out: IO[bytes]) -> AsyncIterator[bytes]:
             yield chunk
     finally:
         out.close()
-
-
-@router.get("/audit", response_model=list[p.AuditEntry], responses=ERR422)
-def audit(
-    ctx: CtxDep,
-    branch_id: BranchQuery = None,
-    user_id: BranchQuery = None,
-    ticket_id: BranchQuery = None,
-    date_from: FromQuery = None,
-    date_to: ToQuery = None,
-    limit: Limit = 1000,
-    offset: Offset = 0,
-) -> list[p.AuditEntry]:
-    """The audit log (ticket_event): who did what, when, at which counter or device."""
-    selection = stats.Selection(branch_id, None, date_from, date_to)
-    return stats.audit(
-        ctx, selection, user_id=user_id, ticket_id=ticket_id, limit=limit, offset=offset
-    )

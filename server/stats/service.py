@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,7 @@ from server import protocol as p
 from server.core import repository as core_repo
 from server.core.context import Ctx
 from server.core.errors import NotFound, ValidationFailed
-from server.core.models import Branch, TicketEvent
+from server.core.models import Branch
 from server.halls import repository as halls_repo
 from server.stats import repository as repo_stats
 from server.stats import rollup
@@ -246,90 +246,3 @@ class Labels:
         if group in lookups:
             return lookups[group](int(key))
         return str(key)
-
-
-def audit(
-    ctx: Ctx,
-    selection: Selection,
-    *,
-    user_id: int | None = None,
-    ticket_id: int | None = None,
-    limit: int = 1000,
-    offset: int = 0,
-) -> list[p.AuditEntry]:
-    """Who did what, when, at which counter or device: the ticket_event log, newest first."""
-    with ctx.db.read() as session:
-        dated = selection.date_from is not None or selection.date_to is not None
-        scope = resolve(ctx, session, selection)
-        since, until = scope.utc_window() if dated and scope.branches else (None, None)
-        rows = repo_stats.audit_rows(
-            session, branch_ids=scope.branch_ids, user_id=user_id, ticket_id=ticket_id,
-            since=since, until=until, limit=limit, offset=offset,
-        )  # fmt: skip
-        labels = Labels.load(session, scope, None)
-        devices = repo_stats.device_names(session)
-        unnumbered = {e.ticket_id for e in rows if e.ticket_id and not _data_text(e.data, "number")}
-        numbers = repo_stats.ticket_numbers(session, unnumbered)
-    return [_entry(e, labels, devices, numbers) for e in rows]
-
-
-CUSTOMER_EVENTS = frozenset({"ticket.rated", "ticket.cancelled", "ticket.issued"})
-"""Done without a user or device, these are the customer's: a rating, a cancel or a ticket
-through the public pages."""
-
-
-def _entry(
-    e: TicketEvent, labels: Labels, devices: dict[int, str], numbers: dict[int, str]
-) -> p.AuditEntry:
-    counter = labels.counters.get(e.counter_id) if e.counter_id is not None else None
-    number = None  # a counter's row has its counter's "number" in the data: not a ticket's
-    if e.ticket_id is not None:
-        number = _data_text(e.data, "number") or numbers.get(e.ticket_id)
-    entry = p.AuditEntry(
-        id=e.id, seq=e.seq, branch_id=e.branch_id, ts=e.ts, type=e.type, ticket_id=e.ticket_id,
-        number=number, counter_id=e.counter_id, counter_number=counter[1] if counter else None,
-        user_id=e.user_id, username=labels.users.get(e.user_id) if e.user_id else None,
-        device_id=e.device_id, device_name=devices.get(e.device_id) if e.device_id else None,
-        actor=_actor(e), detail=_detail(e.type, e.data),
-    )  # fmt: skip
-    if e.type == "ticket.transferred":
-        data = e.data or {}
-        service_id = data.get("service_id")
-        service = labels.services.get(service_id) if isinstance(service_id, int) else None
-        to_counter = data.get("to_counter")
-        entry.to_service_id = service_id if isinstance(service_id, int) else None
-        entry.to_service_name = service[1] if service else None
-        entry.to_counter_number = to_counter.get("number") if isinstance(to_counter, dict) else None
-    return entry
-
-
-def _actor(e: TicketEvent) -> Literal["user", "device", "customer", "system"]:
-    if e.user_id is not None:
-        return "user"
-    if e.device_id is not None:
-        return "device"
-    return "customer" if e.type in CUSTOMER_EVENTS else "system"
-
-
-def _data_text(data: dict[str, Any] | None, name: str) -> str | None:
-    value = (data or {}).get(name)
-    return None if value is None else str(value)
-
-
-def _detail(type_: str, data: dict[str, Any] | None) -> str | None:
-    """A short description of the change: the new state and its reason or outcome."""
-    data = data or {}
-    if type_.startswith("print.") and isinstance(data.get("job"), dict):
-        job = data["job"]
-        return " ".join(str(x) for x in (job.get("state"), job.get("error")) if x)
-    parts = [data.get("state"), data.get("pause_reason"), data.get("outcome")]
-    if type_ == "ticket.rated" and data.get("rating") is not None:
-        parts.append(f"★{data['rating']}")
-    if type_ == "printer.status":
-        parts = [
-            "online" if data.get("online") else "offline",
-            data.get("paper"),
-            data.get("detail"),
-        ]
-    text = " · ".join(str(x) for x in parts if x)
-    return text or None

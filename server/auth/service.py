@@ -20,7 +20,7 @@ from server.core import repository as core_repo
 from server.core.context import Ctx, Principal
 from server.core.errors import Unauthorized
 from server.core.run import write
-from server.core.unit_of_work import UnitOfWork
+from server.core.unit_of_work import Actor, UnitOfWork
 
 _hasher = PasswordHasher()  # argon2id with the library's current defaults
 
@@ -108,16 +108,18 @@ def login(
     try:
         if not verify_password(stored, body.password) or user is None:
             outcome = throttle.failed
+            _failed(ctx, body.username, user)
             raise Unauthorized("wrong username or password")
         outcome = throttle.succeeded
     finally:
         outcome(attempt)
-    token, user_id = new_token(), user.id
+    token, user_id, who = new_token(), user.id, Actor(user.id, None, user.username)
 
     def store(uow: UnitOfWork) -> datetime:
         expires = uow.now + timedelta(hours=ctx.settings.token_ttl_hours)
         uow.session.add(AuthToken(token_hash=hash_token(token), user_id=user_id,
                                   created_at=uow.now, expires_at=expires))  # fmt: skip
+        uow.audit("auth.login", f"user:{user_id}", {"expires_at": expires.isoformat()}, actor=who)
         return expires
 
     expires = write(ctx, store)
@@ -125,6 +127,14 @@ def login(
     proof = device_cookie if device else known_device_proof(stored, body.username)
     assert proof is not None
     return LoginResult(response, proof)
+
+
+def _failed(ctx: Ctx, username: str, user: User | None) -> None:
+    """The audit record of a failed login: the name tried (never the password)."""
+    who = Actor(user.id if user else None, None, username[:100])
+    subject = f"user:{user.id}" if user else "user:?"
+    write(ctx, lambda uow: uow.audit("auth.login_failed", subject, {"username": username[:100]},
+                                     actor=who))  # fmt: skip
 
 
 def remembered(ctx: Ctx, token: str) -> Principal | None:
@@ -178,6 +188,7 @@ def logout(ctx: Ctx, token: str) -> None:
     def revoke(uow: UnitOfWork) -> None:
         if auth_repo.revoke_token(uow.session, digest, uow.now):
             ctx.forget_principals(uow.session)
+            uow.audit("auth.logout", f"user:{ctx.principal.user_id}")
 
     write(ctx, revoke)
 
@@ -193,6 +204,9 @@ def create_device(ctx: Ctx, body: p.DeviceCreate) -> p.DeviceOut:
                         token_hash=hash_token(token), created_at=uow.now)  # fmt: skip
         uow.session.add(device)
         uow.session.flush()
+        uow.audit("device.created", f"device:{device.id}",
+                  {"new": {"kind": device.kind, "name": device.name}},
+                  branch_id=device.branch_id)  # fmt: skip
         return p.DeviceOut(id=device.id, kind=device.kind, name=device.name,
                            branch_id=device.branch_id, token=token)  # fmt: skip
 

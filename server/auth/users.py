@@ -11,6 +11,7 @@ from server.core import repository as core_repo
 from server.core.context import Ctx
 from server.core.errors import Conflict, Forbidden, NotFound
 from server.core.models import Branch
+from server.core.trail import changes
 from server.core.unit_of_work import UnitOfWork
 
 MANAGERS = ("admin", "manager")
@@ -65,7 +66,9 @@ def create_user(ctx: Ctx, uow: UnitOfWork, body: p.UserCreate, password_hash: st
     uow.session.add(user)
     uow.session.flush()
     auth_repo.set_user_branches(uow.session, user.id, body.branch_ids)
-    return user_wire(user, sorted(set(body.branch_ids)))
+    wire = user_wire(user, sorted(set(body.branch_ids)))
+    uow.audit("user.created", f"user:{user.id}", {"new": wire.model_dump(mode="json")})
+    return wire
 
 
 def _user(ctx: Ctx, uow: UnitOfWork, user_id: int, *, own_password: bool = False) -> User:
@@ -86,6 +89,7 @@ def patch_user(
     """Change a user; `password_hash` is `body.password` hashed (before the transaction).
     Managers and admins may change their own password, and nothing else of their own."""
     user = _user(ctx, uow, user_id, own_password=body.model_fields_set <= {"password"})
+    before = user_wire(user, auth_repo.user_branch_ids(uow.session, user.id)).model_dump()
     ctx.forget_principals(uow.session)
     if user.id == ctx.principal.user_id and (
         (body.role is not None and body.role != user.role) or body.active is False
@@ -103,7 +107,12 @@ def patch_user(
     if body.active is not None:
         user.active = body.active
     uow.session.flush()
-    return user_wire(user, auth_repo.user_branch_ids(uow.session, user.id))
+    wire = user_wire(user, auth_repo.user_branch_ids(uow.session, user.id))
+    data = changes(before, wire.model_dump())
+    if password_hash is not None:
+        data["password_changed"] = True  # the fact, never the value
+    uow.audit("user.updated", f"user:{user.id}", data)
+    return wire
 
 
 def delete_user(ctx: Ctx, uow: UnitOfWork, user_id: int) -> p.UserOut:
@@ -112,8 +121,11 @@ def delete_user(ctx: Ctx, uow: UnitOfWork, user_id: int) -> p.UserOut:
     if user.id == ctx.principal.user_id:
         raise Conflict("you cannot delete yourself")
     ctx.forget_principals(uow.session)
+    was = user.active
     user.active = False
-    return user_wire(user, auth_repo.user_branch_ids(uow.session, user.id))
+    wire = user_wire(user, auth_repo.user_branch_ids(uow.session, user.id))
+    uow.audit("user.deactivated", f"user:{user.id}", changes({"active": was}, {"active": False}))
+    return wire
 
 
 def device_wire(device: Device) -> p.DeviceOut:
@@ -140,6 +152,10 @@ def revoke_device(ctx: Ctx, uow: UnitOfWork, device_id: int) -> p.DeviceOut:
     if device is None:
         raise NotFound(f"device {device_id} does not exist")
     ctx.principal.require_branch(device.branch_id)
+    was = device.revoked_at is not None
     device.revoked_at = device.revoked_at or uow.now
     ctx.forget_principals(uow.session)
-    return device_wire(device)
+    wire = device_wire(device)
+    uow.audit("device.revoked", f"device:{device.id}", changes({"revoked": was}, {"revoked": True}),
+              branch_id=device.branch_id)  # fmt: skip
+    return wire

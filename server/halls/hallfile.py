@@ -174,3 +174,9 @@ def _import(
             counter.id,
             [existing[code].id for code in counter_doc.get("services", [])],
         )
+    uow.audit(
+        "hall.imported", f"branch:{branch_id}",
+        {"services": sorted(existing), "counters": sorted(counters) + [
+            c["number"] for c in counters_doc if c["number"] not in counters]},
+        branch_id=branch_id,
+    )  # fmt: skip

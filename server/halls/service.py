@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
 
 import server.halls.serializers  # noqa: F401  (registers counter.updated and config.updated)
 from server import protocol as p
@@ -10,6 +13,7 @@ from server.core import repository as core_repo
 from server.core.context import Ctx
 from server.core.errors import Conflict, NotFound
 from server.core.models import Branch
+from server.core.trail import changes
 from server.core.unit_of_work import UnitOfWork
 from server.halls import repository as halls_repo
 from server.halls.events import ConfigUpdated, CounterUpdated
@@ -45,13 +49,16 @@ def create_branch(ctx: Ctx, uow: UnitOfWork, body: p.BranchCreate) -> p.BranchDe
     )
     uow.session.add(branch)
     uow.session.flush()
-    return branch_detail(branch)
+    detail = branch_detail(branch)
+    uow.audit("branch.created", f"branch:{branch.id}", {"new": _json(detail)}, branch_id=branch.id)
+    return detail
 
 
 def patch_branch(ctx: Ctx, uow: UnitOfWork, branch_id: int, body: p.BranchPatch) -> p.BranchDetail:
     ctx.principal.require(MANAGERS, "changing a branch")
     ctx.principal.require_branch(branch_id)
     branch = uow.lock_branch(branch_id)
+    before = _json(branch_detail(branch))
     fields = body.model_dump(exclude_unset=True, mode="json")
     for name in ("name", "timezone", "locale", "region"):
         if name in fields and (fields[name] is not None or name == "region"):
@@ -59,7 +66,23 @@ def patch_branch(ctx: Ctx, uow: UnitOfWork, branch_id: int, body: p.BranchPatch)
     if "settings" in fields and fields["settings"] is not None:
         branch.settings = (body.settings or p.BranchSettings()).model_dump(mode="json")
     config_changed(uow, branch_id, "branch", branch_id)
-    return branch_detail(branch)
+    detail = branch_detail(branch)
+    _changed(uow, "branch.updated", branch_id, branch_id, before, _json(detail))
+    return detail
+
+
+def _json(wire: BaseModel) -> dict[str, Any]:
+    return wire.model_dump(mode="json")
+
+
+def _changed(
+    uow: UnitOfWork, kind: str, branch_id: int, id_: int, old: dict[str, Any],
+    new: dict[str, Any],
+) -> None:  # fmt: skip
+    """The audit record of a change ("service.updated" of "service:4"): the fields it changed,
+    old and new values."""
+    subject = f"{kind.partition('.')[0]}:{id_}"
+    uow.audit(kind, subject, changes(old, new), branch_id=branch_id)
 
 
 def config_changed(uow: UnitOfWork, branch_id: int, what: str, id_: int) -> None:
@@ -98,7 +121,10 @@ def create_service(ctx: Ctx, uow: UnitOfWork, body: p.ServiceCreate) -> p.Servic
     uow.session.add(service)
     uow.session.flush()
     config_changed(uow, service.branch_id, "service", service.id)
-    return service_wire(service)
+    wire = service_wire(service)
+    uow.audit("service.created", f"service:{service.id}", {"new": _json(wire)},
+              branch_id=service.branch_id)  # fmt: skip
+    return wire
 
 
 def _service(ctx: Ctx, uow: UnitOfWork, service_id: int) -> Service:
@@ -111,6 +137,7 @@ def _service(ctx: Ctx, uow: UnitOfWork, service_id: int) -> Service:
 
 def patch_service(ctx: Ctx, uow: UnitOfWork, service_id: int, body: p.ServicePatch) -> p.Service:
     service = _service(ctx, uow, service_id)
+    before = _json(service_wire(service))
     for name, value in body.model_dump(exclude_unset=True).items():
         if value is not None or name == "daily_quota":
             setattr(service, name, value)
@@ -118,15 +145,20 @@ def patch_service(ctx: Ctx, uow: UnitOfWork, service_id: int, body: p.ServicePat
         raise Conflict("end_number must not be below start_number")
     _unique_code(uow, service.branch_id, service.code, service.prefix, service.id)
     config_changed(uow, service.branch_id, "service", service.id)
-    return service_wire(service)
+    wire = service_wire(service)
+    _changed(uow, "service.updated", service.branch_id, service.id, before, _json(wire))
+    return wire
 
 
 def delete_service(ctx: Ctx, uow: UnitOfWork, service_id: int) -> p.Service:
     """Retire a service; its past tickets keep pointing at it (soft delete)."""
     service = _service(ctx, uow, service_id)
+    before = _json(service_wire(service))
     service.deleted, service.active = True, False
     config_changed(uow, service.branch_id, "service", service.id)
-    return service_wire(service)
+    wire = service_wire(service)
+    _changed(uow, "service.deleted", service.branch_id, service.id, before, _json(wire))
+    return wire
 
 
 # ---- counters -----------------------------------------------------------------------------
@@ -180,7 +212,10 @@ def create_counter(ctx: Ctx, uow: UnitOfWork, body: p.CounterCreate) -> p.Counte
     halls_repo.set_counter_services(uow.session, counter.id, body.service_ids)
     uow.publish(CounterUpdated(counter.id, counter.branch_id))
     config_changed(uow, counter.branch_id, "counter", counter.id)
-    return counter_wire(counter, list(body.service_ids))
+    wire = counter_wire(counter, list(body.service_ids))
+    uow.audit("counter.created", f"counter:{counter.id}", {"new": _setup(wire)},
+              branch_id=counter.branch_id)  # fmt: skip
+    return wire
 
 
 def _counter(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> Counter:
@@ -193,6 +228,7 @@ def _counter(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> Counter:
 
 def patch_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int, body: p.CounterPatch) -> p.Counter:
     counter = _counter(ctx, uow, counter_id)
+    before = _setup(counter_wire(counter, halls_repo.served_by(uow.session, counter.id)))
     fields = body.model_dump(exclude_unset=True)
     if fields.get("number") is not None:
         _unique_number(uow, counter.branch_id, fields["number"], counter.id)
@@ -207,7 +243,15 @@ def patch_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int, body: p.CounterPat
         uow.session.flush()
     uow.publish(CounterUpdated(counter.id, counter.branch_id))
     config_changed(uow, counter.branch_id, "counter", counter.id)
-    return counter_wire(counter, halls_repo.served_by(uow.session, counter.id))
+    wire = counter_wire(counter, halls_repo.served_by(uow.session, counter.id))
+    _changed(uow, "counter.changed", counter.branch_id, counter.id, before, _setup(wire))
+    return wire
+
+
+def _setup(wire: p.Counter) -> dict[str, Any]:
+    """A counter's configuration (not its state of the moment: that is counter.updated)."""
+    return wire.model_dump(mode="json", include={"number", "name", "service_ids",
+                                                 "priority_interleave"})  # fmt: skip
 
 
 def delete_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.Counter:
@@ -217,4 +261,7 @@ def delete_counter(ctx: Ctx, uow: UnitOfWork, counter_id: int) -> p.Counter:
     counter.deleted, counter.state, counter.clerk_id = True, "closed", None
     uow.publish(CounterUpdated(counter.id, counter.branch_id))
     config_changed(uow, counter.branch_id, "counter", counter.id)
-    return counter_wire(counter, halls_repo.served_by(uow.session, counter.id))
+    wire = counter_wire(counter, halls_repo.served_by(uow.session, counter.id))
+    uow.audit("counter.deleted", f"counter:{counter.id}", {"old": _setup(wire)},
+              branch_id=counter.branch_id)  # fmt: skip
+    return wire

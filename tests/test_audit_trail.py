@@ -90,8 +90,9 @@ def test_the_last_record_removed_is_found(api: Api, settings: Settings, trail: A
 def test_an_inserted_record_is_found(api: Api, settings: Settings, trail: Any) -> None:
     last = max(r["id"] for r in trail)
     row = {"i": last + 1, "h": "0" * 64}
-    sql(settings, "INSERT INTO audit_record (id, ts, kind, actor, subject, data, hash) VALUES "
-        "(:i, CURRENT_TIMESTAMP, 'user.created', 'system', 'user:99', '{}', :h)", **row)  # fmt: skip
+    sql(settings, "INSERT INTO audit_record (id, ts, kind, actor, subject, data, hash) "
+        "VALUES (:i, CURRENT_TIMESTAMP, 'user.created', 'system', 'user:99', '{}', :h)",
+        **row)  # fmt: skip
     bad = api.get("/api/v1/audit/verify")["first_bad"]
     assert (bad["id"], bad["reason"]) == (last + 1, "after_head")
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server import __version__
+from server.audit import service as audit
 from server.audit.router import router as audit_router
 from server.auth.deps import AppState
 from server.auth.router import router as auth_router
@@ -120,6 +121,8 @@ async def _housekeeping(state: AppState) -> None:
     while True:
         try:
             await asyncio.to_thread(purge_expired, state.ctx())
+            years = state.settings.audit_retention_years
+            await asyncio.to_thread(audit.purge, state.ctx(), years)
         except Exception:
             log.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_S)

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     )
     login_window_s: int = Field(300, description="Window for counting failed logins, seconds")
     idempotency_ttl_hours: int = Field(48, description="How long Idempotency-Key answers are kept")
+    audit_retention_years: int = Field(
+        5, ge=1, le=100, description="Audit records older than this are purged (docs/audit.md)"
+    )
     subscriber_queue: int = Field(1000, description="Events buffered per websocket subscriber")
     replay_max_events: int = Field(
         10000, description="A client further behind than this gets a snapshot instead of a replay"

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.core.models import Base
 
 if TYPE_CHECKING:
     from server.core.unit_of_work import UnitOfWork
@@ -52,3 +58,20 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """{"old": …, "new": …} of the fields whose value differs (a change's audit data)."""
     keys = [k for k in new if old.get(k) != new.get(k)] + [k for k in old if k not in new]
     return {"old": {k: old.get(k) for k in keys}, "new": {k: new.get(k) for k in keys}}
+
+
+def head_at(session: Session, until: datetime) -> tuple[int, str] | None:
+    """(id, hash) of the trail's last record before `until`: what a day's report prints, so
+    that a printed or mailed copy fixes the chain as it stood (None: no record yet). The
+    table is server/audit's, read by name so that any report may print it."""
+    records = Base.metadata.tables.get("audit_record")
+    if records is None:
+        return None
+    query = (
+        select(records.c.id, records.c.hash)
+        .where(records.c.ts < until)
+        .order_by(records.c.id.desc())
+        .limit(1)
+    )
+    row = session.execute(query).first()
+    return None if row is None else (int(row[0]), str(row[1]))

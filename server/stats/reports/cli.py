@@ -146,3 +146,5 @@ def daily(
         raise _fail("--output must end in .pdf or .png")
     save(page.image, target)
     typer.echo(f"wrote {target}")
+    if page.audit_head is not None:  # to print or mail: it fixes the trail as of that day
+        typer.echo(f"audit head {page.day.isoformat()}: #{page.audit_head[0]} {page.audit_head[1]}")

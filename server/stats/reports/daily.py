@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw
 
+from server.core import trail
 from server.core.context import Ctx
 from server.stats import service as stats
 from server.stats.figures import Figures, wait_buckets
@@ -38,6 +39,8 @@ TEXTS: dict[str, dict[str, str]] = {
                     "en": "Within target by service"},
     "clerks": {"zh-CN": "工作人员办结量（平均办理）", "zh-TW": "工作人員辦結量（平均辦理）",
                "en": "Served per clerk (mean service)"},
+    "audit_head": {"zh-CN": "审计链当日末条", "zh-TW": "稽核鏈當日末筆",
+                   "en": "Audit trail, last record of the day"},
     "footer": {
         "zh-CN": "等候 = 首次叫号 − 取号（转移后从转移时起算）；"
         "办理 = 结束 − 开始（未开始则 − 叫号）；等候恰等于目标时间计为达标。",
@@ -53,6 +56,8 @@ TEXTS: dict[str, dict[str, str]] = {
 class DailyPage:
     day: date
     image: Image.Image
+    audit_head: tuple[int, str] | None = None
+    """The audit trail's last record of the day (id, hash), printed at the foot."""
 
 
 def _t(key: str, locale: str) -> str:
@@ -75,6 +80,7 @@ def build(ctx: Ctx, branch_id: int, day: date | None, locale: str | None) -> Dai
         services = stats.figures(session, scope, "service")
         clerks = stats.figures(session, scope, "clerk")
         labels = stats.Labels.load(session, scope, locale)
+        head = trail.head_at(session, scope.utc_window()[1])
     branch = scope.branches[0]
     loc = labels.locale
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
@@ -109,7 +115,10 @@ def build(ctx: Ctx, branch_id: int, day: date | None, locale: str | None) -> Dai
                  notes=[_minutes(_mean(clerks[k])) for k in clerk_keys])  # fmt: skip
     draw.multiline_text((60, 1650), _wrap(draw, _t("footer", loc), tiny, WIDTH - 120),
                         font=tiny, fill=charts.MUTED, spacing=6)  # fmt: skip
-    return DailyPage(scope.date_from, image)
+    if head is not None:
+        line = f"{_t('audit_head', loc)} #{head[0]}  SHA-256 {head[1]}"
+        draw.text((60, HEIGHT - 34), line, font=tiny, fill=charts.MUTED)
+    return DailyPage(scope.date_from, image, head)
 
 
 def _mean(f: Figures) -> float | None:

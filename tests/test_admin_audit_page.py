@@ -4,6 +4,8 @@ export tells the manager when to try again (item 6)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -83,3 +85,39 @@ def test_a_refused_export_says_when_to_try_again(page: Any, server: LiveServer, 
                 "en": "Other exports are running; try again in 5 seconds."}  # fmt: skip
     expect(page.locator("#stats-error")).to_have_text(expected[lang], timeout=WAIT_MS)
     shot(page, f"admin-export-busy-{lang}")
+
+
+TRAIL = {
+    "zh-CN": {"kind": "业务", "changed": "业务变更"},
+    "zh-TW": {"kind": "業務", "changed": "業務變更"},
+    "en": {"kind": "Services", "changed": "Service changed"},
+}
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "zh-TW", "en"])
+def test_the_trail_filters_by_kind_actor_and_subject_and_exports(
+    page: Any, server: LiveServer, remote: Remote, day: dict[str, Any], lang: str
+) -> None:
+    words = TRAIL[lang]
+    service = remote.service({"zh-CN": "TC", "zh-TW": "TW", "en": "TE"}[lang])
+    r = remote.client.patch(f"/api/v1/services/{service['id']}", json={"target_wait_min": 33},
+                            headers=remote.admin)  # fmt: skip
+    assert r.status_code == 200, r.text
+    page.set_viewport_size({"width": 1400, "height": 800})
+    sign_in(page, server, view="audit", lang=lang)
+    page.select_option("#audit-kind", label=words["kind"])
+    page.fill("#audit-actor", "admin")
+    page.fill("#audit-subject", f"service:{service['id']}")
+    page.click("#audit-form button[type=submit]")
+    rows = page.locator("#audit-table tbody tr")
+    expect(rows).to_have_count(2, timeout=WAIT_MS)  # created, then changed
+    changed = page.locator('#audit-table tr[data-type="service.updated"]')
+    expect(changed.locator("td").nth(2)).to_have_text(words["changed"])
+    expect(changed.locator("td").nth(5)).to_contain_text("target_wait_min")
+    expect(changed.locator("td").nth(5)).to_contain_text("→ 33")
+    expect(changed.locator("td").nth(6)).to_have_attribute("title", re.compile("^[0-9a-f]{64}$"))
+    with page.expect_download() as done:
+        page.click("#audit-csv")
+    text = Path(done.value.path()).read_text(encoding="utf-8-sig")
+    assert text.count("\n") == 3 and "service.updated" in text, text
+    shot(page, f"admin-audit-trail-{lang}")

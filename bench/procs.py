@@ -123,7 +123,7 @@ def migrate(db_url: str, workdir: Path) -> None:
     """`hallq db upgrade` plus the first admin (what `serve` does before listening)."""
     env = {**os.environ, "HALLQ_DATABASE_URL": db_url, "HALLQ_ADMIN_PASSWORD": ADMIN_PASSWORD}
     code = (
-        "from server.cli import _prepare; from server.halls import bootstrap;"
+        "from server.cli.common import _prepare; from server.halls import bootstrap;"
         "from server.core.settings import Settings; s = Settings();"
         "bootstrap.ensure_admin(_prepare(s), s.admin_password)"
     )

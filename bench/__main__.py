@@ -5,6 +5,7 @@
     python -m bench --only fanout   # throughput, openloop, fanout, coldstart, stats, burst
     python -m bench --only bodies   # 100 MB request bodies: server RSS (not in a full run)
     python -m bench --only exports  # 50 concurrent exports while issuing (not in a full run)
+    python -m bench --only audit    # issuing without/with the audit hash chain; verify over 1 M
     python -m bench --no-pg --no-write
 
 Only 127.0.0.1 is contacted; every loop is bounded in count and time.
@@ -25,6 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bench import audit as audit_bench
 from bench import bodies, burst, fanout, hall, load, procs
 from bench import exports as exports_bench
 from bench import report as page
@@ -32,7 +34,7 @@ from bench import stats as stats_bench
 from bench.rawhttp import request_bytes
 
 SCENARIOS = ("throughput", "openloop", "fanout", "coldstart", "stats", "burst")
-ON_REQUEST = ("bodies", "exports")  # run only when named with --only
+ON_REQUEST = ("bodies", "exports", "audit")  # run only when named with --only
 DOC = procs.ROOT / "docs" / "benchmarks.md"
 NOFILE_WANTED = 8192
 T = TypeVar("T")
@@ -305,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         "bodies": bodies.scenario,
         "burst": scenario_burst,
         "exports": exports_bench.scenario,
+        "audit": audit_bench.scenario,
     }
     with tempfile.TemporaryDirectory(prefix="hallq-bench-") as tmp:
         work = Path(tmp)

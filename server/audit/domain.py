@@ -18,16 +18,22 @@ from typing import Any
 
 GENESIS = "0" * 64
 PURGED = "audit.purged"
+_HEAD = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_DATA = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+"""Made once: json.dumps with options builds an encoder per call (a fifth of verify's time)."""
 
 
 def data_text(data: dict[str, Any]) -> str:
     """The canonical JSON text of a record's data (control characters escaped, so a NUL
     never reaches the database)."""
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _DATA.encode(data)
 
 
 def ts_text(ts: datetime) -> str:
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """2026-12-06T08:00:00.000000Z (isoformat: a third of strftime's time, in verify's loop)."""
+    if ts.tzinfo is not UTC:
+        ts = ts.astimezone(UTC)
+    return ts.isoformat(timespec="microseconds")[:26] + "Z"
 
 
 @dataclass(frozen=True)
@@ -46,10 +52,9 @@ class Stored:
 
 
 def canonical(r: Stored) -> str:
-    head = json.dumps(
+    head = _HEAD.encode(
         [r.id, ts_text(r.ts), r.kind, r.actor, r.actor_name, r.user_id, r.device_id,
-         r.branch_id, r.subject],
-        ensure_ascii=False, separators=(",", ":"),
+         r.branch_id, r.subject]
     )  # fmt: skip
     return f"{head[:-1]},{r.data}]"
 

@@ -14,8 +14,11 @@ from server.audit.domain import Head, Stored
 from server.audit.models import AuditHead, AuditRecord
 
 A = AuditRecord
+T = AuditRecord.__table__
 FIELDS = (A.id, A.ts, A.kind, A.actor, A.actor_name, A.user_id, A.device_id, A.branch_id,
           A.subject, A.data, A.hash)  # fmt: skip
+CORE = tuple(T.c[f.key] for f in FIELDS)
+"""The same columns as plain Core columns: no ORM result handling in verify's long read."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ def chain(session: Session, up_to: int, batch: int = 5000) -> Iterator[Stored]:
     """Every record in id order, read in batches by id (no long cursor)."""
     after = -1
     while True:
-        query = select(*FIELDS).where(A.id > after, A.id <= up_to).order_by(A.id).limit(batch)
+        query = select(*CORE).where(T.c.id > after, T.c.id <= up_to).order_by(T.c.id).limit(batch)
         rows = [Stored(*row) for row in session.execute(query)]
         yield from rows
         if len(rows) < batch:

@@ -58,3 +58,46 @@ def test_upgrade_downgrade_upgrade(empty_url: str) -> None:
 def test_the_models_match_the_migrated_schema(empty_url: str) -> None:
     upgrade(empty_url)
     assert schema_diff(empty_url) == []
+
+
+def test_the_audit_migration_chains_the_events_stored_before(empty_url: str) -> None:
+    """0011 turns the ticket events of an older database into the trail's first records."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    import server.audit.service as audit
+    from server.core.engine import Database
+
+    upgrade(empty_url, "0010")
+    engine = create_engine(empty_url, poolclass=pool.NullPool)
+    try:
+        with engine.begin() as c:
+            c.execute(text("INSERT INTO branch (id, name, timezone, locale, settings, last_seq) "
+                           "VALUES (1, 'b', 'UTC', 'en', '{}', 3)"))  # fmt: skip
+            for seq, (kind, user) in enumerate(
+                [("ticket.issued", None), ("ticket.called", 7), ("ticket.rated", None)], 1
+            ):
+                c.execute(
+                    text("INSERT INTO ticket_event (branch_id, seq, type, ts, ticket_id, "
+                         "counter_id, user_id, device_id, data) VALUES (1, :s, :k, :ts, 5, "
+                         "NULL, :u, NULL, :d)"),
+                    {"s": seq, "k": kind, "u": user, "d": '{"number": "A001", "n": "\\u53eb"}',
+                     "ts": f"2026-12-01 08:0{seq}:00.000000" if "sqlite" in empty_url
+                     else datetime(2026, 12, 1, 8, seq, tzinfo=UTC)},  # as UTCDateTime stores
+                )  # fmt: skip
+    finally:
+        engine.dispose()
+    upgrade(empty_url)
+    db = Database(empty_url)
+    try:
+        with db.read() as session:
+            verdict = audit.check(session)
+            rows = session.execute(text("SELECT kind, actor, subject FROM audit_record "
+                                        "ORDER BY id")).all()  # fmt: skip
+    finally:
+        db.dispose()
+    assert verdict.ok and verdict.records == 3, verdict
+    assert [tuple(r) for r in rows] == [("ticket.issued", "customer", "ticket:5"),
+                                        ("ticket.called", "user", "ticket:5"),
+                                        ("ticket.rated", "customer", "ticket:5")]  # fmt: skip

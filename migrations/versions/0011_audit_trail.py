@@ -87,9 +87,9 @@ def upgrade() -> None:
 def _backfill(record: sa.Table) -> tuple[int, str]:
     bind = op.get_bind()
     events = sa.table(
-        "ticket_event", *(sa.column(n) for n in ("id", "branch_id", "seq", "type", "ts",
+        "ticket_event", *(sa.column(n) for n in ("id", "branch_id", "seq", "type",
                           "ticket_id", "counter_id", "user_id", "device_id")),
-        sa.column("data", sa.JSON()),
+        sa.column("ts", sa.DateTime(timezone=True)), sa.column("data", sa.JSON()),
     )  # fmt: skip
     last_id, last_hash, after = 0, GENESIS, 0
     while True:

@@ -126,8 +126,9 @@ def test_role_matrix(api: Api) -> None:
     other = api.user("m2", "manager", [2])
     clerk = api.user("c1", "clerk", [1])
     _, kiosk = api.device("kiosk")
+    _, display = api.device("display")
     everyone = {"admin": api.admin, "manager": manager, "other": other, "clerk": clerk,
-                "kiosk": kiosk, "nobody": {}}  # fmt: skip
+                "kiosk": kiosk, "display": display, "nobody": {}}  # fmt: skip
     expect = {
         "/api/v1/audit?branch_id=1": {"admin": 200, "manager": 200, "other": 403},
         "/api/v1/audit": {"admin": 200, "manager": 200, "other": 200},

@@ -61,7 +61,7 @@ def test_the_models_match_the_migrated_schema(empty_url: str) -> None:
 
 
 def test_the_audit_migration_chains_the_events_stored_before(empty_url: str) -> None:
-    """0011 turns the ticket events of an older database into the trail's first records."""
+    """0012 turns the ticket events of an older database into the trail's first records."""
     from datetime import UTC, datetime
 
     from sqlalchemy import text
@@ -69,7 +69,7 @@ def test_the_audit_migration_chains_the_events_stored_before(empty_url: str) -> 
     import server.audit.service as audit
     from server.core.engine import Database
 
-    upgrade(empty_url, "0010")
+    upgrade(empty_url, "0011")
     engine = create_engine(empty_url, poolclass=pool.NullPool)
     try:
         with engine.begin() as c:

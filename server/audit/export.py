@@ -10,7 +10,7 @@ from typing import IO
 from starlette.concurrency import run_in_threadpool
 
 from server import protocol as p
-from server.stats.reports.export import Cell
+from server.core.tables import Cell
 
 MAX_ROWS = 100_000
 """At most this many records per export (narrow the dates or the filters for more)."""

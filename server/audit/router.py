@@ -16,8 +16,8 @@ from server import protocol as p
 from server.audit import export, service
 from server.auth.deps import BranchQuery, CtxDep, Limit, Offset
 from server.auth.router import ERR
+from server.core import tables as files
 from server.core.exports import exporting
-from server.stats.reports import export as files
 from server.stats.router import ERR422, SPOOL_BYTES, XLSX, FromQuery, ToQuery
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])

@@ -74,6 +74,8 @@ BODIES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("PATCH", "/api/v1/complaints/{complaint_id}"): [{"assignee_id": 1}, {"assignee_id": 2}],
     ("POST", "/api/v1/follow-ups"): [{"branch_id": 1}, {"branch_id": 1, "note": "x"}],
     ("PATCH", "/api/v1/follow-ups/{follow_up_id}"): [{"result": "a"}, {"result": "b"}],
+    ("POST", "/api/v1/regions"): [{"name": "East"}, {"name": "East", "parent_id": 1}],
+    ("PATCH", "/api/v1/regions/{region_id}"): [{"name": "East"}, {"parent_id": None}],
 }
 
 
@@ -107,7 +109,7 @@ def test_every_mutating_endpoint_fingerprints_its_whole_body(
         url = url.format(**{name: 1 for name in ("ticket_id", "counter_id", "user_id",
                                                  "branch_id", "service_id", "job_id",
                                                  "kiosk_id", "device_id", "complaint_id",
-                                                 "follow_up_id")})  # fmt: skip
+                                                 "follow_up_id", "region_id")})  # fmt: skip
         headers = api.admin | {"Idempotency-Key": "same-key"}
         hashes = []
         for body in [*BODIES.get((method, path), [None]), *BODIES.get((method, path), [None])]:

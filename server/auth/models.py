@@ -30,6 +30,14 @@ class UserBranch(Base):
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), primary_key=True)
 
 
+class UserRegion(Base):
+    """A user's regions: the user works in every branch of their subtrees (also later ones)."""
+
+    __tablename__ = "user_region"
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), primary_key=True)
+
+
 class Device(Base):
     __tablename__ = "device"
     id: Mapped[int] = mapped_column(primary_key=True)

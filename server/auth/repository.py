@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from server.auth.models import AuthToken, Device, User, UserBranch
+from server.auth.models import AuthToken, Device, User, UserBranch, UserRegion
 
 
 def user_by_name(session: Session, username: str) -> User | None:
@@ -29,6 +29,22 @@ def set_user_branches(session: Session, user_id: int, branch_ids: Sequence[int])
     session.execute(delete(UserBranch).where(UserBranch.user_id == user_id))
     for branch_id in sorted(set(branch_ids)):
         session.add(UserBranch(user_id=user_id, branch_id=branch_id))
+
+
+def user_region_ids(session: Session, user_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(UserRegion.region_id)
+            .where(UserRegion.user_id == user_id)
+            .order_by(UserRegion.region_id)
+        )
+    )
+
+
+def set_user_regions(session: Session, user_id: int, region_ids: Sequence[int]) -> None:
+    session.execute(delete(UserRegion).where(UserRegion.user_id == user_id))
+    for region_id in sorted(set(region_ids)):
+        session.add(UserRegion(user_id=user_id, region_id=region_id))
 
 
 def users(session: Session) -> Sequence[User]:

@@ -67,7 +67,7 @@ def me(ctx: CtxDep) -> p.Me:
                     branch_ids=sorted(who.branch_ids), name=who.username or None)  # fmt: skip
     assert who.user_id is not None
     return p.Me(kind="user", id=who.user_id, username=who.username, role=who.kind,
-                branch_ids=sorted(who.branch_ids))  # fmt: skip
+                branch_ids=sorted(who.branch_ids), region_ids=sorted(who.region_ids))  # fmt: skip
 
 
 @router.get("/users", response_model=list[p.UserOut], responses=ERR)

@@ -11,12 +11,14 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
 from argon2.low_level import Type, hash_secret_raw
+from sqlalchemy.orm import Session
 
 from server import protocol as p
 from server.auth import repository as auth_repo
 from server.auth.models import AuthToken, Device, User
 from server.auth.throttle import Attempt, LoginThrottle, known_device, known_device_proof
 from server.core import repository as core_repo
+from server.core import tree
 from server.core.context import Ctx, Principal
 from server.core.errors import Unauthorized
 from server.core.run import write
@@ -68,13 +70,30 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def user_wire(user: User, branch_ids: list[int]) -> p.UserOut:
+def user_wire(user: User, branch_ids: list[int], region_ids: list[int] | None = None) -> p.UserOut:
     return p.UserOut(
         id=user.id,
         username=user.username,
         role=user.role,
         branch_ids=branch_ids,
+        region_ids=region_ids or [],
         active=user.active,
+    )
+
+
+def user_principal(session: Session, user: User) -> Principal:
+    """A user's principal: its branches, and every branch and region under its regions, read
+    now, so a branch added to a region later is in scope at the next authentication (the
+    token cache is cleared when a branch or region changes)."""
+    regions = frozenset(tree.load(session).subtree(auth_repo.user_region_ids(session, user.id)))
+    branches = set(auth_repo.user_branch_ids(session, user.id))
+    branches.update(tree.branches_in(session, regions))
+    return Principal(
+        kind=user.role,
+        user_id=user.id,
+        branch_ids=frozenset(branches),
+        username=user.username,
+        region_ids=regions,
     )
 
 
@@ -101,6 +120,7 @@ def login(
             user = None
         stored = user.password_hash if user else _dummy_hash()
         branch_ids = auth_repo.user_branch_ids(session, user.id) if user else []
+        region_ids = auth_repo.user_region_ids(session, user.id) if user else []
     device = known_device(stored, body.username, device_cookie) if user else None
     attempt = Attempt(body.username, client, device)
     throttle.check(attempt)
@@ -123,7 +143,9 @@ def login(
         return expires
 
     expires = write(ctx, store)
-    response = p.LoginResponse(token=token, expires_at=expires, user=user_wire(user, branch_ids))
+    response = p.LoginResponse(
+        token=token, expires_at=expires, user=user_wire(user, branch_ids, region_ids)
+    )
     proof = device_cookie if device else known_device_proof(stored, body.username)
     assert proof is not None
     return LoginResult(response, proof)
@@ -162,13 +184,7 @@ def _look_up(ctx: Ctx, digest: str, now: datetime) -> tuple[Principal, datetime 
         if row is not None:
             user = session.get(User, row.user_id)
             if row.revoked_at is None and row.expires_at > now and user and user.active:
-                principal = Principal(
-                    kind=user.role,
-                    user_id=user.id,
-                    branch_ids=frozenset(auth_repo.user_branch_ids(session, user.id)),
-                    username=user.username,
-                )
-                return principal, row.expires_at
+                return user_principal(session, user), row.expires_at
             raise Unauthorized("the token has expired or was revoked; log in again")
         device = auth_repo.device_by_token(session, digest)
         if device is not None and device.revoked_at is None:

@@ -3,6 +3,8 @@ and their own password (docs/decisions.md, "Who may change whose account")."""
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from server import protocol as p
 from server.auth import repository as auth_repo
 from server.auth.models import Device, User
@@ -10,14 +12,14 @@ from server.auth.service import user_wire
 from server.core import repository as core_repo
 from server.core.context import Ctx
 from server.core.errors import Conflict, Forbidden, NotFound
-from server.core.models import Branch
+from server.core.models import Branch, Region
 from server.core.trail import changes
 from server.core.unit_of_work import UnitOfWork
 
 MANAGERS = ("admin", "manager")
 
 
-def _may_manage(ctx: Ctx, role: str, branch_ids: list[int]) -> None:
+def _may_manage(ctx: Ctx, role: str, branch_ids: list[int], has_regions: bool = False) -> None:
     """May the caller manage (create, change, reset the password of, deactivate) a user of
     `role` in `branch_ids`, or give a user that role and those branches? An admin may; a
     manager only for a clerk whose every branch is one of its own: never a manager (a peer
@@ -28,7 +30,7 @@ def _may_manage(ctx: Ctx, role: str, branch_ids: list[int]) -> None:
     if role != "clerk":
         raise Forbidden("managers manage clerks only; managers and admins are managed by an admin")
     outside = [b for b in branch_ids if b not in ctx.principal.branch_ids]
-    if outside or not branch_ids:
+    if outside or not branch_ids or has_regions:
         raise Forbidden("managers manage users of their own branches only")
 
 
@@ -36,6 +38,24 @@ def _check_branches(uow: UnitOfWork, branch_ids: list[int]) -> None:
     for branch_id in branch_ids:
         if core_repo.row(uow.session, Branch, branch_id) is None:
             raise NotFound(f"branch {branch_id} does not exist")
+
+
+def _may_give_regions(ctx: Ctx, uow: UnitOfWork, region_ids: list[int]) -> None:
+    """Only an admin gives a user regions (a region's subtree is wider than any hall list a
+    manager could hand out); the regions must exist."""
+    if region_ids and not ctx.principal.is_admin:
+        raise Forbidden("only an admin gives users regions")
+    for region_id in region_ids:
+        if uow.session.get(Region, region_id) is None:
+            raise NotFound(f"region {region_id} does not exist")
+
+
+def _wire(session: Session, user: User) -> p.UserOut:
+    return user_wire(
+        user,
+        auth_repo.user_branch_ids(session, user.id),
+        auth_repo.user_region_ids(session, user.id),
+    )
 
 
 def list_users(ctx: Ctx) -> list[p.UserOut]:
@@ -47,13 +67,16 @@ def list_users(ctx: Ctx) -> list[p.UserOut]:
             if ctx.principal.is_admin or (
                 user.role != "admin" and set(branches) & ctx.principal.branch_ids
             ):
-                result.append(user_wire(user, branches))
+                result.append(
+                    user_wire(user, branches, auth_repo.user_region_ids(session, user.id))
+                )
         return result
 
 
 def create_user(ctx: Ctx, uow: UnitOfWork, body: p.UserCreate, password_hash: str) -> p.UserOut:
-    _may_manage(ctx, body.role, body.branch_ids)
+    _may_manage(ctx, body.role, body.branch_ids, bool(body.region_ids))
     _check_branches(uow, body.branch_ids)
+    _may_give_regions(ctx, uow, body.region_ids)
     if auth_repo.user_by_name(uow.session, body.username) is not None:
         raise Conflict(f"user {body.username!r} already exists")
     user = User(
@@ -66,7 +89,8 @@ def create_user(ctx: Ctx, uow: UnitOfWork, body: p.UserCreate, password_hash: st
     uow.session.add(user)
     uow.session.flush()
     auth_repo.set_user_branches(uow.session, user.id, body.branch_ids)
-    wire = user_wire(user, sorted(set(body.branch_ids)))
+    auth_repo.set_user_regions(uow.session, user.id, body.region_ids)
+    wire = user_wire(user, sorted(set(body.branch_ids)), sorted(set(body.region_ids)))
     uow.audit("user.created", f"user:{user.id}", {"new": wire.model_dump(mode="json")})
     return wire
 
@@ -79,7 +103,8 @@ def _user(ctx: Ctx, uow: UnitOfWork, user_id: int, *, own_password: bool = False
     if user is None:
         raise NotFound(f"user {user_id} does not exist")
     if not (own_password and user.id == ctx.principal.user_id):
-        _may_manage(ctx, user.role, auth_repo.user_branch_ids(uow.session, user.id))
+        regions = bool(auth_repo.user_region_ids(uow.session, user.id))
+        _may_manage(ctx, user.role, auth_repo.user_branch_ids(uow.session, user.id), regions)
     return user
 
 
@@ -89,7 +114,7 @@ def patch_user(
     """Change a user; `password_hash` is `body.password` hashed (before the transaction).
     Managers and admins may change their own password, and nothing else of their own."""
     user = _user(ctx, uow, user_id, own_password=body.model_fields_set <= {"password"})
-    before = user_wire(user, auth_repo.user_branch_ids(uow.session, user.id)).model_dump()
+    before = _wire(uow.session, user).model_dump()
     ctx.forget_principals(uow.session)
     if user.id == ctx.principal.user_id and (
         (body.role is not None and body.role != user.role) or body.active is False
@@ -102,12 +127,15 @@ def patch_user(
         _may_manage(ctx, user.role, list(body.branch_ids))
         _check_branches(uow, list(body.branch_ids))
         auth_repo.set_user_branches(uow.session, user.id, body.branch_ids)
+    if body.region_ids is not None:
+        _may_give_regions(ctx, uow, list(body.region_ids))
+        auth_repo.set_user_regions(uow.session, user.id, body.region_ids)
     if password_hash is not None:
         user.password_hash = password_hash
     if body.active is not None:
         user.active = body.active
     uow.session.flush()
-    wire = user_wire(user, auth_repo.user_branch_ids(uow.session, user.id))
+    wire = _wire(uow.session, user)
     data = changes(before, wire.model_dump())
     if password_hash is not None:
         data["password_changed"] = True  # the fact, never the value
@@ -123,7 +151,7 @@ def delete_user(ctx: Ctx, uow: UnitOfWork, user_id: int) -> p.UserOut:
     ctx.forget_principals(uow.session)
     was = user.active
     user.active = False
-    wire = user_wire(user, auth_repo.user_branch_ids(uow.session, user.id))
+    wire = _wire(uow.session, user)
     uow.audit("user.deactivated", f"user:{user.id}", changes({"active": was}, {"active": False}))
     return wire
 

@@ -26,8 +26,11 @@ class Principal:
     kind: str  # admin | manager | clerk | kiosk | display | anonymous
     user_id: int | None = None
     device_id: int | None = None
+    # Every branch the principal works in: its own and those of its regions' subtrees.
     branch_ids: frozenset[int] = field(default_factory=frozenset)
     username: str = ""
+    # The regions it manages with every region below them (server/core/tree.py).
+    region_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_admin(self) -> bool:
@@ -54,6 +57,15 @@ class Principal:
             raise Unauthorized("log in first (Authorization: Bearer <token>)")
         if not self.may_see(branch_id):
             raise Forbidden(f"no access to branch {branch_id}")
+
+    def may_see_region(self, region_id: int) -> bool:
+        return self.is_admin or region_id in self.region_ids
+
+    def require_region(self, region_id: int) -> None:
+        if self.kind == "anonymous":
+            raise Unauthorized("log in first (Authorization: Bearer <token>)")
+        if not self.may_see_region(region_id):
+            raise Forbidden(f"no access to region {region_id}")
 
     def require(self, kinds: Sequence[str], what: str) -> None:
         if self.kind == "anonymous" and "anonymous" not in kinds:

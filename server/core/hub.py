@@ -97,6 +97,9 @@ class EventHub:
         self._queue_size = queue_size
         self._prefix = channel_prefix(namespace)
         self._feeds: dict[int, _Feed] = {}
+        # Told the branch of every committed event, whether or not anyone follows that branch
+        # (the region board: server/regions/board.py). Called on the event loop; must be cheap.
+        self.watchers: set[Callable[[int], None]] = set()
 
     def subscribe(self, branch_id: int) -> Subscriber:
         """Register before reading the snapshot, so nothing committed after it is missed."""
@@ -150,18 +153,27 @@ class EventHub:
         if not channel.startswith(self._prefix):
             return
         branch_id = int(channel.removeprefix(self._prefix))
+        self._tell_watchers(branch_id)
         if branch_id in self._feeds:
             self.deliver(branch_id, [(int(seq), text) for seq, text in json.loads(message)])
 
     def deliver(self, branch_id: int, events: list[tuple[int, str]]) -> None:
         """Committed events of a branch, from this process (the publisher, at once) or another
         (the bus): each seq reaches the subscribers once, in order, whichever comes first."""
+        self._tell_watchers(branch_id)
         feed = self._feeds.get(branch_id)
         if feed is None:
             return
         for seq, text in events:
             feed.pending[seq] = text
         self._flush(branch_id, feed)
+
+    def _tell_watchers(self, branch_id: int) -> None:
+        for watcher in list(self.watchers):
+            try:
+                watcher(branch_id)
+            except Exception:
+                log.exception("a hub watcher failed")
 
     def resync(self) -> None:
         """After a bus reconnect: read from the database whatever may have been lost."""

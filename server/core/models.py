@@ -23,13 +23,28 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
 
 
+class Region(Base):
+    """A node of the hall hierarchy (branch company, head office …): any depth. It lives here,
+    beside the branch, because the principal's scope (server/auth) and every region-scoped
+    statistic read the tree, and server/regions builds on both."""
+
+    __tablename__ = "region"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 class Branch(Base):
     __tablename__ = "branch"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(8))
+    # The name of the branch's region (kept equal to region.name by server/regions and
+    # server/halls); `region_id` is the branch's place in the tree.
     region: Mapped[str | None] = mapped_column(String(100))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -18,6 +18,7 @@ from server.core.unit_of_work import UnitOfWork
 from server.halls import repository as halls_repo
 from server.halls.events import ConfigUpdated, CounterUpdated
 from server.halls.models import Counter, Service
+from server.halls.placement import place
 from server.halls.views import branch_detail, branch_wire, counter_wire, service_wire
 
 MANAGERS = ("admin", "manager")
@@ -40,13 +41,9 @@ def create_branch(ctx: Ctx, uow: UnitOfWork, body: p.BranchCreate) -> p.BranchDe
     ctx.principal.require(("admin",), "creating branches")
     settings = (body.settings or p.BranchSettings()).model_dump(mode="json")
     branch = Branch(
-        name=body.name,
-        timezone=body.timezone,
-        locale=body.locale,
-        region=body.region,
-        settings=settings,
-        last_seq=0,
+        name=body.name, timezone=body.timezone, locale=body.locale, settings=settings, last_seq=0
     )
+    place(ctx, uow, branch, body.model_dump(exclude_unset=True, include={"region", "region_id"}))
     uow.session.add(branch)
     uow.session.flush()
     detail = branch_detail(branch)
@@ -60,9 +57,10 @@ def patch_branch(ctx: Ctx, uow: UnitOfWork, branch_id: int, body: p.BranchPatch)
     branch = uow.lock_branch(branch_id)
     before = _json(branch_detail(branch))
     fields = body.model_dump(exclude_unset=True, mode="json")
-    for name in ("name", "timezone", "locale", "region"):
-        if name in fields and (fields[name] is not None or name == "region"):
+    for name in ("name", "timezone", "locale"):
+        if fields.get(name) is not None:
             setattr(branch, name, fields[name])
+    place(ctx, uow, branch, fields)
     if "settings" in fields and fields["settings"] is not None:
         branch.settings = (body.settings or p.BranchSettings()).model_dump(mode="json")
     config_changed(uow, branch_id, "branch", branch_id)

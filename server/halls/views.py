@@ -32,6 +32,7 @@ def branch_wire(branch: Branch) -> p.Branch:
         timezone=branch.timezone,
         locale=branch.locale,
         region=branch.region,
+        region_id=branch.region_id,
     )
 
 

@@ -205,6 +205,21 @@ from server.protocol.printing import (
 from server.protocol.printing import (
     ReprintRequest as ReprintRequest,
 )
+from server.protocol.regions import (
+    OverviewTile as OverviewTile,
+)
+from server.protocol.regions import (
+    Region as Region,
+)
+from server.protocol.regions import (
+    RegionCreate as RegionCreate,
+)
+from server.protocol.regions import (
+    RegionPatch as RegionPatch,
+)
+from server.protocol.regions import (
+    RegionSettings as RegionSettings,
+)
 from server.protocol.stats import (
     RatingFigures as RatingFigures,
 )

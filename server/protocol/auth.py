@@ -22,6 +22,7 @@ class UserOut(BaseModel):
     username: str
     role: Role
     branch_ids: list[int]
+    region_ids: list[int] = Field(default_factory=list)
     active: bool = True
 
 
@@ -36,12 +37,14 @@ class UserCreate(Request):
     password: str = Field(min_length=8, max_length=200)
     role: Role
     branch_ids: list[Id] = Field(default_factory=list, max_length=1000)
+    region_ids: list[Id] = Field(default_factory=list, max_length=1000)
 
 
 class UserPatch(Request):
     password: str | None = Field(None, min_length=8, max_length=200)
     role: Role | None = None
     branch_ids: list[Id] | None = Field(None, max_length=1000)
+    region_ids: list[Id] | None = Field(None, max_length=1000)
     active: bool | None = None
 
 
@@ -68,4 +71,5 @@ class Me(BaseModel):
     username: str | None = None
     role: str
     branch_ids: list[int]
+    region_ids: list[int] = Field(default_factory=list)
     name: str | None = None

@@ -83,6 +83,7 @@ class BranchCreate(Request):
     timezone: str = Field("Asia/Shanghai", max_length=64)
     locale: Locale = "zh-CN"
     region: str | None = Field(None, max_length=100)
+    region_id: Id | None = None
     settings: BranchSettings | None = None
     _tz = field_validator("timezone")(_check_timezone)
 
@@ -92,6 +93,7 @@ class BranchPatch(Request):
     timezone: str | None = Field(None, max_length=64)
     locale: Locale | None = None
     region: str | None = Field(None, max_length=100)
+    region_id: Id | None = None
     settings: BranchSettings | None = None
 
     @field_validator("timezone")
@@ -106,6 +108,7 @@ class Branch(BaseModel):
     timezone: str
     locale: Locale
     region: str | None
+    region_id: int | None = None
 
 
 class BranchDetail(Branch):

@@ -1,0 +1,59 @@
+"""Where a branch sits in the region tree: `region_id`, or the old free-text `region` name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from server.core.context import Ctx
+from server.core.errors import Conflict, Forbidden, NotFound
+from server.core.models import Branch, Region
+from server.core.unit_of_work import UnitOfWork
+
+
+def place(ctx: Ctx, uow: UnitOfWork, branch: Branch, fields: dict[str, Any]) -> None:
+    """Move `branch` to the region `fields` names (`region_id` wins over `region`); nothing
+    when neither is given or the region stays the same. Only an admin, or a manager of the
+    target region, moves a hall; only an admin takes a hall out of every region or creates a
+    region by naming it (docs/decisions.md, "Regions")."""
+    if "region_id" in fields:
+        target = _by_id(uow, fields["region_id"])
+    elif "region" in fields:
+        target = _by_name(ctx, uow, (fields["region"] or "").strip())
+    else:
+        return
+    if (target.id if target else None) == branch.region_id and branch.id is not None:
+        return
+    who = ctx.principal
+    if not who.is_admin and (target is None or not who.may_see_region(target.id)):
+        raise Forbidden("only an admin or a manager of the new region moves a hall there")
+    branch.region_id = target.id if target else None
+    branch.region = target.name if target else None
+    ctx.forget_principals(uow.session)  # the hall enters or leaves region managers' scopes
+
+
+def _by_id(uow: UnitOfWork, region_id: int | None) -> Region | None:
+    if region_id is None:
+        return None
+    region = uow.session.get(Region, region_id)
+    if region is None:
+        raise NotFound(f"region {region_id} does not exist")
+    return region
+
+
+def _by_name(ctx: Ctx, uow: UnitOfWork, name: str) -> Region | None:
+    """The region of that name; an admin naming a new one creates it at the top."""
+    if not name:
+        return None
+    found = list(uow.session.scalars(select(Region).where(Region.name == name).limit(2)))
+    if len(found) > 1:
+        raise Conflict(f"several regions are named {name!r}: give region_id")
+    if found:
+        return found[0]
+    if not ctx.principal.is_admin:
+        raise Forbidden(f"no region is named {name!r}; an admin creates regions")
+    region = Region(name=name, parent_id=None, settings={})
+    uow.session.add(region)
+    uow.session.flush()
+    return region

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 # ---- statistics and audit (manager) ---------------------------------------------------------
 
-StatsGroup = Literal["service", "counter", "clerk", "hour", "day", "branch"]
+StatsGroup = Literal["service", "counter", "clerk", "hour", "day", "branch", "region"]
 
 
 class WaitFigures(BaseModel):

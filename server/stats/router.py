@@ -32,11 +32,12 @@ def summary(
     ctx: CtxDep,
     branch_id: BranchQuery = None,
     region: RegionQuery = None,
+    region_id: BranchQuery = None,
     date_from: FromQuery = None,
     date_to: ToQuery = None,
 ) -> p.StatsSummary:
     """Figures over business dates `from`..`to` of a hall, a region, or every hall you see."""
-    return stats.summary(ctx, stats.Selection(branch_id, region, date_from, date_to))
+    return stats.summary(ctx, stats.Selection(branch_id, region, date_from, date_to, region_id))
 
 
 @router.get("/stats/breakdown", response_model=list[p.StatsRow], responses=ERR422)
@@ -45,12 +46,13 @@ def breakdown(
     group_by: p.StatsGroup,
     branch_id: BranchQuery = None,
     region: RegionQuery = None,
+    region_id: BranchQuery = None,
     date_from: FromQuery = None,
     date_to: ToQuery = None,
     locale: p.Locale | None = None,
 ) -> list[p.StatsRow]:
     """The summary's figures per service, counter, clerk, hour of day, day or hall."""
-    selection = stats.Selection(branch_id, region, date_from, date_to)
+    selection = stats.Selection(branch_id, region, date_from, date_to, region_id)
     return stats.breakdown(ctx, selection, group_by, locale)
 
 
@@ -59,11 +61,14 @@ def wait_distribution(
     ctx: CtxDep,
     branch_id: BranchQuery = None,
     region: RegionQuery = None,
+    region_id: BranchQuery = None,
     date_from: FromQuery = None,
     date_to: ToQuery = None,
 ) -> list[p.StatsBucket]:
     """How many waits fell in 0–5, 5–10, 10–15, 15–20, 20–30, 30–45, 45–60, 60+ minutes."""
-    return stats.wait_distribution(ctx, stats.Selection(branch_id, region, date_from, date_to))
+    return stats.wait_distribution(
+        ctx, stats.Selection(branch_id, region, date_from, date_to, region_id)
+    )
 
 
 @router.get(
@@ -78,6 +83,7 @@ def export(
     group_by: p.StatsGroup = "service",
     branch_id: BranchQuery = None,
     region: RegionQuery = None,
+    region_id: BranchQuery = None,
     date_from: FromQuery = None,
     date_to: ToQuery = None,
     locale: p.Locale | None = None,
@@ -85,7 +91,7 @@ def export(
     """One row per ticket (`kind=tickets`) or the breakdown table (`kind=grouped`). At most
     `HALLQ_MAX_EXPORTS` run at once (429 `rate_limited` with Retry-After beyond): each is
     written whole on a connection of the export lane, then sent with its Content-Length."""
-    selection = stats.Selection(branch_id, region, date_from, date_to)
+    selection = stats.Selection(branch_id, region, date_from, date_to, region_id)
     sheet_tickets = format == "xlsx" and kind == "tickets"
     scope, labels = stats.export_scope(
         ctx, selection, locale, max_tickets=files.XLSX_MAX_ROWS if sheet_tickets else None

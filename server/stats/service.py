@@ -16,8 +16,8 @@ from server.core.context import Ctx
 from server.core.errors import NotFound, ValidationFailed
 from server.core.models import Branch
 from server.halls import repository as halls_repo
+from server.stats import regions, rollup
 from server.stats import repository as repo_stats
-from server.stats import rollup
 from server.stats.figures import Figures, Scope, Segment, earlier_segments, wait_buckets
 
 STATS_ROLES = ("admin", "manager")
@@ -34,15 +34,19 @@ class Selection:
     region: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    region_id: int | None = None  # the region's whole subtree
 
 
 def resolve(ctx: Ctx, session: Session, selection: Selection) -> Scope:
     """The branches (one, a region, or all the caller may see) and the business dates."""
     ctx.principal.require(STATS_ROLES, "statistics")
-    if selection.branch_id is not None and selection.region is not None:
-        raise ValidationFailed("give branch_id or region, not both")
+    given = [selection.branch_id, selection.region, selection.region_id]
+    if sum(x is not None for x in given) > 1:
+        raise ValidationFailed("give one of branch_id, region_id and region")
     rows: list[Branch]
-    if selection.branch_id is not None:
+    if selection.region_id is not None:
+        rows = regions.subtree_halls(ctx, session, selection.region_id)
+    elif selection.branch_id is not None:
         ctx.principal.require_branch(selection.branch_id)
         rows = [core_repo.get_or_404(session, Branch, selection.branch_id, "branch")]
     else:
@@ -156,9 +160,13 @@ def breakdown(
     ctx: Ctx, selection: Selection, group_by: str, locale: str | None = None
 ) -> list[p.StatsRow]:
     """One row per group key, sorted by key (no key last), with a label in `locale`."""
-    scope = _resolved(ctx, selection, group_by)
+    scope = _resolved(ctx, selection, "branch" if group_by == "region" else group_by)
     with ctx.db.read() as session:
-        groups = figures(session, scope, group_by)
+        if group_by == "region":
+            per_branch = figures(session, scope, "branch")
+            groups = regions.by_region(session, per_branch, selection.region_id)
+        else:
+            groups = figures(session, scope, group_by)
         labels = Labels.load(session, scope, locale)
     keys = sorted(groups, key=lambda k: (k is None, str(type(k)), k if k is not None else 0))
     return [
@@ -184,6 +192,7 @@ def export_scope(
 
 COUNTER_NAME = {"zh-CN": "{n}号窗口", "zh-TW": "{n}號窗口", "en": "Counter {n}"}
 NONE_LABEL = {"zh-CN": "（未叫号）", "zh-TW": "（未叫號）", "en": "(not called)"}
+NO_REGION = {"zh-CN": "（无区域）", "zh-TW": "（無區域）", "en": "(no region)"}
 
 
 @dataclass
@@ -195,6 +204,7 @@ class Labels:
     services: dict[int, tuple[int, dict[str, str], str]]
     counters: dict[int, tuple[int, int, str]]
     users: dict[int, str]
+    regions: dict[int, str]
 
     @classmethod
     def load(cls, session: Session, scope: Scope, locale: str | None) -> Labels:
@@ -208,6 +218,7 @@ class Labels:
             },
             counters=repo_stats.counter_names(session, ids),
             users=repo_stats.usernames(session),
+            regions=regions.names(session),
         )
 
     def _in_branch(self, branch_id: int, text: str) -> str:
@@ -237,11 +248,14 @@ class Labels:
 
     def label(self, group: str, key: Key) -> str:
         if key is None:
-            return NONE_LABEL.get(self.locale, NONE_LABEL["en"])
+            none = NO_REGION if group == "region" else NONE_LABEL
+            return none.get(self.locale, none["en"])
         if group == "hour":
             return f"{int(key):02d}:00"
         if group == "branch":
             return self.branches.get(int(key), str(key))
+        if group == "region":
+            return self.regions.get(int(key), str(key))
         lookups = {"service": self.service, "counter": self.counter, "clerk": self.clerk}
         if group in lookups:
             return lookups[group](int(key))

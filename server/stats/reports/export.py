@@ -78,6 +78,7 @@ GROUP_NAMES: dict[str, T3] = {
     "hour": ("时段", "時段", "Hour"),
     "day": ("日期", "日期", "Day"),
     "branch": ("大厅", "大廳", "Hall"),
+    "region": ("区域", "區域", "Region"),
 }
 FIGURE_COLUMNS: list[tuple[str, T3]] = [
     ("issued", ("取号", "取號", "Issued")),

@@ -157,7 +157,16 @@ const Admin = (() => {
 
   function register(name, view) { views[name] = view; }
 
+  // `/admin?branch=3&view=monitor` (a tile of the HQ board) opens that hall's monitor.
+  function fromUrl() {
+    const params = new URLSearchParams(location.search);
+    const branchId = Number(params.get("branch") || 0);
+    if (branchId) S.branchId = branchId;
+    if (params.get("view")) S.view = params.get("view");
+  }
+
   function init() {
+    fromUrl();
     $("login-form").addEventListener("submit", signIn);
     $("logout").addEventListener("click", () => signOut(""));
     for (const b of document.querySelectorAll("#tabs [data-view]")) {

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from server import protocol as p
 from server.core import repository as core_repo
@@ -22,6 +22,8 @@ from server.core.run import write
 from server.core.unit_of_work import UnitOfWork
 from server.halls import repository as halls_repo
 from server.halls.models import Counter, Service
+from server.halls.placement import place, place_by_path
+from server.halls.placement import region_path as path_of
 from server.halls.views import branch_detail, service_wire
 
 SERVICE_FIELDS = (
@@ -42,8 +44,9 @@ def export_hall(ctx: Ctx, branch_id: int, path: Path) -> None:
         ]  # fmt: skip
         counters = halls_repo.counters(session, branch_id)
         ids = halls_repo.counter_service_ids(session, [c.id for c in counters])
+        place = {"region_path": path_of(session, branch.region_id)} if branch.region_id else {}
         doc: dict[str, Any] = {
-            "branch": {k: v for k, v in detail.items() if k != "id"},
+            "branch": {k: v for k, v in detail.items() if k not in ("id", "region_id")} | place,
             "services": services,
             "counters": [
                 {"number": c.number, "name": c.name, "services": [by_id[i] for i in ids[c.id]]}
@@ -80,7 +83,9 @@ def _one_line(path: Path, exc: ValidationError, prefix: str = "") -> HallFileErr
     return HallFileError(f"{path}: {problems}")
 
 
-HallPlan = tuple[p.BranchPatch, list[p.ServiceCreate], list[dict[str, Any]]]
+HallPlan = tuple[p.BranchPatch, list[p.ServiceCreate], list[dict[str, Any]], list[str] | None]
+RegionPath = TypeAdapter(list[Annotated[str, Field(min_length=1, max_length=100)]])
+MAX_DEPTH = 20
 
 
 def read_hall(path: Path, branch_id: int) -> HallPlan:
@@ -98,7 +103,18 @@ def read_hall(path: Path, branch_id: int) -> HallPlan:
     try:
         doc = _HallDoc.model_validate(tomllib.loads(text))
         where = "branch."
-        patch = p.BranchPatch.model_validate({k: v for k, v in doc.branch.items() if k != "id"})
+        fields = {k: v for k, v in doc.branch.items() if k not in ("id", "region_path")}
+        if "region_path" in doc.branch:
+            where = "branch.region_path."
+            names = RegionPath.validate_python(doc.branch["region_path"])
+            if len(names) > MAX_DEPTH:
+                raise HallFileError(f"{path}: branch.region_path: at most {MAX_DEPTH} regions")
+            fields["region_path"] = names
+            where = "branch."
+        patch = p.BranchPatch.model_validate(
+            {k: v for k, v in fields.items() if k != "region_path"}
+        )
+        patch_path = fields.get("region_path")
         services = []
         for index, service in enumerate(doc.services):
             where = f"services[{index}]."
@@ -113,14 +129,24 @@ def read_hall(path: Path, branch_id: int) -> HallPlan:
         raise HallFileError(f"{path}: not valid TOML: {exc}") from None
     except ValidationError as exc:
         raise _one_line(path, exc, where) from None
-    return patch, services, counters
+    return patch, services, counters, patch_path
 
 
 def import_hall(ctx: Ctx, branch_id: int, path: Path) -> tuple[int, int]:
     """Create or update services (by code) and counters (by number) in one transaction;
     returns their counts. HallFileError (nothing written) for a file that cannot be imported."""
-    patch, services_doc, counters_doc = read_hall(path, branch_id)
-    write(ctx, lambda uow: _import(uow, branch_id, patch, services_doc, counters_doc))
+    patch, services_doc, counters_doc, region_path = read_hall(path, branch_id)
+
+    def run(uow: UnitOfWork) -> None:
+        _import(uow, branch_id, patch, services_doc, counters_doc)
+        branch = uow.lock_branch(branch_id)
+        if region_path is not None:
+            place_by_path(uow, branch, region_path)
+        else:
+            place(ctx, uow, branch, patch.model_dump(exclude_unset=True))
+        ctx.forget_principals(uow.session)
+
+    write(ctx, run)
     return len(services_doc), len(counters_doc)
 
 
@@ -133,7 +159,7 @@ def _import(
 ) -> None:
     """The import's one transaction: a counter naming an unknown service undoes it all."""
     branch = uow.lock_branch(branch_id)
-    for name in ("name", "timezone", "locale", "region"):
+    for name in ("name", "timezone", "locale"):
         value = getattr(patch, name)
         if value is not None:
             setattr(branch, name, value)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from server.core import tree
 from server.core.context import Ctx
 from server.core.errors import Conflict, Forbidden, NotFound
 from server.core.models import Branch, Region
@@ -57,3 +59,34 @@ def _by_name(ctx: Ctx, uow: UnitOfWork, name: str) -> Region | None:
     uow.session.add(region)
     uow.session.flush()
     return region
+
+
+def region_path(session: Session, region_id: int | None) -> list[str]:
+    """The names from the top region down to `region_id` (what `hallq export` writes: ids
+    differ between installations, names do not)."""
+    if region_id is None:
+        return []
+    links = tree.load(session)
+    chain = [region_id, *links.ancestors(region_id)]
+    names = dict(session.execute(select(Region.id, Region.name).where(Region.id.in_(chain))).all())
+    return [names[r] for r in reversed(chain) if r in names]
+
+
+def place_by_path(uow: UnitOfWork, branch: Branch, names: list[str]) -> None:
+    """Put the branch in the region at the end of `names` (top first), creating the regions
+    of the path that do not exist yet (`hallq import`, an admin's command)."""
+    parent: int | None = None
+    region: Region | None = None
+    for name in names:
+        region = uow.session.scalars(
+            select(Region).where(Region.name == name, Region.parent_id == parent)
+            if parent is not None
+            else select(Region).where(Region.name == name, Region.parent_id.is_(None))
+        ).first()
+        if region is None:
+            region = Region(name=name, parent_id=parent, settings={})
+            uow.session.add(region)
+            uow.session.flush()
+        parent = region.id
+    branch.region_id = region.id if region else None
+    branch.region = region.name if region else None

@@ -1,7 +1,7 @@
 """`hallq report`: statistics from the command line, straight from the database.
 
-hallq report --from 2026-11-01 --to 2026-11-30 [--branch 1 | --region 华东]
-             [--group-by service|counter|clerk|hour|day|branch]
+hallq report --from 2026-11-01 --to 2026-11-30 [--branch 1 | --region 3 | --region 华东]
+             [--group-by service|counter|clerk|hour|day|branch|region]
              [--format table|csv|xlsx] [--output FILE] [--tickets]
 hallq report daily [--date 2026-11-23] [--branch 1] [--output daily.pdf|daily.png]
 """
@@ -51,7 +51,9 @@ def report(
     date_from: Annotated[str | None, typer.Option("--from", help="First date YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last date (inclusive)")] = None,
     branch: Annotated[int | None, typer.Option(help="One hall (branch id)")] = None,
-    region: Annotated[str | None, typer.Option(help="All halls of a region")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="All halls of a region and its subtree: its id (or name)")
+    ] = None,
     group_by: Annotated[str | None, typer.Option("--group-by", help=" | ".join(GROUPS))] = None,
     format_: Annotated[str, typer.Option("--format", help="table | csv | xlsx")] = "table",
     output: Annotated[Path | None, typer.Option(help="Write to FILE (default stdout)")] = None,
@@ -65,8 +67,8 @@ def report(
     from server.stats.reports import export as files
     from server.stats.reports.table import render
 
-    if group_by is not None and group_by not in GROUPS:
-        raise _fail(f"--group-by must be one of {', '.join(GROUPS)}")
+    if group_by is not None and group_by not in (*GROUPS, "region"):
+        raise _fail(f"--group-by must be one of {', '.join((*GROUPS, 'region'))}")
     if format_ not in FORMATS:
         raise _fail(f"--format must be one of {', '.join(FORMATS)}")
     if format_ == "xlsx" and output is None:
@@ -75,7 +77,9 @@ def report(
         raise _fail("--tickets needs --format csv or xlsx")
     ctx = _ctx()
     try:
-        selection = stats.Selection(branch, region, _date(date_from), _date(date_to))
+        region_id = int(region) if region is not None and region.isdigit() else None
+        selection = stats.Selection(branch, None if region_id else region, _date(date_from),
+                                    _date(date_to), region_id)  # fmt: skip
         limit = files.XLSX_MAX_ROWS if tickets and format_ == "xlsx" else None
         scope, labels = stats.export_scope(ctx, selection, locale, max_tickets=limit)
         loc = labels.locale

@@ -6,6 +6,7 @@
     python -m bench --only bodies   # 100 MB request bodies: server RSS (not in a full run)
     python -m bench --only exports  # 50 concurrent exports while issuing (not in a full run)
     python -m bench --only audit    # issuing without/with the audit hash chain; verify over 1 M
+    python -m bench --only board    # the HQ board of 500 halls: paint and update delay
     python -m bench --no-pg --no-write
 
 Only 127.0.0.1 is contacted; every loop is bounded in count and time.
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bench import audit as audit_bench
+from bench import board as board_bench
 from bench import bodies, burst, fanout, hall, load, procs
 from bench import exports as exports_bench
 from bench import report as page
@@ -34,7 +36,7 @@ from bench import stats as stats_bench
 from bench.rawhttp import request_bytes
 
 SCENARIOS = ("throughput", "openloop", "fanout", "coldstart", "stats", "burst")
-ON_REQUEST = ("bodies", "exports", "audit")  # run only when named with --only
+ON_REQUEST = ("bodies", "exports", "audit", "board")  # run only when named with --only
 DOC = procs.ROOT / "docs" / "benchmarks.md"
 NOFILE_WANTED = 8192
 T = TypeVar("T")
@@ -70,6 +72,7 @@ class Report:
     stats: list[stats_bench.StatsResult] = field(default_factory=list)
     burst: dict[str, burst.BurstResult] = field(default_factory=dict)
     exports: list[exports_bench.ExportsResult] = field(default_factory=list)
+    board: list[board_bench.BoardResult] = field(default_factory=list)
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -308,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         "burst": scenario_burst,
         "exports": exports_bench.scenario,
         "audit": audit_bench.scenario,
+        "board": board_bench.scenario,
     }
     with tempfile.TemporaryDirectory(prefix="hallq-bench-") as tmp:
         work = Path(tmp)

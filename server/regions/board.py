@@ -1,9 +1,10 @@
 """The HQ board's live feed: one aggregate per process, not one stream per hall.
 
 Every committed event tells the hub its branch (`EventHub.watchers`, from this process or,
-through the bus, from any other). The board marks the hall changed; at most every `TICK_S`
-it reads the tiles of the changed halls in one batch of grouped queries (server/regions/
-overview.py) and sends each open board the tiles of its own halls. A board of 500 halls thus
+through the bus, from any other). The board marks the hall changed and reads the tiles of the
+changed halls in one batch of grouped queries (server/regions/overview.py): at once after a
+quiet moment, else at most every `TICK_S`. It sends each open board the tiles of its own
+halls. A board of 500 halls thus
 costs one socket and, per busy moment, one read for all the halls that changed — however many
 events they had. Every `REFRESH_S` all tiles are sent again: waits grow and halls open and close
 without any event.
@@ -86,17 +87,22 @@ class Board:
             self._wake.set()
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last = 0.0
         while True:
             refresh = False
             try:
                 await asyncio.wait_for(self._wake.wait(), REFRESH_S)
             except TimeoutError:
                 refresh = True
-            await asyncio.sleep(TICK_S)  # the events of a busy moment go out as one update
+            # The first change after a quiet moment goes out at once; later ones of a busy
+            # moment wait for the rest of the tick and go out together.
+            await asyncio.sleep(max(0.0, last + TICK_S - loop.time()))
             self._wake.clear()
             changed = set(self._by_branch) if refresh else self._dirty & set(self._by_branch)
             self._dirty = set()
             if changed:
+                last = loop.time()
                 try:
                     await self._send(sorted(changed))
                 except Exception:

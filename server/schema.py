@@ -7,9 +7,10 @@ from server.auth import models as _auth
 from server.complaints import models as _complaints
 from server.core.models import Base
 from server.halls import models as _halls
+from server.regions import models as _regions
 from server.stats import models as _stats
 from server.tickets import models as _tickets
 
 metadata = Base.metadata
-DOMAIN_MODELS = (_audit, _auth, _complaints, _halls, _stats, _tickets)
+DOMAIN_MODELS = (_audit, _auth, _complaints, _halls, _regions, _stats, _tickets)
 """Imported for their tables; a new domain with tables adds its `models` here."""

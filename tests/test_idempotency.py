@@ -76,6 +76,10 @@ BODIES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("PATCH", "/api/v1/follow-ups/{follow_up_id}"): [{"result": "a"}, {"result": "b"}],
     ("POST", "/api/v1/regions"): [{"name": "East"}, {"name": "East", "parent_id": 1}],
     ("PATCH", "/api/v1/regions/{region_id}"): [{"name": "East"}, {"parent_id": None}],
+    ("POST", "/api/v1/inspections"): [
+        {"branch_id": 1, "date": "2026-01-01", "score": 1},
+        {"branch_id": 1, "date": "2026-01-01", "score": 2},
+    ],
 }
 
 

@@ -3,6 +3,7 @@ in a hall reaches its tile over the region's one socket, and a click opens that 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,3 +67,34 @@ def test_the_board_shows_regions_tiles_and_live_changes(
     page.locator('.tile[data-branch="1"]').click()
     expect(page.locator("#monitor-view")).to_be_visible(timeout=WAIT_MS)
     assert "branch=1" in page.url
+
+
+def test_the_inspections_tab_records_lists_and_exports(
+    page: Any, server: LiveServer, remote: Remote
+) -> None:
+    region = remote.post("/api/v1/regions", {"name": "巡视片区"}, status=201)["id"]
+    remote.client.patch("/api/v1/branches/1", json={"region_id": region}, headers=remote.admin)
+    page.add_init_script("localStorage.setItem('hallq.admin.view', 'inspections');"
+                         "localStorage.setItem('hallq.admin.lang', 'zh-CN');")  # fmt: skip
+    page.goto(f"{server.url}/admin")
+    page.fill("#username", "admin")
+    page.fill("#password", LIVE_ADMIN_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#inspections-view")).to_be_visible(timeout=WAIT_MS)
+    page.fill("#insp-checklist", "公示牌齐全\n✗ 地面清洁\n叫号屏正常\n工作人员着装")
+    page.fill("#insp-findings", "大厅地面湿滑")
+    page.fill("#insp-actions", "放置警示牌，下班前复查")
+    page.click("#insp-form button[type=submit]")
+    row = page.locator("#insp-table tbody tr").first
+    expect(row).to_contain_text("75", timeout=WAIT_MS)
+    expect(row).to_contain_text("放置警示牌")
+    shot(page, "inspections-zh-CN")
+    with page.expect_download() as download:
+        page.click("#inspections-view [data-format=csv]")
+    assert "大厅地面湿滑" in Path(download.value.path()).read_text(encoding="utf-8-sig")
+    page.click("[data-lang=zh-TW]")
+    expect(page.locator("#insp-table thead")).to_contain_text("巡視人")
+    shot(page, "inspections-zh-TW")
+    page.click("[data-lang=en]")
+    expect(page.locator("#insp-table thead")).to_contain_text("Inspector")
+    shot(page, "inspections-en")

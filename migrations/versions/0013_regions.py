@@ -1,4 +1,4 @@
-"""regions: a tree of regions, a branch's region_id, users' regions
+"""regions: a tree of regions, a branch's region_id, users' regions, inspections
 
 Revision ID: 0013
 Revises: 0012
@@ -49,6 +49,23 @@ def upgrade() -> None:
         op.create_foreign_key("fk_branch_region_id", "branch", "region", ["region_id"], ["id"])
     op.create_index("ix_branch_region_id", "branch", ["region_id"], unique=False)
     _regions_from_names()
+    op.create_table(
+        "inspection",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("inspector_id", sa.Integer(), nullable=True),
+        sa.Column("date", sa.Date(), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("checklist", sa.JSON(), nullable=False),
+        sa.Column("findings", sa.Text(), nullable=False),
+        sa.Column("actions", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("inspector_name", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(["branch_id"], ["branch.id"]),
+        sa.ForeignKeyConstraint(["inspector_id"], ["app_user.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_inspection_branch_date", "inspection", ["branch_id", "date"])
 
 
 def _regions_from_names() -> None:
@@ -70,6 +87,8 @@ def _regions_from_names() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_inspection_branch_date", table_name="inspection")
+    op.drop_table("inspection")
     op.drop_index("ix_branch_region_id", table_name="branch")
     if op.get_bind().dialect.name == "sqlite":
         with (

@@ -206,6 +206,15 @@ from server.protocol.printing import (
     ReprintRequest as ReprintRequest,
 )
 from server.protocol.regions import (
+    ChecklistItem as ChecklistItem,
+)
+from server.protocol.regions import (
+    Inspection as Inspection,
+)
+from server.protocol.regions import (
+    InspectionCreate as InspectionCreate,
+)
+from server.protocol.regions import (
     OverviewTile as OverviewTile,
 )
 from server.protocol.regions import (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from pydantic import BaseModel, Field
 
 from server.protocol.common import Id, Request
@@ -48,3 +50,35 @@ class OverviewTile(BaseModel):
     # "closed" | "ok" | "busy" (someone waits past the target) | "alert" (active alerts)
     state: str = "ok"
     last_seq: int = 0
+    # 巡视: the last inspection's date, and whether it is older than the region's setting
+    last_inspected: date | None = None
+    inspection_days: int = 7
+    inspection_overdue: bool = False
+
+
+class ChecklistItem(Request):
+    item: str = Field(min_length=1, max_length=200)
+    ok: bool
+
+
+class InspectionCreate(Request):
+    branch_id: Id
+    date: date
+    # 0..100; omitted: the share of checklist items that are ok
+    score: int | None = Field(None, ge=0, le=100)
+    checklist: list[ChecklistItem] = Field(default_factory=list, max_length=100)
+    findings: str = Field("", max_length=4000)
+    actions: str = Field("", max_length=4000)  # follow-up actions (整改措施)
+
+
+class Inspection(BaseModel):
+    id: int
+    branch_id: int
+    inspector_id: int | None
+    inspector: str
+    date: date
+    score: int
+    checklist: list[ChecklistItem]
+    findings: str
+    actions: str
+    created_at: datetime

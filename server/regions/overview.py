@@ -14,6 +14,7 @@ from server.core.context import Ctx
 from server.core.errors import NotFound
 from server.core.models import Branch, Region
 from server.halls.views import schedule
+from server.regions import inspections
 from server.regions import repository as repo
 from server.stats import rollup
 from server.stats import service as stats
@@ -63,6 +64,8 @@ def tiles(session: Session, branch_ids: Sequence[int], now: datetime) -> list[p.
     targets = repo.longest_targets_s(session, ids)
     alerts = active_alerts(session, ids, now)
     today = _today_figures(session, list(scopes.values()))
+    inspected = inspections.last_inspected(session, ids)
+    within = inspections.inspection_days(session, rows)
     result = []
     for b in rows:
         n_waiting, first = waiting.get(b.id, (0, None))
@@ -75,6 +78,10 @@ def tiles(session: Session, branch_ids: Sequence[int], now: datetime) -> list[p.
             rating_today=round(figures.rating_sum / figures.rating_n, 2)
             if figures.rating_n else None,
             active_alerts=alerts.get(b.id, 0), last_seq=b.last_seq,
+            last_inspected=inspected.get(b.id), inspection_days=within[b.id],
+            inspection_overdue=inspections.overdue(
+                inspected.get(b.id), within[b.id], scopes[b.id].today
+            ),
         )  # fmt: skip
         tile.state = _state(tile, targets.get(b.id, 0))
         result.append(tile)

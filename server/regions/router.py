@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+from datetime import date
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from server import protocol as p
 from server.auth import service as auth
@@ -14,9 +17,11 @@ from server.auth.deps import CtxDep, IdPath, Limit, Offset, respond
 from server.auth.router import ERR
 from server.core.context import Ctx
 from server.core.errors import DomainError
+from server.regions import inspections, ledger
 from server.regions import service as regions
 from server.regions.board import Board, Watcher, message
 from server.regions.overview import overview, subtree_branches, tiles
+from server.stats.reports import export as files
 from server.stream.router import _refuse
 
 router = APIRouter(prefix="/api/v1", tags=["regions"])
@@ -62,6 +67,70 @@ async def delete_region(region_id: IdPath, request: Request, ctx: CtxDep) -> JSO
 def region_overview(region_id: IdPath, ctx: CtxDep) -> list[p.OverviewTile]:
     """The live board of the region's subtree: one tile per hall (managers of the region)."""
     return overview(ctx, region_id)
+
+
+InspectionFilter = Annotated[int | None, Query(ge=1, le=2**62)]
+FromQuery = Annotated[date | None, Query(alias="from")]
+ToQuery = Annotated[date | None, Query(alias="to")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.post("/inspections", status_code=201, response_model=p.Inspection, responses=ERR409)
+async def create_inspection(
+    body: p.InspectionCreate, request: Request, ctx: CtxDep
+) -> JSONResponse:
+    return await respond(
+        ctx, lambda uow: inspections.create(ctx, uow, body), request=request, body=body,
+        status=201,
+    )  # fmt: skip
+
+
+@router.get("/inspections", response_model=list[p.Inspection], responses=ERR409)
+def list_inspections(
+    ctx: CtxDep,
+    branch_id: InspectionFilter = None,
+    region_id: InspectionFilter = None,
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
+    limit: Limit = 1000,
+    offset: Offset = 0,
+) -> list[p.Inspection]:
+    """Inspections of a hall, a region's subtree or every hall you see, newest first."""
+    return inspections.listed(
+        ctx, branch_id=branch_id, region_id=region_id, date_from=date_from, date_to=date_to,
+        limit=limit, offset=offset,
+    )  # fmt: skip
+
+
+@router.get(
+    "/inspections/export",
+    responses=ERR409 | {200: {"content": {"text/csv": {}, XLSX: {}}}},
+    response_class=Response,
+)
+def export_inspections(
+    ctx: CtxDep,
+    format: Literal["csv", "xlsx"] = "csv",
+    branch_id: InspectionFilter = None,
+    region_id: InspectionFilter = None,
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
+    locale: p.Locale = "zh-CN",
+) -> Response:
+    """The inspection ledger as a file (at most 10,000 rows)."""
+    rows = inspections.listed(
+        ctx, branch_id=branch_id, region_id=region_id, date_from=date_from, date_to=date_to,
+        limit=10_000,
+    )  # fmt: skip
+    header, records = ledger.table(rows, locale)
+    out = io.BytesIO()
+    if format == "csv":
+        files.write_csv(out, header, records)
+    else:
+        files.write_xlsx(out, "inspections", header, records)
+    media = "text/csv; charset=utf-8" if format == "csv" else XLSX
+    disposition = files.content_disposition(f"inspections.{format}")
+    return Response(out.getvalue(), media_type=media,
+                    headers={"Content-Disposition": disposition})  # fmt: skip
 
 
 def _halls(ctx: Ctx, region_id: int) -> list[int]:

@@ -3,7 +3,7 @@
 
 const ADMIN_TEXT = {
   "zh-CN": {
-    manager: "管理", hqBoard: "总部看板", monitor: "实时监控", statistics: "统计", configuration: "配置", audit: "操作日志", complaints: "投诉", followUps: "回访台账",
+    manager: "管理", hqBoard: "总部看板", inspections: "巡视", monitor: "实时监控", statistics: "统计", configuration: "配置", audit: "操作日志", complaints: "投诉", followUps: "回访台账",
     hall: "大厅", logout: "退出", login: "管理员登录", username: "用户名", password: "密码",
     signIn: "登录", badLogin: "用户名或密码错误",
     throttled: "登录失败次数过多，请几分钟后再试", loginFailed: "登录失败（{code}），请联系管理员", notManager: "需要管理员或主管账号",
@@ -55,7 +55,7 @@ const ADMIN_TEXT = {
     yes: "是", no: "否", none: "—",
   },
   "zh-TW": {
-    manager: "管理", hqBoard: "總部看板", monitor: "即時監控", statistics: "統計", configuration: "設定", audit: "操作紀錄", complaints: "投訴", followUps: "回訪台帳",
+    manager: "管理", hqBoard: "總部看板", inspections: "巡視", monitor: "即時監控", statistics: "統計", configuration: "設定", audit: "操作紀錄", complaints: "投訴", followUps: "回訪台帳",
     hall: "大廳", logout: "登出", login: "管理員登入", username: "使用者名稱", password: "密碼",
     signIn: "登入", badLogin: "使用者名稱或密碼錯誤",
     throttled: "登入失敗次數過多，請幾分鐘後再試", loginFailed: "登入失敗（{code}），請聯絡管理員", notManager: "需要管理員或主管帳號",
@@ -107,7 +107,7 @@ const ADMIN_TEXT = {
     yes: "是", no: "否", none: "—",
   },
   en: {
-    manager: "manager", hqBoard: "HQ board", monitor: "Live monitor", statistics: "Statistics", configuration: "Configuration",
+    manager: "manager", hqBoard: "HQ board", inspections: "Inspections", monitor: "Live monitor", statistics: "Statistics", configuration: "Configuration",
     audit: "Audit log", complaints: "Complaints", followUps: "Follow-ups", hall: "Hall", logout: "Log out", login: "Manager sign-in", username: "Username",
     password: "Password", signIn: "Sign in", badLogin: "Wrong username or password",
     throttled: "Too many failed sign-ins: please try again in a few minutes",

@@ -142,6 +142,9 @@ REGION_ENDPOINTS = (
     "/api/v1/stats/summary?region_id={region}",
     "/api/v1/stats/breakdown?region_id={region}&group_by=region",
     "/api/v1/stats/export?region_id={region}",
+    "/api/v1/complaints?region_id={region}",
+    "/api/v1/inspections?region_id={region}",
+    "/api/v1/inspections/export?region_id={region}",
 )
 
 

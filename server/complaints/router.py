@@ -71,10 +71,13 @@ def listed(
     overdue: bool = False,
     limit: Limit = 1000,
     offset: Offset = 0,
+    region_id: BranchQuery = None,
 ) -> list[p.Complaint]:
-    """Managers of the hall; `overdue=true`: still unanswered after their deadline."""
+    """Managers of the hall (or of the region: its whole subtree); `overdue=true`: still
+    unanswered after their deadline."""
     return list(complaints.listed(ctx, branch_id=branch_id, state=state, category=category,
-                                  overdue=overdue, limit=limit, offset=offset))  # fmt: skip
+                                  overdue=overdue, limit=limit, offset=offset,
+                                  region_id=region_id))  # fmt: skip
 
 
 @router.get("/complaints/{complaint_id}", response_model=p.ComplaintDetail, responses=ERR)

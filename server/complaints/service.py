@@ -22,6 +22,7 @@ from server.complaints.domain import (
 )
 from server.complaints.models import Complaint, ComplaintChange
 from server.complaints.views import change_wire, complaint_wire, receipt
+from server.core import tree
 from server.core.context import Ctx
 from server.core.errors import NotFound, RateLimited, ValidationFailed
 from server.core.unit_of_work import UnitOfWork
@@ -132,14 +133,19 @@ def update(ctx: Ctx, uow: UnitOfWork, complaint_id: int, body: p.ComplaintUpdate
 
 
 def listed(ctx: Ctx, *, branch_id: int | None, state: str | None, category: str | None,
-           overdue: bool, limit: int, offset: int) -> Sequence[p.Complaint]:  # fmt: skip
+           overdue: bool, limit: int, offset: int,
+           region_id: int | None = None) -> Sequence[p.Complaint]:  # fmt: skip
     ctx.principal.require(READERS, "reading complaints")
+    if branch_id is not None and region_id is not None:
+        raise ValidationFailed("give branch_id or region_id, not both")
     if branch_id is not None:
         ctx.principal.require_branch(branch_id)
     visible = ctx.principal.visible_branches()
     branch_ids = [branch_id] if branch_id is not None else visible
     now = ctx.clock()
     with ctx.db.read() as session:
+        if region_id is not None:
+            branch_ids = tree.region_branches(session, ctx.principal, region_id)
         rows = repo.complaints(
             session, branch_ids=branch_ids, state=state, category=category,
             overdue_at=now if overdue else None, limit=limit, offset=offset,

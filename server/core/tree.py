@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.core.context import Principal
+from server.core.errors import NotFound
 from server.core.models import Branch, Region
 
 
@@ -65,3 +67,12 @@ def branches_in(session: Session, region_ids: Iterable[int]) -> list[int]:
         return []
     query = select(Branch.id).where(Branch.region_id.in_(ids)).order_by(Branch.id)
     return list(session.scalars(query))
+
+
+def region_branches(session: Session, principal: Principal, region_id: int) -> list[int]:
+    """The halls of a region's subtree for `principal`, who must manage the region or one
+    above it: 404 for an unknown region, 403 for another region's."""
+    if session.get(Region, region_id) is None:
+        raise NotFound(f"region {region_id} does not exist")
+    principal.require_region(region_id)
+    return branches_in(session, load(session).subtree([region_id]))

@@ -81,10 +81,7 @@ def listed(
             who.require_branch(branch_id)
             ids = [branch_id]
         elif region_id is not None:
-            if session.get(Region, region_id) is None:
-                raise NotFound(f"region {region_id} does not exist")
-            who.require_region(region_id)
-            ids = tree.branches_in(session, tree.load(session).subtree([region_id]))
+            ids = tree.region_branches(session, who, region_id)
         else:
             ids = who.visible_branches()
         query = select(Inspection).order_by(Inspection.date.desc(), Inspection.id.desc())

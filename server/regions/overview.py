@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from server import protocol as p
 from server.core import tree
 from server.core.context import Ctx
-from server.core.errors import NotFound
-from server.core.models import Branch, Region
+from server.core.models import Branch
 from server.halls.views import schedule
 from server.regions import inspections
 from server.regions import repository as repo
@@ -41,10 +40,7 @@ def active_alerts(session: Session, branch_ids: Sequence[int], now: datetime) ->
 def subtree_branches(ctx: Ctx, session: Session, region_id: int) -> list[int]:
     """The halls of a region's subtree, for a caller who manages it (else 403/404)."""
     ctx.principal.require(("admin", "manager"), "the HQ board")
-    if session.get(Region, region_id) is None:
-        raise NotFound(f"region {region_id} does not exist")
-    ctx.principal.require_region(region_id)
-    return tree.branches_in(session, tree.load(session).subtree([region_id]))
+    return tree.region_branches(session, ctx.principal, region_id)
 
 
 def overview(ctx: Ctx, region_id: int) -> list[p.OverviewTile]:

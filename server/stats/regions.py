@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from server.core import tree
 from server.core.context import Ctx
-from server.core.errors import NotFound
 from server.core.models import Branch, Region
 from server.stats.figures import Figures
 
@@ -19,10 +18,7 @@ Key = int | str | None
 
 def subtree_halls(ctx: Ctx, session: Session, region_id: int) -> list[Branch]:
     """Every hall under the region, for a caller who manages it or an ancestor (else 403)."""
-    if session.get(Region, region_id) is None:
-        raise NotFound(f"region {region_id} does not exist")
-    ctx.principal.require_region(region_id)
-    ids = tree.branches_in(session, tree.load(session).subtree([region_id]))
+    ids = tree.region_branches(session, ctx.principal, region_id)
     return list(session.scalars(select(Branch).where(Branch.id.in_(ids)).order_by(Branch.id)))
 
 

@@ -52,6 +52,7 @@ def test_the_board_shows_regions_tiles_and_live_changes(
     expect(page.locator("#conn")).to_have_text("实时", timeout=WAIT_MS)
     remote.post(f"/api/v1/counters/{counter['id']}/call-next", {})
     expect(tile.locator("dd.waiting")).to_have_text("2", timeout=WAIT_MS)
+    expect(tile.locator(".insp-flag")).to_have_text("超过 7 天未巡视")  # never inspected
     shot(page, "board-zh-CN")
 
     page.click("[data-lang=zh-TW]")

@@ -45,7 +45,7 @@ const Board = (() => {
 
   function tileNode(tile) {
     const stat = (key, value, cls) => [HallQ.el("dt", {}, t(key)), HallQ.el("dd", { class: cls || "" }, value)];
-    const flag = tile.inspection_overdue ? HallQ.el("span", { class: "flag" }, t("notInspected", { days: tile.inspection_days })) : null;
+    const flag = tile.inspection_overdue ? HallQ.el("span", { class: "insp-flag" }, t("notInspected", { days: tile.inspection_days })) : null;
     return HallQ.el("a", {
       class: `tile st-${tile.state}`, href: `/admin?branch=${tile.branch_id}&view=monitor`,
       "data-branch": tile.branch_id, title: t("openMonitor", { name: tile.name }),

@@ -209,3 +209,20 @@ def test_region_statistics_cover_the_subtree_and_group_by_region_gives_children(
     export = api.client.get("/api/v1/stats/export", params={"region_id": tree.south},
                             headers=api.admin)  # fmt: skip
     assert export.status_code == 200 and "Guangzhou" in export.text and "业务A" not in export.text
+
+
+def test_region_changes_are_in_the_audit_trail(api: Api, tree: Tree) -> None:
+    ok(api.client.patch(f"/api/v1/regions/{tree.south}", json={"name": "华南"},
+                        headers=api.admin))  # fmt: skip
+    ok(api.client.delete(f"/api/v1/regions/{tree.hangzhou}", headers=api.admin))
+    kinds = {
+        (r["kind"], r["subject"]): r["data"]
+        for r in api.get("/api/v1/audit", subject=f"region:{tree.south}")
+        + api.get("/api/v1/audit", subject=f"region:{tree.hangzhou}")
+    }
+    assert kinds[("region.updated", f"region:{tree.south}")] == {
+        "old": {"name": "South"}, "new": {"name": "华南"}
+    }  # fmt: skip
+    assert ("region.created", f"region:{tree.hangzhou}") in kinds
+    assert ("region.deleted", f"region:{tree.hangzhou}") in kinds
+    assert api.get("/api/v1/audit/verify")["ok"] is True

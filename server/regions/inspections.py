@@ -57,7 +57,10 @@ def create(ctx: Ctx, uow: UnitOfWork, body: p.InspectionCreate) -> p.Inspection:
     )  # fmt: skip
     uow.session.add(row)
     uow.session.flush()
-    return inspection_wire(row)
+    wire = inspection_wire(row)
+    uow.audit("inspection.created", f"inspection:{row.id}", {"new": wire.model_dump(mode="json")},
+              branch_id=branch.id)  # fmt: skip
+    return wire
 
 
 def listed(

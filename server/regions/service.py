@@ -9,6 +9,7 @@ from server.core import tree
 from server.core.context import Ctx
 from server.core.errors import Conflict, NotFound
 from server.core.models import Region
+from server.core.trail import changes
 from server.core.unit_of_work import UnitOfWork
 from server.regions import repository as repo
 
@@ -73,13 +74,16 @@ def create_region(ctx: Ctx, uow: UnitOfWork, body: p.RegionCreate) -> p.Region:
     region = Region(name=body.name, parent_id=body.parent_id, settings=settings)
     uow.session.add(region)
     uow.session.flush()
-    return region_wire(region)
+    wire = region_wire(region)
+    uow.audit("region.created", f"region:{region.id}", {"new": wire.model_dump(mode="json")})
+    return wire
 
 
 def patch_region(ctx: Ctx, uow: UnitOfWork, region_id: int, body: p.RegionPatch) -> p.Region:
     """Rename, move (never under itself: 409) or change the settings of a region."""
     ctx.principal.require(("admin",), "changing regions")
     region = _region(uow, region_id)
+    before = region_wire(region).model_dump(mode="json")
     fields = body.model_dump(exclude_unset=True)
     if "parent_id" in fields and fields["parent_id"] != region.parent_id:
         parent = fields["parent_id"]
@@ -95,7 +99,11 @@ def patch_region(ctx: Ctx, uow: UnitOfWork, region_id: int, body: p.RegionPatch)
     if fields.get("settings") is not None:
         region.settings = (body.settings or p.RegionSettings()).model_dump(mode="json")
     uow.session.flush()
-    return region_wire(region)
+    wire = region_wire(region)
+    uow.audit(
+        "region.updated", f"region:{region.id}", changes(before, wire.model_dump(mode="json"))
+    )
+    return wire
 
 
 def delete_region(ctx: Ctx, uow: UnitOfWork, region_id: int) -> p.Region:
@@ -107,6 +115,7 @@ def delete_region(ctx: Ctx, uow: UnitOfWork, region_id: int) -> p.Region:
     if repo.has_branches(uow.session, region.id):
         raise Conflict(f"region {region.id} has halls: move them to another region first")
     wire = region_wire(region)
+    uow.audit("region.deleted", f"region:{region.id}", {"old": wire.model_dump(mode="json")})
     repo.forget_user_regions(uow.session, region.id)
     uow.session.delete(region)
     uow.session.flush()

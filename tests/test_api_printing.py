@@ -173,7 +173,7 @@ def test_me(api: Api) -> None:
     kiosk_id, kiosk = api.device("kiosk")
     assert api.get("/api/v1/auth/me", kiosk) | {"name": None} == {
         "kind": "device", "id": kiosk_id, "username": None, "role": "kiosk", "branch_ids": [1],
-        "name": None,
+        "name": None, "region_ids": [],
     }  # fmt: skip
     me = api.get("/api/v1/auth/me")
     assert me["kind"] == "user" and me["username"] == "admin" and me["role"] == "admin"

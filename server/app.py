@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server import __version__
+from server.alerts.engine import Evaluator
+from server.alerts.router import router as alerts_router
 from server.audit import service as audit
 from server.audit.router import router as audit_router
 from server.auth.deps import AppState
@@ -77,6 +79,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         housekeeping = asyncio.create_task(_housekeeping(state))
         rollups = rollup.Background(state.ctx)  # statistics of closed days, stored
         print_jobs = Sweeper(state.ctx)  # print jobs not printed in time expire
+        # alerts, whether or not anyone watches; devices' heartbeats
+        app.state.alerts = evaluator = Evaluator(state.ctx, settings.alerts_interval_s, state.seen)
         # What exists now (modules, routes, schemas, engines) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise walk it all (measured:
         # ~130 ms pauses under load, the whole p99 of issuing).
@@ -87,6 +91,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             gc.unfreeze()
             await rollups.stop()
             await print_jobs.stop()
+            await evaluator.stop()
             housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await housekeeping
@@ -104,7 +109,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     for router in (
         tickets_router, counters_router, health_router, auth_router, config_router, stream_router,
         print_router, stats_router, audit_router, speech_router, complaints_router,
-        regions_router,
+        regions_router, alerts_router,
     ):  # fmt: skip
         app.include_router(router)
     pages.install(app)

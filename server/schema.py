@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from server.alerts import models as _alerts
 from server.audit import models as _audit
 from server.auth import models as _auth
 from server.complaints import models as _complaints
@@ -12,5 +13,5 @@ from server.stats import models as _stats
 from server.tickets import models as _tickets
 
 metadata = Base.metadata
-DOMAIN_MODELS = (_audit, _auth, _complaints, _halls, _regions, _stats, _tickets)
+DOMAIN_MODELS = (_alerts, _audit, _auth, _complaints, _halls, _regions, _stats, _tickets)
 """Imported for their tables; a new domain with tables adds its `models` here."""

@@ -21,6 +21,7 @@ from server.core.errors import Unauthorized
 from server.core.hub import EventHub
 from server.core.publisher import BusPublisher
 from server.core.run import Idem, anonymous_scope, perform_async
+from server.core.seen import SeenDevices
 from server.core.settings import Settings
 
 
@@ -32,6 +33,7 @@ class AppState:
     hub: EventHub
     clock: Clock = utc_now
     publisher: BusPublisher | None = None
+    seen: SeenDevices = field(default_factory=SeenDevices)  # devices' heartbeats
     throttle: LoginThrottle = field(init=False)
     principals: PrincipalCache = field(init=False)
 
@@ -65,11 +67,14 @@ async def principal(request: Request) -> Principal:
     token = bearer(request)
     if token is None:
         return ANONYMOUS
-    ctx = state(request).ctx()
+    app_state = state(request)
+    ctx = app_state.ctx()
     known = auth.remembered(ctx, token)
-    if known is not None:
-        return known
-    return await run_in_threadpool(auth.authenticate, ctx, token)
+    if known is None:
+        known = await run_in_threadpool(auth.authenticate, ctx, token)
+    if known.device_id is not None:  # a device's request is its heartbeat
+        app_state.seen.request(known.device_id, app_state.clock())
+    return known
 
 
 async def _state(request: Request) -> AppState:

@@ -59,3 +59,9 @@ class Settings(BaseSettings):
         description="Comma-separated addresses or networks of reverse proxies whose "
         "X-Forwarded-For is believed (none by default)",
     )
+    alerts_interval_s: float = Field(
+        2.0,
+        ge=0.2,
+        le=10,
+        description="Seconds between two evaluations of the alerts (earlier when one is due)",
+    )

@@ -4,6 +4,27 @@ One module per domain; everything is re-exported here, so `from server import pr
 and `p.Ticket` keep working.
 """
 
+from server.protocol.alerts import (
+    ALERT_EVENT_TYPES as ALERT_EVENT_TYPES,
+)
+from server.protocol.alerts import (
+    ALERT_KINDS as ALERT_KINDS,
+)
+from server.protocol.alerts import (
+    Alert as Alert,
+)
+from server.protocol.alerts import (
+    AlertKind as AlertKind,
+)
+from server.protocol.alerts import (
+    AlertSubject as AlertSubject,
+)
+from server.protocol.alerts import (
+    DeviceHeartbeat as DeviceHeartbeat,
+)
+from server.protocol.alerts import (
+    DeviceState as DeviceState,
+)
 from server.protocol.audit import (
     AuditEntry as AuditEntry,
 )

@@ -45,12 +45,16 @@ class BranchSettings(BaseModel):
     server_speech: bool = False  # the TV page plays announcements synthesised by the server
     announce_repeat: int = Field(1, ge=1, le=5)
     rating_timeout_s: int = Field(30, ge=5, le=600)  # the rating screen goes idle after this
-    pause_alert_min: int = Field(30, ge=1, le=24 * 60)  # monitor alert: counter paused longer
+    pause_alert_min: int = Field(15, ge=1, le=24 * 60)  # alert: counter paused longer
     print_job_ttl_s: int = Field(120, ge=5, le=3600)  # a job not printed by then expires
     # Alert `called_not_started`: a ticket called this long ago and still not started.
     called_alert_min: int = Field(5, ge=1, le=24 * 60)
     complaint_reply_hours: int = Field(48, ge=1, le=24 * 90)  # a complaint's answer is due
     follow_up_due_hours: int = Field(72, ge=1, le=24 * 90)  # a follow-up call is due
+    # Alerts (API.md, Alerts): waiting tickets per open counter of a service, and seconds a
+    # device may go unseen, before the server raises `queue_long` / `device_offline`.
+    queue_alert_per_counter: int = Field(8, ge=1, le=1000)
+    device_offline_s: int = Field(120, ge=10, le=24 * 3600)
 
     @field_validator("opening_hours")
     @classmethod

@@ -50,6 +50,9 @@ async def events(
     except DomainError as exc:
         await _refuse(ws, exc)
         return
+    device_id = principal.device_id
+    if device_id is not None:  # an open stream is the device's heartbeat
+        app.seen.stream_opened(device_id)
     sub = app.hub.subscribe(branch_id)
     try:
         try:
@@ -80,6 +83,8 @@ async def events(
         pass
     finally:
         app.hub.unsubscribe(sub)
+        if device_id is not None:
+            app.seen.stream_closed(device_id, app.clock())
 
 
 async def _refuse(ws: WebSocket, exc: DomainError) -> None:

@@ -1,0 +1,203 @@
+"""The alert evaluator: the server's own task, whether or not anyone watches.
+
+Every `HALLQ_ALERTS_INTERVAL_S` (2 s; earlier when the rules say a condition starts sooner by
+the passing of time alone), the process that holds the lease (`alert_lease`, one row, renewed
+each round and taken over once it has expired) reads each hall's conditions and compares them
+with the stored active alerts: a new condition raises an alert (`alert.raised`), an ended one
+clears it (`alert.cleared`). Only one process of an installation evaluates, on SQLite and on
+PostgreSQL alike; should two ever run at once (a lease taken over from a process that stalled),
+each change is applied under the branch's lock against the alerts stored then, and the partial
+unique index on active alerts refuses a second row for one condition. Alerts are rows: a
+restart finds them and raises nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from server.alerts.conditions import branch_evaluation
+from server.alerts.domain import Condition, changes
+from server.alerts.events import AlertCleared, AlertRaised
+from server.alerts.heartbeats import flush_seen
+from server.alerts.models import Alert, AlertLease
+from server.core.context import Ctx
+from server.core.models import Branch
+from server.core.run import write
+from server.core.seen import SeenDevices
+from server.core.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+LEASE = "alerts"
+LEASE_S = 10.0  # a stopped leader's lease is taken over after this
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def take_lease(uow: UnitOfWork, holder: str, ttl_s: float = LEASE_S) -> bool:
+    """Hold or renew the evaluator's lease for `ttl_s`: True when this holder has it."""
+    now = uow.now
+    until = now + timedelta(seconds=ttl_s)
+    taken = uow.session.execute(
+        update(AlertLease)
+        .where(AlertLease.name == LEASE)
+        .where((AlertLease.holder == holder) | (AlertLease.expires_at <= now))
+        .values(holder=holder, expires_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount == 1:  # type: ignore[attr-defined]
+        return True
+    if uow.session.get(AlertLease, LEASE) is None:  # the first round of a new database
+        uow.session.add(AlertLease(name=LEASE, holder=holder, expires_at=until))
+        uow.session.flush()
+        return True
+    return False
+
+
+def release_lease(uow: UnitOfWork, holder: str) -> None:
+    """Give the lease up at shutdown: another process takes over at its next round."""
+    uow.session.execute(
+        update(AlertLease)
+        .where(AlertLease.name == LEASE, AlertLease.holder == holder)
+        .values(expires_at=uow.now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def active_alerts(uow_or_session: object, branch_id: int) -> dict[tuple[str, str], int]:
+    session = getattr(uow_or_session, "session", uow_or_session)
+    rows = session.execute(  # type: ignore[attr-defined]
+        select(Alert.kind, Alert.key, Alert.id).where(
+            Alert.branch_id == branch_id, Alert.cleared_at.is_(None)
+        )
+    ).all()
+    return {(kind, key): alert_id for kind, key, alert_id in rows}
+
+
+def apply(uow: UnitOfWork, branch_id: int, holding: list[Condition]) -> tuple[int, int]:
+    """Raise and clear, under the branch's lock, against the alerts stored now: how many."""
+    uow.lock_branch(branch_id)
+    todo = changes(active_alerts(uow, branch_id), holding)
+    for alert_id in todo.clear:
+        alert = uow.session.get(Alert, alert_id)
+        assert alert is not None
+        alert.cleared_at = uow.now
+        uow.session.flush()
+        uow.publish(AlertCleared(branch_id, alert_id))
+    for condition in todo.raise_:
+        alert = Alert(
+            branch_id=branch_id, kind=condition.kind, key=condition.key,
+            subject=condition.subject, detail=condition.detail, raised_at=uow.now,
+        )  # fmt: skip
+        uow.session.add(alert)
+        uow.session.flush()
+        uow.publish(AlertRaised(branch_id, alert.id))
+    return len(todo.raise_), len(todo.clear)
+
+
+@dataclass
+class Round:
+    """What one evaluation did."""
+
+    leader: bool = False
+    raised: int = 0
+    cleared: int = 0
+    next_due: datetime | None = None
+    failed: list[int] = field(default_factory=list)
+
+
+def evaluate_all(ctx: Ctx, holder: str) -> Round:
+    """One round: take the lease, then raise and clear in every branch whose alerts change."""
+    done = Round(leader=write(ctx, partial(take_lease, holder=holder)))
+    if not done.leader:
+        return done
+    now = ctx.clock()
+    with ctx.db.read() as session:
+        branches = session.scalars(select(Branch).order_by(Branch.id)).all()
+        found = {}
+        for branch in branches:
+            evaluation = branch_evaluation(session, branch, now)
+            found[branch.id] = evaluation.conditions
+            if evaluation.next_due is not None and (
+                done.next_due is None or evaluation.next_due < done.next_due
+            ):
+                done.next_due = evaluation.next_due
+        pending = {
+            branch_id: holding
+            for branch_id, holding in found.items()
+            if _differs(active_alerts(session, branch_id), holding)
+        }
+    for branch_id, holding in pending.items():
+        try:
+            raised, cleared = write(ctx, partial(apply, branch_id=branch_id, holding=holding))
+        except IntegrityError:  # another evaluator applied the same change first
+            done.failed.append(branch_id)
+            continue
+        done.raised += raised
+        done.cleared += cleared
+    return done
+
+
+def _differs(active: dict[tuple[str, str], int], holding: list[Condition]) -> bool:
+    todo = changes(active, holding)
+    return bool(todo.raise_ or todo.clear)
+
+
+class Evaluator:
+    """The server's task: flushes this process's device sightings, then evaluates (when it
+    holds the lease) every `interval_s`, or sooner when a condition is due. Rounds never
+    overlap (`round` may also be called from another thread, as the tests do). `stop` lets a
+    round under way finish and gives the lease up."""
+
+    def __init__(self, ctx: Callable[[], Ctx], interval_s: float, seen: SeenDevices) -> None:
+        self._ctx = ctx
+        self.interval_s = interval_s
+        self.seen = seen
+        self.holder = holder_id()
+        self._rounds = threading.Lock()
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(self._run())
+
+    def round(self) -> Round:
+        with self._rounds:
+            ctx = self._ctx()
+            flush_seen(ctx, self.seen)
+            return evaluate_all(ctx, self.holder)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await self._task
+        try:
+            await asyncio.to_thread(write, self._ctx(), partial(release_lease, holder=self.holder))
+        except Exception:
+            log.exception("giving up the alert lease failed")
+
+    async def _run(self) -> None:
+        wait = 0.0
+        while True:
+            try:
+                await asyncio.wait_for(self._stop.wait(), wait)
+                return
+            except TimeoutError:
+                pass
+            wait = self.interval_s
+            try:
+                done = await asyncio.to_thread(self.round)
+                if done.next_due is not None:
+                    soon = (done.next_due - self._ctx().clock()).total_seconds()
+                    wait = max(0.05, min(wait, soon))
+            except Exception:
+                log.exception("evaluating alerts failed")

@@ -4,6 +4,7 @@ takes over within the lease."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter
 from typing import Any
@@ -29,8 +30,8 @@ def lease_holder(url: str) -> str:
 
 
 def printer_alerts(hall: Remote, active: bool) -> list[dict[str, Any]]:
-    found = hall.get("/api/v1/alerts", branch_id=1, active=str(active).lower(), kind="printer_fault")
-    return list(found)
+    flag = str(active).lower()
+    return list(hall.get("/api/v1/alerts", branch_id=1, active=flag, kind="printer_fault"))
 
 
 def test_two_processes_raise_and_clear_each_alert_once(templates: Templates) -> None:
@@ -71,7 +72,5 @@ def test_two_processes_raise_and_clear_each_alert_once(templates: Templates) -> 
                 assert kinds == {"alert.raised": TOGGLES + 1, "alert.cleared": TOGGLES + 1}
             finally:
                 for hall in halls:
-                    try:
+                    with contextlib.suppress(httpx.HTTPError):
                         hall.close()
-                    except httpx.HTTPError:
-                        pass

@@ -96,7 +96,8 @@ def test_a_long_pause_and_a_ticket_called_but_not_started(api: Api, clock: Clock
     clock.advance(minutes=3, seconds=1)
     evaluate(api)
     (called,) = active(api)
-    assert called["kind"] == "called_not_started" and called["subject"]["counter_id"] == counter["id"]
+    assert called["kind"] == "called_not_started"
+    assert called["subject"]["counter_id"] == counter["id"]
     api.act(counter["id"], "start")
     api.act(counter["id"], "complete")
     api.act(counter["id"], "pause", {"reason": "lunch"})
@@ -115,7 +116,10 @@ def test_a_long_pause_and_a_ticket_called_but_not_started(api: Api, clock: Clock
 def test_a_device_that_goes_quiet_is_offline_and_back_when_seen(api: Api, clock: Clock) -> None:
     set_hall_settings(api, device_offline_s=60)
     tv_id, tv = api.device("display")
-    states = lambda: {h["device_id"]: h["state"] for h in api.get("/api/v1/heartbeats", branch_id=1)}  # noqa: E731
+
+    def states() -> dict[int, str]:
+        return {h["device_id"]: h["state"] for h in api.get("/api/v1/heartbeats", branch_id=1)}
+
     assert states()[tv_id] == "never_seen"
     evaluate(api)
     assert active(api) == []  # never seen: not installed yet, nothing went away
@@ -174,7 +178,8 @@ def test_a_manager_acknowledges_an_alert_once(api: Api) -> None:
     with stream(api, since=seq) as ws:
         (event,) = recv_n(ws, 1)
     assert event["type"] == "alert.acknowledged" and event["data"]["id"] == alert["id"]
-    (entry,) = [e for e in api.get("/api/v1/audit", branch_id=1) if e["type"] == "alert.acknowledged"]
+    log = api.get("/api/v1/audit", branch_id=1)
+    (entry,) = [e for e in log if e["type"] == "alert.acknowledged"]
     assert entry["user_id"] is not None
 
 
@@ -202,8 +207,9 @@ def test_who_may_see_and_acknowledge_alerts(api: Api) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["kind=bogus", "branch_id=0", "active=maybe", "from=2026-13-01", "from=2026-12-02&to=2026-12-01",
-     "limit=0", "limit=10001", "offset=-1", "branch_id=99999999999999999999"],
+    ["kind=bogus", "branch_id=0", "active=maybe", "from=2026-13-01",
+     "from=2026-12-02&to=2026-12-01", "limit=0", "limit=10001", "offset=-1",
+     "branch_id=99999999999999999999"],
 )  # fmt: skip
 def test_bad_queries_are_422(api: Api, query: str) -> None:
     error_of(api.client.get(f"/api/v1/alerts?{query}", headers=api.admin), 422, "validation_error")

@@ -128,6 +128,24 @@ def ok(response: Any, status: int = 200) -> Any:
 LIVE_ADMIN_PASSWORD = "live-admin-password-1"
 
 
+def backdate(server: LiveServer, table: str, row_id: int, key: str = "id",
+             **columns: timedelta) -> None:  # fmt: skip
+    """Move times of a row of a live server's database into the past (`called_at=…` minutes
+    ago): the server's own alert rules then see a ticket that waited or was called that long
+    ago, with no clock of theirs to move."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.env["HALLQ_DATABASE_URL"])
+    try:
+        with engine.begin() as conn:
+            for column, ago in columns.items():
+                value = (datetime.now(UTC) - ago).strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLite
+                conn.execute(text(f"UPDATE {table} SET {column} = :v WHERE {key} = :id"),
+                             {"v": value, "id": row_id})  # fmt: skip
+    finally:
+        engine.dispose()
+
+
 def live_env(db_url: str, bus_url: str = "memory://") -> dict[str, str]:
     """Environment of a LiveServer on `db_url`, with a known admin password."""
     return {

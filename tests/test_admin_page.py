@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.browser import expect, shot
-from tests.support import LIVE_ADMIN_PASSWORD, LiveServer, Remote
+from tests.support import LIVE_ADMIN_PASSWORD, LiveServer, Remote, backdate
 
 pytestmark = pytest.mark.browser
 
@@ -62,17 +62,22 @@ def test_an_alert_appears_when_a_ticket_passes_its_target(page: Any, server: Liv
                                                           remote: Remote) -> None:  # fmt: skip
     service = remote.service("T", target_wait_min=3)
     ticket = remote.post("/api/v1/tickets", {"service_id": service["id"]}, status=201)
-    page.clock.install(time=datetime.now(UTC))
     sign_in(page, server)
     alerts = page.locator("#alerts")
-    # nobody serves T: that alert is there at once; the wait alert is not (yet)
-    expect(alerts.locator(f'[data-key="u{service["id"]}"]')).to_be_visible(timeout=WAIT_MS)
-    expect(alerts.locator(f'[data-key="w{ticket["id"]}"]')).to_have_count(0)
-    page.clock.fast_forward("03:30")  # three and a half minutes later, by the page's clock
-    late = alerts.locator(f'[data-key="w{ticket["id"]}"]')
+    subject = f'[data-subject="service:{service["id"]}"]'
+    # nobody serves T: the server raises that alert at once; the wait alert not (yet)
+    expect(alerts.locator(f'[data-kind="no_open_counter"]{subject}')).to_be_visible(timeout=WAIT_MS)
+    late = alerts.locator(f'[data-kind="wait_over_target"]{subject}')
+    expect(late).to_have_count(0)
+    backdate(server, "ticket", ticket["id"], queued_at=timedelta(minutes=3, seconds=30))
     expect(late).to_be_visible(timeout=WAIT_MS)
     expect(late).to_contain_text(ticket["number"])
-    expect(late).to_contain_text("3 分钟")
+    expect(late).to_contain_text("超过目标 3 分钟")
+    late.locator("button.ack").click()  # acknowledged: recorded, still listed until it ends
+    expect(late.locator(".acked")).to_contain_text("admin", timeout=WAIT_MS)
+    history = page.locator(f'#ah-table tr[data-alert-id="{late.get_attribute("data-alert-id")}"]')
+    page.click("#ah-form button[type=submit]")
+    expect(history).to_contain_text("等候超时", timeout=WAIT_MS)
 
 
 def test_a_service_created_in_the_configuration_reaches_the_kiosk(

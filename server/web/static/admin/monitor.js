@@ -1,5 +1,6 @@
-// Live monitor: services, counters, kiosk printers and alerts, from the hall's event stream.
-// Waits and pause durations are computed here with the page's clock, refreshed every second.
+// Live monitor: services, counters, kiosk printers and devices from the hall's event stream,
+// and the alerts the server raises (alerts.js). Waits and pause durations shown in the tables
+// are computed here with the page's clock, refreshed every second.
 "use strict";
 
 (() => {
@@ -11,12 +12,15 @@
   let ticker = null;
   let queueTimer = null;
   let kioskTimer = null;
+  let deviceTimer = null;
+  const DEVICES_S = 10; // heartbeats are refreshed this often (and on device alerts)
 
   function fresh(branch) {
     return {
       branchId: branch.id, tz: branch.timezone, detail: null, services: new Map(),
       counters: new Map(), kiosks: new Map(), queue: null, businessDate: null,
       tickets: new Map(), touched: new Set(), queuedAt: new Map(), pausedAt: new Map(),
+      alerts: new Map(), devices: [],
     };
   }
 
@@ -33,8 +37,13 @@
     }
     if (M !== m) return;
     Admin.banner("");
+    AdminAlerts.setUp(() => names(M || m), render, () => M);
     stream = HallQ.stream(m.branchId, S.token, { onMessage: (msg) => onMessage(m, msg), onStatus });
     ticker = setInterval(render, 1000);
+    const devices = () => AdminAlerts.loadDevices(m).then(render);
+    devices();
+    deviceTimer = setInterval(devices, DEVICES_S * 1000);
+    AdminAlerts.showHistory(names(m));
     render();
   }
 
@@ -42,6 +51,7 @@
     if (stream) stream.close();
     stream = null;
     clearInterval(ticker);
+    clearInterval(deviceTimer);
     clearTimeout(queueTimer);
     clearTimeout(kioskTimer);
     Admin.setConn(null);
@@ -71,6 +81,9 @@
       m.businessDate = msg.data.business_date;
       loadTickets(m);
       loadPauses(m);
+      AdminAlerts.load(m).then(render); // (again after a reconnect: what changed meanwhile)
+    } else if (type.startsWith("alert.")) {
+      AdminAlerts.onEvent(m, msg);
     } else if (type.startsWith("ticket.")) {
       const ticket = msg.data;
       m.touched.add(ticket.id);
@@ -164,53 +177,6 @@
     return by;
   }
 
-  function alerts(m, now) {
-    const out = [];
-    const waiting = waitingBy(m);
-    for (const [serviceId, tickets] of waiting) {
-      const service = m.services.get(serviceId);
-      if (!service) continue;
-      for (const ticket of tickets) {
-        const waited = waitedS(m, ticket, now);
-        if (waited > service.target_wait_min * 60) {
-          out.push({ kind: "wait", key: `w${ticket.id}`, text: t("alertWait", {
-            number: ticket.number, service: serviceName(service), minutes: Math.floor(waited / 60),
-            target: service.target_wait_min }) });
-        }
-      }
-      const covered = [...m.counters.values()].some((c) => c.state === "open" && (c.service_ids || []).includes(serviceId));
-      if (!covered) out.push({ kind: "uncovered", key: `u${serviceId}`, text: t("alertUncovered", { service: serviceName(service), n: tickets.length }) });
-    }
-    const settings = (m.detail && m.detail.settings) || {};
-    const limitMin = settings.pause_alert_min || 30;
-    for (const counter of m.counters.values()) {
-      const since = m.pausedAt.get(counter.id);
-      if (counter.state === "paused" && since && now - since > limitMin * 60000) {
-        out.push({ kind: "pause", key: `p${counter.id}`, text: t("alertPause", {
-          counter: counterName(counter), minutes: Math.floor((now - since) / 60000), reason: counter.pause_reason || t("none") }) });
-      }
-    }
-    // A ticket called and never started (the customer did not come, or the clerk forgot to
-    // start or mark a no-show): the later server-side alert engine's `called_not_started`.
-    const calledMin = settings.called_alert_min || 5;
-    for (const ticket of m.tickets.values()) {
-      const since = Date.parse(ticket.called_at || "");
-      if (ticket.state !== "called" || isNaN(since) || now - since <= calledMin * 60000) continue;
-      out.push({ kind: "called_not_started", key: `c${ticket.id}`, text: t("alertCalled", {
-        number: ticket.number, counter: counterName(m.counters.get(ticket.counter_id)),
-        minutes: Math.floor((now - since) / 60000) }) });
-    }
-    for (const kiosk of m.kiosks.values()) {
-      const p = kiosk.printer;
-      if (p && (!p.online || p.paper === "out")) {
-        const paper = p.online && p.paper !== "ok" && p.detail !== "paper_" + p.paper ? t("paper_" + p.paper) : "";
-        const detail = [p.online ? "" : t("offline"), paper, printerDetail(p)].filter(Boolean).join(" · ");
-        out.push({ kind: "printer", key: `k${kiosk.id}`, text: t("alertPrinter", { kiosk: kiosk.name, detail }) });
-      }
-    }
-    return out;
-  }
-
   // The kiosk agent reports a code (kiosk/status.py) or, when it cannot reach the printer,
   // "unreachable: <the system's error>": shown in the page's language, the raw text only as a
   // tooltip of the printer cell for whoever repairs it.
@@ -222,6 +188,20 @@
     return t(/^unreachable\b/.test(raw) || !p.online ? "pd_unreachable" : "pd_fault");
   }
 
+  // What alerts.js needs to word an alert: the hall's names as this page knows them.
+  function names(m) {
+    return {
+      tz: m.tz, t, none: t("none"),
+      service: (id) => (m.services.has(id) ? serviceName(m.services.get(id)) : `#${id}`),
+      counter: (id) => (m.counters.has(id) ? counterName(m.counters.get(id)) : `#${id}`),
+      kiosk: (id) => m.kiosks.get(id) || null, // its printer as last reported, live
+      printer: (p) => {
+        const paper = p.online && p.paper !== "ok" && p.detail !== "paper_" + p.paper ? t("paper_" + p.paper) : "";
+        return [p.online ? "" : t("offline"), paper, printerDetail(p)].filter(Boolean).join(" · ");
+      },
+    };
+  }
+
   function head(table, keys) {
     table.tHead.replaceChildren(el("tr", {}, keys.map((k) => el("th", {}, t(k)))));
   }
@@ -230,15 +210,12 @@
     const m = M;
     if (!m || S.view !== "monitor") return;
     const now = Date.now();
-    const list = alerts(m, now);
-    $("alert-count").textContent = list.length ? String(list.length) : "";
-    $("alerts").replaceChildren(...(list.length
-      ? list.map((a) => el("li", { class: `alert ${a.kind}`, "data-kind": a.kind, "data-key": a.key }, a.text))
-      : [el("li", { class: "ok" }, t("noAlerts"))]));
-    document.querySelector(".alerts-panel").classList.toggle("alarm", list.length > 0);
+    const known = names(m);
+    AdminAlerts.render(m, now, known);
     renderServices(m, now);
     renderCounters(m, now);
     renderKiosks(m);
+    AdminAlerts.renderDevices(m, known);
   }
 
   function renderServices(m, now) {
@@ -304,5 +281,11 @@
     table.tBodies[0].replaceChildren(...rows);
   }
 
-  Admin.register("monitor", { enter, leave, relabel: render });
+  function relabel() {
+    AdminAlerts.relabelHistory();
+    if (M) AdminAlerts.showHistory(names(M));
+    render();
+  }
+
+  Admin.register("monitor", { enter, leave, relabel });
 })();

@@ -14,6 +14,7 @@ restart finds them and raises nothing twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -33,6 +34,7 @@ from server.alerts.events import AlertCleared, AlertRaised
 from server.alerts.heartbeats import flush_seen
 from server.alerts.models import Alert, AlertLease
 from server.core.context import Ctx
+from server.core.hub import EventHub, channel_prefix
 from server.core.models import Branch
 from server.core.run import write
 from server.core.seen import SeenDevices
@@ -119,16 +121,19 @@ class Round:
     failed: list[int] = field(default_factory=list)
 
 
-def evaluate_all(ctx: Ctx, holder: str) -> Round:
-    """One round: take the lease, then raise and clear in every branch whose alerts change."""
+def evaluate_all(ctx: Ctx, holder: str, only: set[int] | None = None) -> Round:
+    """One round: take the lease, then raise and clear in every branch (or those of `only`)
+    whose alerts change."""
     done = Round(leader=write(ctx, partial(take_lease, holder=holder)))
     if not done.leader:
         return done
     now = ctx.clock()
     with ctx.db.read() as session:
-        branches = session.scalars(select(Branch).order_by(Branch.id)).all()
+        query = select(Branch).order_by(Branch.id)
+        if only is not None:
+            query = query.where(Branch.id.in_(sorted(only)))
         found = {}
-        for branch in branches:
+        for branch in session.scalars(query).all():
             evaluation = branch_evaluation(session, branch, now)
             found[branch.id] = evaluation.conditions
             if evaluation.next_due is not None and (
@@ -156,26 +161,46 @@ def _differs(active: dict[tuple[str, str], int], holding: list[Condition]) -> bo
     return bool(todo.raise_ or todo.clear)
 
 
+POKE_SETTLE_S = 0.02  # a commit's events arrive together: evaluate once for them
+POKE_SPACING_S = 0.25  # at most this often for events (a busy hall commits all the time)
+
+
 class Evaluator:
     """The server's task: flushes this process's device sightings, then evaluates (when it
-    holds the lease) every `interval_s`, or sooner when a condition is due. Rounds never
-    overlap (`round` may also be called from another thread, as the tests do). `stop` lets a
-    round under way finish and gives the lease up."""
+    holds the lease) every `interval_s`, sooner when a condition is due by time, and soon after
+    an event of a hall (`poke`: a printer's report, a counter pausing, a ticket issued), for
+    that hall only. Rounds never overlap (`round` may also be called from another thread, as
+    the tests do). `stop` lets a round under way finish and gives the lease up."""
 
     def __init__(self, ctx: Callable[[], Ctx], interval_s: float, seen: SeenDevices) -> None:
         self._ctx = ctx
         self.interval_s = interval_s
         self.seen = seen
         self.holder = holder_id()
+        self.leader = False
         self._rounds = threading.Lock()
+        self._loop = asyncio.get_running_loop()
+        self._poked: set[int] = set()
+        self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(self._run())
 
-    def round(self) -> Round:
+    def round(self, only: set[int] | None = None) -> Round:
         with self._rounds:
             ctx = self._ctx()
             flush_seen(ctx, self.seen)
-            return evaluate_all(ctx, self.holder)
+            done = evaluate_all(ctx, self.holder, only)
+            self.leader = done.leader
+            return done
+
+    def poke(self, branch_id: int) -> None:
+        """Events of `branch_id` were committed (from any thread): evaluate it soon."""
+        self._loop.call_soon_threadsafe(self._poke, branch_id)
+
+    def _poke(self, branch_id: int) -> None:
+        if self.leader:  # the others evaluate nothing: they only renew their claim
+            self._poked.add(branch_id)
+            self._wake.set()
 
     async def stop(self) -> None:
         self._stop.set()
@@ -186,18 +211,58 @@ class Evaluator:
             log.exception("giving up the alert lease failed")
 
     async def _run(self) -> None:
-        wait = 0.0
+        loop = asyncio.get_running_loop()
+        next_full = loop.time()
         while True:
-            try:
-                await asyncio.wait_for(self._stop.wait(), wait)
+            await self._sleep(max(0.0, next_full - loop.time()))
+            if self._stop.is_set():
                 return
-            except TimeoutError:
-                pass
-            wait = self.interval_s
+            self._wake.clear()
             try:
-                done = await asyncio.to_thread(self.round)
+                if loop.time() >= next_full:
+                    self._poked.clear()
+                    done = await asyncio.to_thread(self.round)
+                    next_full = loop.time() + self.interval_s
+                elif self._poked:
+                    await asyncio.sleep(POKE_SETTLE_S)
+                    only, self._poked = self._poked, set()
+                    done = await asyncio.to_thread(self.round, only)
+                    await asyncio.sleep(POKE_SPACING_S)
+                else:
+                    continue
                 if done.next_due is not None:
                     soon = (done.next_due - self._ctx().clock()).total_seconds()
-                    wait = max(0.05, min(wait, soon))
+                    next_full = min(next_full, loop.time() + max(0.05, soon))
             except Exception:
                 log.exception("evaluating alerts failed")
+                next_full = loop.time() + self.interval_s
+
+    async def _sleep(self, timeout: float) -> None:
+        """Until `timeout`, a poke or the stop, whichever comes first."""
+        waits = {asyncio.ensure_future(self._stop.wait()), asyncio.ensure_future(self._wake.wait())}
+        try:
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+
+
+class Pokes:
+    """Between the publisher or the bus and the hub: hands each branch's committed events on
+    to the hub, and tells the evaluator (`listener`) which branch had some."""
+
+    def __init__(self, hub: EventHub, namespace: str) -> None:
+        self.hub = hub
+        self.listener: Callable[[int], None] | None = None
+        self._prefix = channel_prefix(namespace)
+
+    def deliver(self, branch_id: int, events: list[tuple[int, str]]) -> None:
+        self.hub.deliver(branch_id, events)
+        if self.listener is not None:
+            self.listener(branch_id)
+
+    def on_message(self, channel: str, message: str) -> None:
+        self.hub.on_message(channel, message)
+        if self.listener is not None and channel.startswith(self._prefix):
+            with contextlib.suppress(ValueError):
+                self.listener(int(channel.removeprefix(self._prefix)))

@@ -19,6 +19,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,10 +122,13 @@ class Round:
     failed: list[int] = field(default_factory=list)
 
 
-def evaluate_all(ctx: Ctx, holder: str, only: set[int] | None = None) -> Round:
-    """One round: take the lease, then raise and clear in every branch (or those of `only`)
-    whose alerts change."""
-    done = Round(leader=write(ctx, partial(take_lease, holder=holder)))
+def evaluate_all(
+    ctx: Ctx, holder: str, only: set[int] | None = None, *, renew: bool = True
+) -> Round:
+    """One round: take the lease (or, with `renew=False`, trust that this holder renewed it
+    moments ago), then raise and clear in every branch (or those of `only`) whose alerts
+    change."""
+    done = Round(leader=write(ctx, partial(take_lease, holder=holder)) if renew else True)
     if not done.leader:
         return done
     now = ctx.clock()
@@ -162,7 +166,7 @@ def _differs(active: dict[tuple[str, str], int], holding: list[Condition]) -> bo
 
 
 POKE_SETTLE_S = 0.02  # a commit's events arrive together: evaluate once for them
-POKE_SPACING_S = 0.25  # at most this often for events (a busy hall commits all the time)
+POKE_SPACING_S = 0.1  # at most this often for events (a busy hall commits all the time)
 
 
 class Evaluator:
@@ -178,6 +182,7 @@ class Evaluator:
         self.seen = seen
         self.holder = holder_id()
         self.leader = False
+        self._renewed = 0.0  # time.monotonic() of the last lease renewal
         self._rounds = threading.Lock()
         self._loop = asyncio.get_running_loop()
         self._poked: set[int] = set()
@@ -188,8 +193,14 @@ class Evaluator:
     def round(self, only: set[int] | None = None) -> Round:
         with self._rounds:
             ctx = self._ctx()
-            flush_seen(ctx, self.seen)
-            done = evaluate_all(ctx, self.holder, only)
+            # A round for events needs no write for the lease when it was renewed well within
+            # its time: a busy hall's events then cost reads only.
+            fresh = self.leader and time.monotonic() - self._renewed < self.interval_s
+            if only is None or not fresh:
+                flush_seen(ctx, self.seen)
+            done = evaluate_all(ctx, self.holder, only, renew=only is None or not fresh)
+            if only is None or not fresh:
+                self._renewed = time.monotonic()
             self.leader = done.leader
             return done
 

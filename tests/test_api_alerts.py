@@ -167,6 +167,25 @@ def test_low_paper_warns_before_the_printer_runs_out(api: Api) -> None:
     assert active(api) == []
 
 
+def test_an_unanswered_complaint_past_its_deadline(api: Api, clock: Clock) -> None:
+    set_hall_settings(api, complaint_reply_hours=2)
+    body = {"branch_id": 1, "category": "efficiency", "text": "waited long"}
+    complaint = api.post("/api/v1/complaints", body, status=201)
+    clock.advance(hours=2)
+    evaluate(api)
+    assert [a for a in active(api) if a["kind"] == "complaint_overdue"] == []
+    clock.advance(seconds=1)
+    evaluate(api)
+    (late,) = [a for a in active(api) if a["kind"] == "complaint_overdue"]
+    assert late["subject"]["complaint_id"] == complaint["id"]
+    r = api.client.patch(f"/api/v1/complaints/{complaint['id']}",
+                         json={"state": "resolved", "resolution": "called back"},
+                         headers=api.admin)  # fmt: skip
+    ok(r)
+    evaluate(api)
+    assert [a for a in active(api) if a["kind"] == "complaint_overdue"] == []
+
+
 def test_a_manager_acknowledges_an_alert_once(api: Api) -> None:
     manager = api.user("boss", role="manager")
     service = api.service("A")

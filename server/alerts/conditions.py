@@ -1,9 +1,8 @@
 """Read a hall's snapshot for the alert rules (server/alerts/domain.py).
 
-Other domains add conditions of their own without this package importing them: a function
-registered with `@source` gets the read session, the branch and the time, and yields
-`Condition`s (the complaints' `complaint_overdue` is meant to come this way, see
-docs/decisions.md). Its conditions are raised and cleared like the built-in ones.
+More conditions come from sources: a function registered with `@source` gets the read
+session, the branch and the time, and yields `Condition`s, raised and cleared like the built-in
+ones (`complaint_overdue`, server/alerts/complaints.py).
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from server.alerts import service as alerts
 from server.alerts.heartbeats import heartbeats
 from server.auth.deps import BranchQuery, CtxDep, IdPath, Limit, Offset, StateDep, respond
 from server.auth.router import CONFLICTS, ERR
+from server.core import tables as files
 from server.core.exports import exporting
-from server.stats.reports import export as files
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 ERR422 = ERR | {422: {"model": p.ErrorBody}}

@@ -76,3 +76,26 @@ def test_the_monitor_shows_acknowledges_and_exports_the_servers_alerts(
     assert text.splitlines()[0].startswith("id,hall,kind") and "paper_low" in text
     hall.act(counter, "call-next")  # one waits for Q's one counter now: the long queue ends
     expect(alerts.locator('[data-kind="queue_long"]')).to_have_count(0, timeout=WAIT_MS)
+
+
+def test_the_hall_settings_set_the_alert_thresholds(
+    page: Any, server: LiveServer, remote: Remote
+) -> None:
+    hall = new_hall(remote)
+    admin(page, server, hall, "config")
+    field = page.locator('input[name="queue_alert_per_counter"]')
+    expect(field).to_have_value("8", timeout=WAIT_MS)
+    expect(page.locator('input[name="device_offline_s"]')).to_have_value("120")
+    expect(page.locator('input[name="pause_alert_min"]')).to_have_value("15")
+    field.fill("5")
+    page.click("#config-body form button[type=submit]")
+    expect(page.locator("#config-msg")).to_have_text("已保存", timeout=WAIT_MS)
+    settings = remote.get(f"/api/v1/branches/{hall.branch_id}")["settings"]
+    assert settings["queue_alert_per_counter"] == 5 and settings["device_offline_s"] == 120
+    labels = {"zh-CN": "排队过长提醒", "zh-TW": "排隊過長提醒", "en": "more wait per open counter"}
+    for lang in LANGS:
+        relabel(page, lang)
+        expect(page.locator("#config-body")).to_contain_text(labels[lang], timeout=WAIT_MS)
+        field = page.locator('input[name="device_offline_s"]')
+        field.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"alerts-settings-{lang}.png"))

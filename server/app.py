@@ -81,7 +81,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         rollups = rollup.Background(state.ctx)  # statistics of closed days, stored
         print_jobs = Sweeper(state.ctx)  # print jobs not printed in time expire
         # alerts, whether or not anyone watches; devices' heartbeats
-        app.state.alerts = evaluator = Evaluator(state.ctx, settings.alerts_interval_s, state.seen)
+        app.state.alerts = evaluator = Evaluator(
+            state.ctx, settings.alerts_interval_s, state.seen, run=settings.alerts_evaluate
+        )
         pokes.listener = evaluator.poke
         # What exists now (modules, routes, schemas, engines) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise walk it all (measured:

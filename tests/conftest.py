@@ -77,7 +77,10 @@ def bus_url(backend: str) -> str:
 
 @pytest.fixture
 def settings(db_url: str, bus_url: str) -> Settings:
-    return Settings(database_url=db_url, bus_url=bus_url, admin_password=ADMIN_PASSWORD)
+    """The alerts' background rounds are off: a test's stream sees only its own events (the
+    alert tests run rounds themselves, with the moved clock)."""
+    return Settings(database_url=db_url, bus_url=bus_url, admin_password=ADMIN_PASSWORD,
+                    alerts_evaluate=False)  # fmt: skip
 
 
 @pytest.fixture
@@ -129,6 +132,8 @@ def server(
     tmp = tmp_path_factory.mktemp(request.module.__name__.rpartition(".")[2])
     port = free_port()
     env = live_env(templates.sqlite(tmp / "hallq.db", Kind.SCHEMA))
+    if getattr(request.module, "EVALUATE_ALERTS", False):  # the module's tests watch alerts
+        env["HALLQ_ALERTS_EVALUATE"] = "true"
     live = LiveServer(env | {"HALLQ_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port=port)
     try:
         yield live.start()

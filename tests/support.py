@@ -152,6 +152,8 @@ def live_env(db_url: str, bus_url: str = "memory://") -> dict[str, str]:
         "HALLQ_DATABASE_URL": db_url,
         "HALLQ_BUS_URL": bus_url,
         "HALLQ_ADMIN_PASSWORD": LIVE_ADMIN_PASSWORD,
+        # Off unless a test watches alerts: other tests' streams see only their own events.
+        "HALLQ_ALERTS_EVALUATE": "false",
     }
 
 

@@ -16,6 +16,7 @@ from tests.browser import expect, shot
 from tests.support import LIVE_ADMIN_PASSWORD, LiveServer, Remote, backdate
 
 pytestmark = pytest.mark.browser
+EVALUATE_ALERTS = True  # the `server` evaluates alerts (conftest.py)
 
 log = logging.getLogger(__name__)
 WAIT_MS = 20_000

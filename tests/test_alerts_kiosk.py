@@ -13,6 +13,7 @@ from tests.fake_printer import AgentThread, FakePrinter, KioskHall
 from tests.support import LiveServer, wait_until
 
 pytestmark = pytest.mark.e2e
+EVALUATE_ALERTS = True  # the `server` evaluates alerts (conftest.py)
 
 
 def active(hall: KioskHall) -> list[str]:

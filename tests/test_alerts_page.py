@@ -14,6 +14,7 @@ from tests.support import LiveServer, Remote, backdate
 from tests.test_floor_pages import LANGS, WAIT_MS, admin, new_hall, relabel
 
 pytestmark = pytest.mark.browser
+EVALUATE_ALERTS = True  # the `server` evaluates alerts (conftest.py)
 
 SAYS = {
     "zh-CN": ("没有开放的窗口办理", "纸将用尽", "已离线", "设备状态", "提醒记录", "确认"),

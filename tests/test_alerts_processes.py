@@ -36,7 +36,8 @@ def printer_alerts(hall: Remote, active: bool) -> list[dict[str, Any]]:
 
 def test_two_processes_raise_and_clear_each_alert_once(templates: Templates) -> None:
     require_service("Redis", 6379)
-    env = live_env("", REDIS_URL) | {"HALLQ_ALERTS_INTERVAL_S": "0.5"}
+    env = live_env("", REDIS_URL)
+    env |= {"HALLQ_ALERTS_INTERVAL_S": "0.5", "HALLQ_ALERTS_EVALUATE": "true"}
     with templates.postgres(Kind.SCHEMA) as url:
         env["HALLQ_DATABASE_URL"] = url
         with live_servers(env, 2) as servers:

@@ -177,7 +177,9 @@ class Evaluator:
     that hall only. Rounds never overlap (`round` may also be called from another thread, as
     the tests do). `stop` lets a round under way finish and gives the lease up."""
 
-    def __init__(self, ctx: Callable[[], Ctx], interval_s: float, seen: SeenDevices) -> None:
+    def __init__(
+        self, ctx: Callable[[], Ctx], interval_s: float, seen: SeenDevices, *, run: bool = True
+    ) -> None:
         self._ctx = ctx
         self.interval_s = interval_s
         self.seen = seen
@@ -189,7 +191,8 @@ class Evaluator:
         self._poked: set[int] = set()
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
-        self._task = asyncio.create_task(self._run())
+        # Not running (HALLQ_ALERTS_EVALUATE=false): rounds only when called, and no lease.
+        self._task = asyncio.create_task(self._run() if run else self._flush_only())
 
     def round(self, only: set[int] | None = None) -> Round:
         with self._rounds:
@@ -221,6 +224,19 @@ class Evaluator:
             await asyncio.to_thread(write, self._ctx(), partial(release_lease, holder=self.holder))
         except Exception:
             log.exception("giving up the alert lease failed")
+
+    async def _flush_only(self) -> None:
+        """A process that does not evaluate still writes its devices' sightings."""
+        while True:
+            try:
+                await asyncio.wait_for(self._stop.wait(), self.interval_s)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await asyncio.to_thread(flush_seen, self._ctx(), self.seen)
+            except Exception:
+                log.exception("writing the devices' heartbeats failed")
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -65,3 +65,8 @@ class Settings(BaseSettings):
         le=10,
         description="Seconds between two evaluations of the alerts (earlier when one is due)",
     )
+    alerts_evaluate: bool = Field(
+        True,
+        description="This process takes part in evaluating alerts (one process at a time does; "
+        "false: leave it to the others)",
+    )

@@ -113,7 +113,8 @@ def test_every_mutating_endpoint_fingerprints_its_whole_body(
         url = url.format(**{name: 1 for name in ("ticket_id", "counter_id", "user_id",
                                                  "branch_id", "service_id", "job_id",
                                                  "kiosk_id", "device_id", "complaint_id",
-                                                 "follow_up_id", "region_id", "alert_id")})  # fmt: skip
+                                                 "follow_up_id", "region_id",
+                                                 "alert_id")})  # fmt: skip
         headers = api.admin | {"Idempotency-Key": "same-key"}
         hashes = []
         for body in [*BODIES.get((method, path), [None]), *BODIES.get((method, path), [None])]:

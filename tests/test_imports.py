@@ -44,6 +44,7 @@ PURE_GLOBS = (
     "server/stats/figures.py",
     "server/stats/histogram.py",
     "server/stats/periods.py",
+    "server/stats/counter_time.py",
     "server/protocol/**/*.py",
     "server/core/errors.py",
     "server/core/clock.py",

@@ -157,7 +157,7 @@ HALL1 = {
     "issued": 9, "served": 6, "no_show": 1, "cancelled": 1, "waiting_now": 1, "called": 9,
     "wait_s": {"mean": 333.3, "median": 240.0, "p90": 672.0, "max": 720.0},
     "service_s": {"mean": 165.0, "median": 165.0, "p90": 270.0},
-    "sla_pct": 66.7, "rating": {"mean": 4.0, "count": 2},
+    "sla_pct": 66.7, "over_limit": 0, "rating": {"mean": 4.0, "count": 2, "low": 0},
 }  # fmt: skip
 
 
@@ -173,7 +173,7 @@ def test_summary_matches_the_figures_worked_out_by_hand(hall: Hall) -> None:
         "issued": 0, "served": 0, "no_show": 0, "cancelled": 0, "waiting_now": 0, "called": 0,
         "wait_s": {"mean": None, "median": None, "p90": None, "max": None},
         "service_s": {"mean": None, "median": None, "p90": None},
-        "sla_pct": None, "rating": {"mean": None, "count": 0},
+        "sla_pct": None, "over_limit": 0, "rating": {"mean": None, "count": 0, "low": 0},
     }  # fmt: skip
 
 
@@ -203,7 +203,7 @@ def test_each_wait_counts_in_the_queue_where_it_was_waited(hall: Hall) -> None:
     c1, c2 = row(by_clerk, hall.ids["c1"]), row(by_clerk, hall.ids["c2"])
     assert c1["label"] == "c1" and c1["wait_s"]["mean"] == 540.0 and c1["served"] == 2
     assert c2["wait_s"]["mean"] == 230.0 and c2["served"] == 4
-    assert c2["rating"] == {"mean": 3.0, "count": 1} and c1["rating"]["mean"] == 5.0
+    assert c2["rating"] == {"mean": 3.0, "count": 1, "low": 0} and c1["rating"]["mean"] == 5.0
 
 
 def test_regions_and_the_day_boundary_in_each_halls_timezone(hall: Hall) -> None:

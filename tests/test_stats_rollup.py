@@ -133,13 +133,13 @@ def summary(hall: Hall, **params: Any) -> Any:
 def test_a_late_rating_or_correction_of_a_rolled_up_day_is_seen(hall: Hall, ctx: Ctx) -> None:
     run_scenario(hall)
     hall.at(3 * 24 * 60)
-    assert summary(hall)["rating"] == {"mean": 4.0, "count": 2}
+    assert summary(hall)["rating"] == {"mean": 4.0, "count": 2, "low": 0}
     assert _ready(ctx, 1, JAN15)
     hall.api.post(f"/api/v1/public/tickets/{hall.public['a3']}/rating", {"score": 1})
     assert not _ready(ctx, 1, JAN15)  # the trigger forgot the day (and its month and year)
-    assert summary(hall)["rating"] == {"mean": 3.0, "count": 3}
+    assert summary(hall)["rating"] == {"mean": 3.0, "count": 3, "low": 1}
     execute(ctx, "UPDATE ticket SET rating = 5 WHERE id = :id", id=hall.ids["a3"])  # a correction
-    assert summary(hall)["rating"] == {"mean": 4.33, "count": 3}
+    assert summary(hall)["rating"] == {"mean": 4.33, "count": 3, "low": 0}
     # a new target changes the SLA of past days too
     before = summary(hall)["sla_pct"]
     hall.api.client.patch(f"/api/v1/services/{hall.ids['A']}", json={"target_wait_min": 12},
@@ -149,6 +149,15 @@ def test_a_late_rating_or_correction_of_a_rolled_up_day_is_seen(hall: Hall, ctx:
     with ctx.db.read() as session:
         scope = stats.resolve(ctx, session, stats.Selection(branch_id=1, date_from=JAN15))
         assert stats.figures(session, scope, None, rollups=False)[0].report() == after
+    # so does a new time limit: A's services took 240 s (within 4 min) and 300 s (over it)
+    assert after["over_limit"] == 0 and _ready(ctx, 1, JAN15)
+    hall.api.client.patch(f"/api/v1/services/{hall.ids['A']}", json={"max_service_min": 4},
+                          headers=hall.api.admin).raise_for_status()  # fmt: skip
+    assert not _ready(ctx, 1, JAN15)
+    assert summary(hall)["over_limit"] == 1
+    with ctx.db.read() as session:
+        live = stats.figures(session, scope, None, rollups=False)[0].report()
+    assert live["over_limit"] == 1 and summary(hall) == live
 
 
 def test_a_day_changed_while_it_was_computed_is_not_stored(hall: Hall, ctx: Ctx) -> None:

@@ -28,6 +28,8 @@ class Service(Base):
     target_wait_min: Mapped[int] = mapped_column(Integer, default=15)
     service_min: Mapped[float] = mapped_column(default=5.0)
     daily_quota: Mapped[int | None] = mapped_column(Integer)
+    # 限时办结: one service should take at most this long (None: no limit)
+    max_service_min: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     # Its tickets are priority tickets (elderly, disabled): migration 0010.

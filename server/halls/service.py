@@ -133,11 +133,15 @@ def _service(ctx: Ctx, uow: UnitOfWork, service_id: int) -> Service:
     return service
 
 
+NULLABLE_SERVICE_FIELDS = frozenset({"daily_quota", "max_service_min"})
+"""Fields a PATCH may set to null (no quota, no time limit)."""
+
+
 def patch_service(ctx: Ctx, uow: UnitOfWork, service_id: int, body: p.ServicePatch) -> p.Service:
     service = _service(ctx, uow, service_id)
     before = _json(service_wire(service))
     for name, value in body.model_dump(exclude_unset=True).items():
-        if value is not None or name == "daily_quota":
+        if value is not None or name in NULLABLE_SERVICE_FIELDS:
             setattr(service, name, value)
     if service.end_number < service.start_number:
         raise Conflict("end_number must not be below start_number")

@@ -55,6 +55,7 @@ def service_wire(service: Service) -> p.Service:
         target_wait_min=service.target_wait_min,
         service_min=service.service_min,
         daily_quota=service.daily_quota,
+        max_service_min=service.max_service_min,
         active=service.active,
         priority=service.priority,
     )

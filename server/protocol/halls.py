@@ -125,6 +125,7 @@ class _ServiceFields(Request):
     target_wait_min: int = Field(15, ge=0, le=24 * 60)
     service_min: float = Field(5.0, gt=0, le=24 * 60)
     daily_quota: int | None = Field(None, ge=1, le=1_000_000)
+    max_service_min: int | None = Field(None, ge=1, le=24 * 60)
     active: bool = True
     priority: bool = False  # its tickets are priority tickets (boost, interleave)
 
@@ -151,6 +152,7 @@ class ServicePatch(Request):
     target_wait_min: int | None = Field(None, ge=0, le=24 * 60)
     service_min: float | None = Field(None, gt=0, le=24 * 60)
     daily_quota: int | None = Field(None, ge=1, le=1_000_000)
+    max_service_min: int | None = Field(None, ge=1, le=24 * 60)
     active: bool | None = None
     priority: bool | None = None
 
@@ -166,6 +168,7 @@ class Service(BaseModel):
     target_wait_min: int
     service_min: float
     daily_quota: int | None
+    max_service_min: int | None = None
     active: bool
     priority: bool = False
 

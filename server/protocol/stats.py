@@ -27,6 +27,7 @@ class ServiceFigures(BaseModel):
 class RatingFigures(BaseModel):
     mean: float | None
     count: int
+    low: int = 0  # scores of 1 or 2
 
 
 class StatsSummary(BaseModel):
@@ -41,6 +42,7 @@ class StatsSummary(BaseModel):
     wait_s: WaitFigures
     service_s: ServiceFigures
     sla_pct: float | None
+    over_limit: int = 0  # services longer than their service's max_service_min
     rating: RatingFigures
 
 

@@ -23,12 +23,16 @@ class QueueService(BaseModel):
     open: bool = True  # a ticket can be issued now
     closed_reason: Literal["closed", "cutoff", "holiday", "quota_reached"] | None = None
     target_wait_min: int = 15
+    max_service_min: int | None = None  # the time limit of one service (限时办结)
 
 
 class QueueTicketRef(BaseModel):
     id: int
     number: str
     state: TicketStateName
+    service_id: int | None = None
+    # when its service began (started, else called): the monitor's time against the limit
+    serving_since: datetime | None = None
 
 
 class QueueCounter(BaseModel):

@@ -29,6 +29,15 @@ SEGMENT_EVENTS = (*sorted(SEGMENT_STARTS), CALLED)
 GROUPS = ("service", "counter", "clerk", "hour", "day", "branch")
 
 
+LOW_RATING = 2
+"""A score of this or less is a low rating (it also opens a follow-up, API.md)."""
+
+
+def over_limit(service_ms: int, limit_min: int | None) -> bool:
+    """A service longer than its limit overran it (equal to the limit is within)."""
+    return limit_min is not None and service_ms > limit_min * 60_000
+
+
 def within_target(wait_ms: int, target_min: int) -> bool:
     """A wait equal to the target is within it."""
     return wait_ms <= target_min * 60_000
@@ -65,6 +74,12 @@ class Figures:
     service_hist: Histogram = field(default_factory=Histogram)
     rating_sum: int = 0
     rating_n: int = 0
+    rating_low: int = 0  # scores of LOW_RATING or less
+    over_limit: int = 0  # services longer than their service's max_service_min
+    # time at the counter (clerk and counter groups only): open, paused, open with nothing in hand
+    open_ms: int = 0
+    paused_ms: int = 0
+    idle_ms: int = 0
 
     def add_waits(
         self, seconds: int, count: int, sum_ms: int, max_ms: int | None, within: int
@@ -107,6 +122,11 @@ class Figures:
         self.service_hist.update(other.service_hist)
         self.rating_sum += other.rating_sum
         self.rating_n += other.rating_n
+        self.rating_low += other.rating_low
+        self.over_limit += other.over_limit
+        self.open_ms += other.open_ms
+        self.paused_ms += other.paused_ms
+        self.idle_ms += other.idle_ms
 
     def report(self) -> dict[str, object]:
         """API.md's summary object (seconds rounded to 0.1 s, percentages to 0.1)."""
@@ -129,9 +149,11 @@ class Figures:
                 "p90": _round(percentile(self.service_hist, 0.9)),
             },
             "sla_pct": round(100 * self.within / self.called, 1) if self.called else None,
+            "over_limit": self.over_limit,
             "rating": {
                 "mean": round(self.rating_sum / self.rating_n, 2) if self.rating_n else None,
                 "count": self.rating_n,
+                "low": self.rating_low,
             },
         }
 
@@ -243,6 +265,7 @@ class Scope:
     date_to: date
     # Only these (branch id, first, last) date ranges, inside date_from..date_to; None: all.
     ranges: tuple[tuple[int, date, date], ...] | None = None
+    now: datetime | None = None  # when asked: a counter still open counts until then
 
     @property
     def branch_ids(self) -> list[int]:

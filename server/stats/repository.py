@@ -39,7 +39,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from server.auth.models import Device, User
 from server.core.models import TicketEvent
 from server.halls.models import Counter, Service
-from server.stats.figures import SEGMENT_EVENTS, Scope, SegmentEvent, offset_changes
+from server.stats.figures import LOW_RATING, SEGMENT_EVENTS, Scope, SegmentEvent, offset_changes
 from server.tickets.domain import TicketRequeued, TicketTransferred
 from server.tickets.models import Ticket
 
@@ -109,7 +109,8 @@ def group_key(session: Session, scope: Scope, group: str | None) -> ColumnElemen
     return column
 
 
-def _in_scope(scope: Scope) -> ColumnElement[bool]:
+def in_scope(scope: Scope) -> ColumnElement[bool]:
+    """The tickets of the scope's halls and business dates (the index on branch, date)."""
     if scope.ranges is not None:
         return or_(*[and_(Ticket.branch_id == branch_id, Ticket.business_date >= first,
                           Ticket.business_date <= last)
@@ -171,7 +172,10 @@ def ticket_figures(session: Session, scope: Scope, group: str | None) -> Sequenc
             Ticket.state.label("state"),
             case((_waiting_now(scope), 1), else_=0).label("waiting"),
             Ticket.rating.label("rating"),
-        ).where(_in_scope(scope)),
+            Service.max_service_min.label("limit_min"),
+        )
+        .outerjoin(Service, Service.id == Ticket.service_id)
+        .where(in_scope(scope)),
     )
     query = select(
         t.c.g.label("g_key"),
@@ -185,6 +189,8 @@ def ticket_figures(session: Session, scope: Scope, group: str | None) -> Sequenc
         func.coalesce(func.sum(t.c.svc), 0).label("service_sum_ms"),
         func.count(t.c.rating).label("rating_n"),
         func.coalesce(func.sum(t.c.rating), 0).label("rating_sum"),
+        _count_if(t.c.rating <= LOW_RATING).label("rating_low"),
+        _count_if(t.c.svc > t.c.limit_min * 60_000).label("over_limit"),
     ).group_by(literal_column("g_key"), literal_column("g_sec"))
     return rows(session, query)
 
@@ -199,7 +205,7 @@ def wait_figures(session: Session, scope: Scope, group: str | None) -> Sequence[
             _TARGET_MS.label("target"),
         )
         .join(Service, Service.id == Ticket.service_id)
-        .where(_in_scope(scope), Ticket.called_at.is_not(None)),
+        .where(in_scope(scope), Ticket.called_at.is_not(None)),
     )
     query = select(
         t.c.g.label("g_key"),
@@ -251,7 +257,7 @@ def moved_tickets(
         .where(
             TicketEvent.ticket_id.in_(moved),
             TicketEvent.type.in_(SEGMENT_EVENTS),
-            _in_scope(scope),
+            in_scope(scope),
         )
         .order_by(TicketEvent.ticket_id, TicketEvent.seq)
     )
@@ -271,10 +277,10 @@ def ticket_facts(session: Session, scope: Scope) -> Sequence[Row[*tuple[Any, ...
         Ticket.business_date, Ticket.service_id, Ticket.counter_id, Ticket.clerk_id,
         _local_hour(session, scope).label("hour"), Ticket.state, Ticket.rating,
         _service_ms().label("service_ms"), _wait_ms().label("wait_ms"),
-        Service.target_wait_min.label("target_min"),
+        Service.target_wait_min.label("target_min"), Service.max_service_min.label("limit_min"),
     )  # fmt: skip
     query = select(*columns).outerjoin(Service, Service.id == Ticket.service_id)
-    return rows(session, query.where(_in_scope(scope)))
+    return rows(session, query.where(in_scope(scope)))
 
 
 def service_targets(session: Session, branch_ids: Sequence[int]) -> dict[int, int]:
@@ -300,7 +306,7 @@ def ticket_rows(session: Session, scope: Scope) -> Iterator[Row[Any]]:
     query = (
         select(*EXPORT_COLUMNS)
         .join(Service, Service.id == Ticket.service_id)
-        .where(_in_scope(scope))
+        .where(in_scope(scope))
         .order_by(Ticket.id)
         .execution_options(yield_per=2000)
     )
@@ -340,4 +346,4 @@ def ticket_numbers(session: Session, ticket_ids: set[int]) -> dict[int, str]:
 def ticket_count(session: Session, scope: Scope) -> int:
     if not scope.branches:
         return 0
-    return int(session.scalar(select(func.count()).where(_in_scope(scope))) or 0)
+    return int(session.scalar(select(func.count()).where(in_scope(scope))) or 0)

@@ -69,7 +69,9 @@ def plan(
         ranges.extend((branch.id, first, last) for first, last in _runs(rest))
     if not ranges:
         return chosen, None
-    return chosen, Scope(scope.branches, scope.date_from, scope.date_to, tuple(ranges))
+    return chosen, Scope(
+        scope.branches, scope.date_from, scope.date_to, tuple(ranges), now=scope.now
+    )
 
 
 def _ready(session: Session, scope: Scope, levels: Sequence[str]) -> dict[int, set[Period]]:

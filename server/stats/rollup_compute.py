@@ -6,17 +6,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from itertools import chain, repeat
 from operator import add, floordiv
 
 from sqlalchemy.orm import Session
 
+from server.stats import counter_repository as repo_counters
 from server.stats import repository as repo_stats
 from server.stats import rollup_repository as repo_rollup
-from server.stats.figures import BranchScope, Figures, Scope, earlier_segments, within_target
+from server.stats.counter_time import Times, counter_times
+from server.stats.figures import (
+    LOW_RATING,
+    BranchScope,
+    Figures,
+    Scope,
+    day_start_utc,
+    earlier_segments,
+    over_limit,
+    within_target,
+)
 from server.stats.histogram import Histogram
-from server.stats.periods import Period
+from server.stats.periods import ONE_DAY, Period, days
 from server.stats.rollup_repository import DIMENSIONS, TOTAL, RowKey
 
 Built = dict[Period, dict[RowKey, Figures]]
@@ -55,8 +66,9 @@ class Sums:
     __slots__ = ("counts", "moved_ms", "service_ms", "wait_ms")
 
     def __init__(self) -> None:
-        # issued, served, no_show, cancelled, rating_n, rating_sum, within
-        self.counts = [0, 0, 0, 0, 0, 0, 0]
+        # issued, served, no_show, cancelled, rating_n, rating_sum, within, rating_low,
+        # over_limit, open_ms, paused_ms, idle_ms
+        self.counts = [0] * 12
         self.service_ms: list[int] = []
         self.wait_ms: list[int] = []  # last queue segments (whole seconds as SQL makes them)
         self.moved_ms: list[int] = []  # earlier segments (as Figures.add_wait makes them)
@@ -68,7 +80,8 @@ class Sums:
         self.moved_ms.extend(other.moved_ms)
 
     def figures(self) -> Figures:
-        issued, served, no_show, cancelled, rating_n, rating_sum, within = self.counts
+        (issued, served, no_show, cancelled, rating_n, rating_sum, within, rating_low, over,
+         open_ms, paused_ms, idle_ms) = self.counts  # fmt: skip
         waits = (self.wait_ms, self.moved_ms)
         return Figures(
             issued=issued, served=served, no_show=no_show, cancelled=cancelled,
@@ -77,7 +90,8 @@ class Sums:
             wait_hist=_histogram(self.wait_ms, self.moved_ms),
             service_n=len(self.service_ms), service_sum_ms=sum(self.service_ms),
             service_hist=_histogram(self.service_ms),
-            rating_sum=rating_sum, rating_n=rating_n,
+            rating_sum=rating_sum, rating_n=rating_n, rating_low=rating_low, over_limit=over,
+            open_ms=open_ms, paused_ms=paused_ms, idle_ms=idle_ms,
         )  # fmt: skip
 
 
@@ -105,13 +119,15 @@ def _day_sums(
     scope = Scope((branch,), min(firsts), max(firsts))
     sums: dict[date, dict[RowKey, Sums]] = {first: defaultdict(Sums) for first in firsts}
     for (day, service_id, counter_id, clerk_id, hour, state, rating, service_ms, wait_ms,
-         target_min) in repo_stats.ticket_facts(session, scope):  # fmt: skip
+         target_min, limit_min) in repo_stats.ticket_facts(session, scope):  # fmt: skip
         groups = sums.get(day)
         if groups is None:
             continue
         outcome = STATE_COUNT.get(state)
         waited = wait_ms is not None and target_min is not None
         within = waited and within_target(wait_ms, target_min)
+        low = rating is not None and rating <= LOW_RATING
+        over = service_ms is not None and over_limit(service_ms, limit_min)
         for key in ((TOTAL, 0), ("service", service_id), ("counter", counter_id),
                     ("clerk", clerk_id), ("hour", int(hour))):  # fmt: skip
             group = groups[key]
@@ -122,6 +138,8 @@ def _day_sums(
             if rating is not None:
                 counts[4] += 1
                 counts[5] += rating
+                counts[7] += low
+            counts[8] += over
             if service_ms is not None:
                 group.service_ms.append(service_ms)
             if waited:
@@ -141,7 +159,32 @@ def _day_sums(
                         ("hour", int(ticket.key))):  # fmt: skip
                 groups[key].moved_ms.append(segment.wait_ms)
                 groups[key].counts[6] += within
+    add_counter_times(session, branch, firsts, sums)
     return sums
+
+
+def add_counter_times(
+    session: Session,
+    branch: BranchScope,
+    firsts: Sequence[date],
+    sums: dict[date, dict[RowKey, Sums]],
+    now: datetime | None = None,
+) -> None:
+    """The time at the counter of these days, in the clerk and counter groups. A counter's
+    state at a day's start comes from its changes of the day before."""
+    if not firsts:
+        return
+    windows = [(d, day_start_utc(branch.timezone, d), day_start_utc(branch.timezone, d + ONE_DAY))
+               for d in sorted(firsts)]  # fmt: skip
+    until = windows[-1][2] if now is None else min(now, windows[-1][2])
+    changes = repo_counters.counter_changes(session, branch.id, windows[0][1] - ONE_DAY, until)
+    times = counter_times(changes, windows, until)
+    for (day, counter_id, clerk_id), spent in times.items():
+        groups = sums[day]
+        for key in (("counter", counter_id), ("clerk", clerk_id)):
+            counts = groups[key].counts
+            for i, ms in enumerate(spent):
+                counts[9 + i] += ms
 
 
 def _from_rows(session: Session, branch: BranchScope, periods: Sequence[Period]) -> Built:
@@ -155,4 +198,24 @@ def _from_rows(session: Session, branch: BranchScope, periods: Sequence[Period])
     for dimension in DIMENSIONS:
         for _, child, key, f in repo_rollup.figures(session, dimension, children):
             result[parent_of[child]][(dimension, key)].merge(f)
+    return result
+
+
+def counter_time_groups(session: Session, scope: Scope, group: str) -> dict[int | None, Times]:
+    """{counter or clerk id: [open, paused, idle ms]} over the scope's days (live figures)."""
+    spans = scope.ranges or tuple((b.id, scope.date_from, scope.date_to) for b in scope.branches)
+    result: dict[int | None, Times] = defaultdict(lambda: [0, 0, 0])
+    for branch_id, first, last in spans:
+        branch = scope.branch(branch_id)
+        if branch is None:
+            continue
+        firsts = list(days(first, last))
+        sums: dict[date, dict[RowKey, Sums]] = {d: defaultdict(Sums) for d in firsts}
+        add_counter_times(session, branch, firsts, sums, scope.now)
+        for groups in sums.values():
+            for (dimension, key), part in groups.items():
+                if dimension == group:
+                    spent = result[key]
+                    for i in range(3):
+                        spent[i] += part.counts[9 + i]
     return result

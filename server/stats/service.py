@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,6 +20,7 @@ from server.halls import repository as halls_repo
 from server.stats import regions, rollup
 from server.stats import repository as repo_stats
 from server.stats.figures import Figures, Scope, Segment, earlier_segments, wait_buckets
+from server.stats.rollup_compute import counter_time_groups
 
 STATS_ROLES = ("admin", "manager")
 MAX_DAYS = 3660
@@ -37,9 +39,11 @@ class Selection:
     region_id: int | None = None  # the region's whole subtree
 
 
-def resolve(ctx: Ctx, session: Session, selection: Selection) -> Scope:
+def resolve(
+    ctx: Ctx, session: Session, selection: Selection, *, roles: Sequence[str] = STATS_ROLES
+) -> Scope:
     """The branches (one, a region, or all the caller may see) and the business dates."""
-    ctx.principal.require(STATS_ROLES, "statistics")
+    ctx.principal.require(roles, "statistics")
     given = [selection.branch_id, selection.region, selection.region_id]
     if sum(x is not None for x in given) > 1:
         raise ValidationFailed("give one of branch_id, region_id and region")
@@ -66,7 +70,7 @@ def resolve(ctx: Ctx, session: Session, selection: Selection) -> Scope:
         raise ValidationFailed(f"choose dates between {FIRST_YEAR} and {LAST_YEAR}")
     if (date_to - date_from).days > MAX_DAYS:
         raise ValidationFailed(f"choose at most {MAX_DAYS} days")
-    return Scope(branches, date_from, date_to)
+    return Scope(branches, date_from, date_to, now=now)
 
 
 def _key(value: Any) -> Key:
@@ -107,6 +111,8 @@ def _live(session: Session, scope: Scope, group: str | None, result: dict[Key, F
         f.waiting_now += int(row.waiting_now)
         f.rating_n += row.rating_n
         f.rating_sum += int(row.rating_sum)
+        f.rating_low += int(row.rating_low or 0)
+        f.over_limit += int(row.over_limit or 0)
         if row.g_sec is not None:
             f.add_services(int(row.g_sec), row.service_n, int(row.service_sum_ms))
     for row in repo_stats.wait_figures(session, scope, group):
@@ -118,6 +124,16 @@ def _live(session: Session, scope: Scope, group: str | None, result: dict[Key, F
         for segment in earlier_segments(ticket.events):
             key = _segment_key(group, segment, ticket.key)
             result[key].add_wait(segment.wait_ms, targets.get(segment.service_id or 0, 0))
+    if group in ("clerk", "counter"):
+        for key, (open_ms, paused_ms, idle_ms) in counter_time_groups(
+            session, scope, group
+        ).items():
+            f = result[key]
+            f.open_ms, f.paused_ms, f.idle_ms = (
+                f.open_ms + open_ms,
+                f.paused_ms + paused_ms,
+                f.idle_ms + idle_ms,
+            )
 
 
 def _segment_key(group: str | None, segment: Segment, ticket_key: Any) -> Key:

@@ -47,7 +47,13 @@ def queue_view(session: Session, branch: Branch, now: datetime) -> p.QueueView:
                 name=counter.name,
                 state=counter.state,
                 pause_reason=counter.pause_reason,
-                ticket=p.QueueTicketRef(id=held.id, number=held.number, state=held.state)
+                ticket=p.QueueTicketRef(
+                    id=held.id,
+                    number=held.number,
+                    state=held.state,
+                    service_id=held.service_id,
+                    serving_since=held.started_at or held.called_at,
+                )
                 if held
                 else None,
                 service_ids=served_by.get(counter.id, []),
@@ -80,6 +86,7 @@ def queue_view(session: Session, branch: Branch, now: datetime) -> p.QueueView:
                 open=reasons[s.id] is None,
                 closed_reason=reasons[s.id],
                 target_wait_min=s.target_wait_min,
+                max_service_min=s.max_service_min,
             )
             for s in services
         ],

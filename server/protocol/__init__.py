@@ -25,6 +25,24 @@ from server.protocol.alerts import (
 from server.protocol.alerts import (
     DeviceState as DeviceState,
 )
+from server.protocol.appraisal import (
+    ClerkAppraisal as ClerkAppraisal,
+)
+from server.protocol.appraisal import (
+    ClerkComplaints as ClerkComplaints,
+)
+from server.protocol.appraisal import (
+    ClerkRating as ClerkRating,
+)
+from server.protocol.appraisal import (
+    MeanFigure as MeanFigure,
+)
+from server.protocol.appraisal import (
+    RatingOut as RatingOut,
+)
+from server.protocol.appraisal import (
+    ServiceTimes as ServiceTimes,
+)
 from server.protocol.audit import (
     AuditEntry as AuditEntry,
 )

@@ -259,3 +259,33 @@ def test_events_stored_before_the_upgrade_lose_the_key(empty_url: str) -> None:
         "job": {"id": 1, "public_url": None, "ticket": {"id": 1, "public_id": None}}
     }
     assert stored[2] == rows[2][1]
+
+
+def test_a_clerks_token_never_obtains_the_key_of_a_ticket_it_did_not_issue(api: Api) -> None:
+    """Issue 15 item 8: every GET route of the API (path parameters filled with the ticket's,
+    its counter's and its hall's ids), every counter action and the stream, called with a
+    clerk's token after the clerk served a kiosk's ticket: the key is in no answer."""
+    hall = Hall(api)
+    ticket = hall.issue(KIOSK, kiosk_id=hall.kiosk_id)
+    key = ticket["public_id"]
+    answers = [json.dumps(hall.act(CLERK, hall.counter, a)) for a in
+               ("open", "call-next", "recall", "start", "complete")]  # fmt: skip
+    ids = {"id": ticket["id"], "ticket_id": ticket["id"], "counter_id": hall.counter,
+           "branch_id": 1, "service_id": hall.service, "public_id": key}  # fmt: skip
+    schema = api.client.get("/openapi.json").json()
+    called = 0
+    for path, operations in schema["paths"].items():
+        if "get" not in operations or "/public/" in path or "{public_id}" in path:
+            continue  # the public routes take the key; they cannot hand it to anyone
+        url = path
+        for name, value in ids.items():
+            url = url.replace("{" + name + "}", str(value))
+        if "{" in url:
+            url = url.replace(url[url.index("{") : url.index("}") + 1], str(ticket["id"]))
+        params = {"branch_id": 1, "ticket_id": ticket["id"]} if "{" not in path else {}
+        answer = api.client.get(url, params=params, headers=hall.headers[CLERK])
+        answers.append(answer.text)
+        called += 1
+    assert called > 20
+    answers += stream_texts(api, token_of(hall.headers[CLERK]))
+    assert not [text for text in answers if key in text]

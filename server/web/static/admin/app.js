@@ -79,7 +79,7 @@ const Admin = (() => {
     if (views[previous] && previous !== name && views[previous].leave) views[previous].leave();
     S.view = name;
     localStorage.setItem(VIEW_KEY, name);
-    for (const id of ["login", "monitor", "stats", "config", "audit", "complaints", "followups", "inspections"]) {
+    for (const id of ["login", ...Object.keys(views)]) {
       $(id + "-view").classList.toggle("hq-hidden", id !== name);
     }
     for (const b of document.querySelectorAll("#tabs [data-view]")) b.classList.toggle("on", b.dataset.view === name);
@@ -94,7 +94,7 @@ const Admin = (() => {
     sessionStorage.removeItem(TOKEN_KEY);
     setConn(null);
     for (const id of ["tabs", "branch-pick", "logout"]) $(id).classList.add("hq-hidden");
-    for (const id of ["monitor", "stats", "config", "audit", "complaints", "followups", "inspections"]) $(id + "-view").classList.add("hq-hidden");
+    for (const id of Object.keys(views)) $(id + "-view").classList.add("hq-hidden");
     $("login-view").classList.remove("hq-hidden");
     $("login-error").textContent = message || "";
     relabel();

@@ -135,6 +135,7 @@
       { key: "target_wait_min", label: t("targetMin"), type: "number", value: s.target_wait_min ?? 15 },
       { key: "service_min", label: t("serviceMin"), type: "number", value: s.service_min ?? 5, attrs: { step: "any" } },
       { key: "daily_quota", label: t("quota"), type: "number", value: s.daily_quota },
+      { key: "max_service_min", label: t("maxServiceMin"), type: "number", value: s.max_service_min, attrs: { min: 1, max: 1440 } },
       { key: "active", label: t("active"), type: "checkbox", value: s.active ?? true },
       { key: "priority", label: t("priorityService"), type: "checkbox", value: s.priority ?? false },
     ];
@@ -143,7 +144,8 @@
       for (const l of HallQ.LOCALES) if (v[`n_${l}`].trim()) name[l] = v[`n_${l}`].trim();
       const data = { code: v.code.trim(), prefix: v.prefix.trim().toUpperCase(), name,
         start_number: v.start_number, end_number: v.end_number, target_wait_min: v.target_wait_min,
-        service_min: v.service_min, daily_quota: v.daily_quota || null, active: v.active, priority: v.priority };
+        service_min: v.service_min, daily_quota: v.daily_quota || null, max_service_min: v.max_service_min || null,
+        active: v.active, priority: v.priority };
       if (editing) await api(`/api/v1/services/${editing.id}`, { method: "PATCH", body: data });
       else await api("/api/v1/services", { method: "POST", body: { ...data, branch_id: S.branchId } });
       say(t("saved"));

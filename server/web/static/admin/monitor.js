@@ -202,6 +202,15 @@
     };
   }
 
+  // The ticket in a counter's hand when its service runs past the service's limit (限时办结).
+  function overLimit(m, counter, now) {
+    const ticket = counter.ticket_id ? m.tickets.get(counter.ticket_id) : null;
+    const service = ticket ? m.services.get(ticket.service_id) : null;
+    if (!service || !service.max_service_min) return null;
+    const served = (now - Date.parse(ticket.started_at || ticket.called_at || "")) / 1000;
+    return served > service.max_service_min * 60 ? { ticket, served, limit: service.max_service_min } : null;
+  }
+
   function head(table, keys) {
     table.tHead.replaceChildren(el("tr", {}, keys.map((k) => el("th", {}, t(k)))));
   }
@@ -250,12 +259,14 @@
       const paused = m.pausedAt.get(c.id);
       const pause = c.state === "paused"
         ? `${c.pause_reason || t("none")} · ${paused ? Admin.duration((now - paused) / 1000) : "…"}` : "";
-      return el("tr", { "data-counter-id": c.id, class: `st-${c.state}` },
+      const over = overLimit(m, c, now);
+      return el("tr", { "data-counter-id": c.id, class: `st-${c.state}` + (over ? " over" : "") },
         el("td", {}, counterName(c)), el("td", {}, el("span", { class: `badge ${c.state}` }, t("st_" + c.state))),
         el("td", {}, c.clerk_id ? Admin.username(c.clerk_id) : t("none")),
         el("td", { class: "hand" }, ticket ? ticket.number : (c.ticket_id ? "…" : t("none"))),
-        el("td", { class: "num" }, isNaN(began) ? t("none")
-          : (called ? `${t("sinceCalled")} ` : "") + Admin.duration((now - began) / 1000)),
+        el("td", { class: "num" + (over ? " bad over-limit" : "") }, isNaN(began) ? t("none")
+          : (called ? `${t("sinceCalled")} ` : "") + Admin.duration((now - began) / 1000),
+          over ? ` / ${over.limit}′ ${t("overLimit")}` : ""),
         el("td", {}, pause),
         el("td", { class: "muted" }, (c.service_ids || []).map((id) => (m.services.get(id) || {}).prefix || id).join(" ")));
     });

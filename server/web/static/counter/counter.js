@@ -25,7 +25,7 @@
     token: sessionStorage.getItem(TOKEN_KEY) || "",
     me: null, branches: [], branchId: null, branchName: "",
     counters: [], services: [], counter: null, hand: null, queue: null,
-    waiting: [], parked: [], noShows: [], done: [],
+    waiting: [], parked: [], noShows: [], done: [], mine: null,
     stream: null, lostSince: null, busy: false, calledBy: {},
     changes: 0, // bumped by every answer and counter event: a re-read begun before it is stale
   };
@@ -350,6 +350,7 @@
         .sort((x, y) => (y.finished_at || "").localeCompare(x.finished_at || ""));
       S.done = done.filter((x) => S.me && x.clerk_id === S.me.id);
       render();
+      refreshMine(day);
     })();
     try {
       await refreshing;
@@ -593,7 +594,19 @@
       el("div", { class: "hand-service" }, serviceName(h.service_id), " · ", t("calls", { n: h.calls })),
       el("div", { class: "timers" },
         el("span", {}, t("waited"), " ", el("b", { id: "waited" }, HallQ.duration(waited))),
-        el("span", { class: "timer-" + clock[0] }, t(clock[0]), " ", el("b", { id: "served" }, HallQ.duration(clock[1])))));
+        servedTimer(h, clock)));
+  }
+
+  // The running time against the service's limit (限时办结): amber from 80 %, red past it. A
+  // ticket never started counts from its call, as the statistics count its service.
+  function servedTimer(h, [label, seconds]) {
+    const service = S.services.find((x) => x.id === h.service_id);
+    const limit = service && service.max_service_min ? service.max_service_min * 60 : null;
+    const level = limit === null ? "" : seconds > limit ? "over" : seconds >= 0.8 * limit ? "near" : "ok";
+    return el("span", { id: "service-timer", class: `timer-${label} limit ${level}`, "data-level": level },
+      t(label), " ", el("b", { id: "served" }, HallQ.duration(seconds)),
+      limit === null ? null : el("small", {}, " / ", t("limit", { limit: HallQ.duration(limit) })),
+      level === "over" || level === "near" ? el("em", {}, " ", t(level === "over" ? "overLimit" : "nearLimit")) : null);
   }
 
   function renderButtons() {
@@ -624,11 +637,33 @@
     const durations = S.done.map((x) => since(x.started_at || x.called_at || x.issued_at, Date.parse(x.finished_at)));
     const ratings = S.done.map((x) => x.rating).filter((r) => r != null);
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const m = S.mine; // the clerk's own appraisal row for today (GET /api/v1/stats/clerks)
+    const dash = (v, f = String) => (v == null ? "—" : f(v));
     $("figures").replaceChildren(
       el("dt", {}, t("servedToday")), el("dd", { id: "fig-served" }, String(S.done.length)),
       el("dt", {}, t("meanService")), el("dd", { id: "fig-service" }, durations.length ? HallQ.duration(mean(durations)) : "—"),
       el("dt", {}, t("meanRating")), el("dd", { id: "fig-rating" },
-        ratings.length ? `${mean(ratings).toFixed(1)} ★ ${t("ratedCount", { n: ratings.length })}` : "—"));
+        ratings.length ? `${mean(ratings).toFixed(1)} ★ ${t("ratedCount", { n: ratings.length })}` : "—"),
+      ...(m ? [
+        el("dt", {}, t("figNoShow")), el("dd", { id: "fig-noshow" }, String(m.no_show)),
+        el("dt", {}, t("figTransferred")), el("dd", { id: "fig-transferred" }, String(m.transferred)),
+        el("dt", {}, t("figOver")), el("dd", { id: "fig-over", class: m.over_limit ? "bad" : "" }, String(m.over_limit)),
+        el("dt", {}, t("figSla")), el("dd", { id: "fig-sla" }, dash(m.sla_pct, (v) => `${v.toFixed(1)}%`)),
+        el("dt", {}, t("figLow")), el("dd", { id: "fig-low" }, String(m.rating.low)),
+        el("dt", {}, t("figOpen")), el("dd", { id: "fig-open" }, `${HallQ.duration(m.open_s)} / ${HallQ.duration(m.idle_s)}`),
+      ] : []));
+  }
+
+  // The clerk's own appraisal row for today, read at most every 30 s (it is computed live).
+  let mineAt = 0;
+  async function refreshMine(day) {
+    if (Date.now() - mineAt < 30000) return;
+    mineAt = Date.now();
+    try {
+      const rows = await get(`/api/v1/stats/clerks?branch_id=${S.branchId}&from=${day}&to=${day}`);
+      S.mine = rows.find((r) => S.me && r.clerk_id === S.me.id) || null;
+      renderLists();
+    } catch (err) { /* the figures are a help, not the work: leave them as they were */ }
   }
 
   function render() {

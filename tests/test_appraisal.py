@@ -12,15 +12,21 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from typer.testing import CliRunner
 
+from server.appraisal import report
+from server.appraisal import service as appraisal
+from server.cli import app
 from server.core.context import Ctx, Principal
 from server.core.engine import Database
 from server.core.settings import Settings
 from server.stats import service as stats
+from tests.browser import ARTIFACTS
 from tests.conftest import Api
 from tests.support import Clock
 from tests.test_stats import DAY, Hall, make_hall, run_scenario
@@ -171,7 +177,7 @@ def test_files_hold_no_formula(hall: Hall) -> None:
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
     assert table[0][:3] == ["Number", "Hall", "Business date"]
-    assert table[1][6:8] == ["1", "'=HYPERLINK(\"http://x\") <b>slow</b>"]
+    assert table[1][6:8] == ["1", '\'=HYPERLINK("http://x") <b>slow</b>']
     sheet = client.get("/api/v1/ratings", headers=admin, params={**SPAN, "format": "xlsx"})
     cells = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
     assert cells[1][7] == '=HYPERLINK("http://x") <b>slow</b>' and cells[0][0] == "号码"
@@ -180,3 +186,38 @@ def test_files_hold_no_formula(hall: Hall) -> None:
     rows = list(load_workbook(io.BytesIO(book.content)).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("工作人員", "辦結", "過號") and [r[0] for r in rows[1:]] == ["c1", "c2"]
     assert "attachment" in book.headers["content-disposition"]
+
+
+@pytest.fixture
+def cli(hall: Hall, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("HALLQ_DATABASE_URL", settings.database_url)
+    return CliRunner()
+
+
+def test_hallq_report_appraisal_writes_csv_xlsx_and_pdf(
+    cli: CliRunner, tmp_path: Path, backend: str, ctx: Ctx
+) -> None:
+    month = ["report", "appraisal", "--month", "2026-01", "--branch", "1"]
+    printed = cli.invoke(app, [*month, "--locale", "en"])
+    assert printed.exit_code == 0, printed.output
+    rows = list(csv.reader(io.StringIO(printed.stdout.lstrip("\ufeff"))))
+    assert rows[0][:2] == ["Clerk", "Served"] and [r[:3] for r in rows[1:]] == [
+        ["c1", "2", "0"], ["c2", "4", "1"]]  # fmt: skip
+    sheet = tmp_path / "appraisal.xlsx"
+    done = cli.invoke(app, [*month, "--format", "xlsx", "--output", str(sheet)])
+    assert done.exit_code == 0, done.output
+    assert load_workbook(sheet).active.max_row == 3
+    for lang in ("zh-CN", "zh-TW", "en"):
+        pdf = tmp_path / f"appraisal-{lang}.pdf"
+        done = cli.invoke(app, [*month, "--format", "pdf", "--output", str(pdf), "--locale", lang])
+        assert done.exit_code == 0, done.output
+        assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+        result = appraisal.clerks(ctx, stats.Selection(1, None, JAN15, JAN15), lang)
+        (page,) = report.pages(result, "服务大厅", ctx.clock())
+        assert page.size == (1754, 1240)
+        page.save(ARTIFACTS / f"report-appraisal-{lang}-{backend}.png")
+    for bad, says in ((["--month", "2026-13"], "month"), (["--format", "doc"], "format"),
+                      (["--month", "2026-01", "--from", DAY], "not both"),
+                      (["--format", "pdf"], "--output")):  # fmt: skip
+        refused = cli.invoke(app, ["report", "appraisal", *bad])
+        assert refused.exit_code == 1 and says in refused.output, refused.output

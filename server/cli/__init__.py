@@ -8,11 +8,14 @@ from __future__ import annotations
 from counter_client.terminal import counter_command
 from display.cli import display_command
 from kiosk.cli import kiosk_command
+from server.appraisal import cli as appraisal_cli
 from server.cli import audit, backups, hallfiles, people, regions, running
 from server.cli.common import app
 from server.stats.reports.cli import report_app
 
-__all__ = ["app", "audit", "backups", "hallfiles", "people", "regions", "running"]
+__all__ = [
+    "app", "appraisal_cli", "audit", "backups", "hallfiles", "people", "regions", "running",
+]  # fmt: skip
 
 app.add_typer(report_app, name="report")
 app.command("kiosk")(kiosk_command)

@@ -8,6 +8,7 @@
     python -m bench --only audit    # issuing without/with the audit hash chain; verify over 1 M
     python -m bench --only board    # the HQ board of 500 halls: paint and update delay
     python -m bench --only alerts   # condition to alert.raised, p50/p99 (not in a full run)
+    python -m bench --only appraisal  # the clerk appraisal over 1M tickets (not in a full run)
     python -m bench --no-pg --no-write
 
 Only 127.0.0.1 is contacted; every loop is bounded in count and time.
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bench import alerts as alerts_bench
+from bench import appraisal as appraisal_bench
 from bench import audit as audit_bench
 from bench import board as board_bench
 from bench import bodies, burst, fanout, hall, load, procs
@@ -38,7 +40,7 @@ from bench import stats as stats_bench
 from bench.rawhttp import request_bytes
 
 SCENARIOS = ("throughput", "openloop", "fanout", "coldstart", "stats", "burst")
-ON_REQUEST = ("bodies", "exports", "audit", "board", "alerts")  # run only when named with --only
+ON_REQUEST = ("bodies", "exports", "audit", "board", "alerts", "appraisal")  # only with --only
 DOC = procs.ROOT / "docs" / "benchmarks.md"
 NOFILE_WANTED = 8192
 T = TypeVar("T")
@@ -76,6 +78,7 @@ class Report:
     exports: list[exports_bench.ExportsResult] = field(default_factory=list)
     board: list[board_bench.BoardResult] = field(default_factory=list)
     alerts: list[alerts_bench.AlertsResult] = field(default_factory=list)
+    appraisal: list[appraisal_bench.AppraisalResult] = field(default_factory=list)
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -316,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         "audit": audit_bench.scenario,
         "board": board_bench.scenario,
         "alerts": alerts_bench.scenario,
+        "appraisal": appraisal_bench.scenario,
     }
     with tempfile.TemporaryDirectory(prefix="hallq-bench-") as tmp:
         work = Path(tmp)

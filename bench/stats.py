@@ -98,7 +98,7 @@ def _stamper(pg: bool) -> Callable[[float], str]:
     return stamp
 
 
-def _setup_hall(db: Database) -> None:
+def _setup_hall(db: Database, clerks: int = CLERKS) -> None:
     """Halls, services, counters, clerks (ids are predictable: hall h owns services
     (h-1)*4+1.., counters (h-1)*6+1.., clerks from id 2 on)."""
     with db.write_session() as session, session.begin():
@@ -124,7 +124,7 @@ def _setup_hall(db: Database) -> None:
                     service_id = (h - 1) * SERVICES + s + 1
                     session.add(CounterService(counter_id=counter_id, service_id=service_id,
                                                position=s))  # fmt: skip
-            for k in range(CLERKS):
+            for k in range(clerks):
                 user = User(username=f"clerk{h}_{k}", password_hash="x", role="clerk",
                             created_at=now)  # fmt: skip
                 session.add(user)
@@ -142,9 +142,15 @@ def _clerk_ids(db: Database) -> dict[int, list[int]]:
 
 
 def _tickets(
-    total: int, clerks: dict[int, list[int]], stamp: Callable[[float], str], all_events: bool
+    total: int,
+    clerks: dict[int, list[int]],
+    stamp: Callable[[float], str],
+    all_events: bool,
+    counter_events: bool = False,
 ) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
-    """(ticket row, event rows) for every generated ticket."""
+    """(ticket row, event rows) for every generated ticket; with `counter_events`, also each
+    counter's `counter.updated` changes (open and close of the day, a ticket taken in hand and
+    let go), after each hall-day's tickets."""
     rnd = random.Random(20261123)
     per_day = max(1, total // (HALLS * DAYS))
     ticket_id = event_id = 0
@@ -154,6 +160,7 @@ def _tickets(
         day = (FIRST_DAY + timedelta(days=d)).isoformat()
         midnight = epoch0 + d * 86400 - TZ_S  # local midnight in UTC
         for h in range(1, HALLS + 1):
+            desk: list[tuple[float, int, int, int | None]] = []  # (ts, counter, clerk, ticket)
             issued_times = sorted(rnd.uniform(OPEN_S, CLOSE_S) for _ in range(per_day))
             numbers = dict.fromkeys(range(SERVICES), 0)
             for sod in issued_times:
@@ -210,6 +217,9 @@ def _tickets(
                     counter if has_call else None, clerk if has_call else None,
                     calls if has_call else 0, rating,
                 )  # fmt: skip
+                if counter_events and has_call and state != "cancelled":
+                    desk.append((called, counter, clerk, ticket_id))
+                    desk.append((finished, counter, clerk, None))
                 event_rows = []
                 if all_events or 0.07 <= x < 0.10:
                     for type_, ts, ev_counter, ev_clerk, ev_service in events:
@@ -219,19 +229,40 @@ def _tickets(
                         event_rows.append((event_id, h, seqs[h], type_, stamp(ts), ticket_id,
                                            ev_counter, ev_clerk, data))  # fmt: skip
                 yield row, event_rows
+            if counter_events:
+                rows_of_day = []
+                for c in range(COUNTERS):
+                    counter, clerk = (h - 1) * COUNTERS + c + 1, clerks[h][c % len(clerks[h])]
+                    desk.append((midnight + OPEN_S - 600, counter, clerk, None))
+                    desk.append((midnight + CLOSE_S + 3600, counter, 0, None))  # 0: closed
+                for ts, counter, clerk, held in sorted(desk):
+                    event_id += 1
+                    seqs[h] += 1
+                    data = json.dumps({"state": "open" if clerk else "closed",
+                                       "clerk_id": clerk or None, "ticket_id": held})  # fmt: skip
+                    rows_of_day.append((event_id, h, seqs[h], "counter.updated", stamp(ts), None,
+                                        counter, clerk or None, data))  # fmt: skip
+                yield (), rows_of_day
 
 
-def generate(url: str, total: int, *, all_events: bool = False) -> tuple[int, int]:
+def generate(
+    url: str,
+    total: int,
+    *,
+    all_events: bool = False,
+    clerks_per_hall: int = CLERKS,
+    counter_events: bool = False,
+) -> tuple[int, int]:
     """Fill a migrated database with `total` tickets; returns (tickets, events)."""
     db = Database(url)
     try:
-        _setup_hall(db)
+        _setup_hall(db, clerks_per_hall)
         clerks = _clerk_ids(db)
     finally:
         db.dispose()
     parsed = make_url(url)
     pg = parsed.get_backend_name() != "sqlite"
-    rows = _tickets(total, clerks, _stamper(pg), all_events)
+    rows = _tickets(total, clerks, _stamper(pg), all_events, counter_events)
     if pg:
         return _load_pg(parsed.set(drivername="postgresql").render_as_string(False), rows)
     return _load_sqlite(parsed.database or "", rows)
@@ -248,7 +279,8 @@ def _load_sqlite(path: str, rows: Iterator[tuple[tuple[Any, ...], list[tuple[Any
     event_batch: list[tuple[Any, ...]] = []
     with conn:
         for ticket, event_rows in rows:
-            batch.append(ticket)
+            if ticket:
+                batch.append(ticket)
             event_batch.extend(event_rows)
             if len(batch) >= 50_000:
                 conn.executemany(ticket_sql, batch)
@@ -276,9 +308,10 @@ def _load_pg(dsn: str, rows: Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...
         conn.execute("SET session_replication_role = replica")
         with conn.cursor() as cur, cur.copy(f"COPY ticket ({TICKET_COLUMNS}) FROM STDIN") as copy:
             for ticket, ticket_events in rows:
-                copy.write_row(ticket)
+                if ticket:
+                    copy.write_row(ticket)
+                    tickets += 1
                 event_rows.extend(ticket_events)
-                tickets += 1
         with conn.cursor() as cur:
             with cur.copy(f"COPY ticket_event ({EVENT_COLUMNS}) FROM STDIN") as copy:
                 for event in event_rows:

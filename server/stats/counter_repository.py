@@ -16,7 +16,7 @@ from server.stats.counter_time import CounterChange
 def counter_changes(
     session: Session, branch_id: int, since: datetime, until: datetime
 ) -> list[CounterChange]:
-    """The hall's `counter.updated` changes in [since, until), by counter, then in order."""
+    """The hall's `counter.updated` changes in [since, until), by counter, then by time."""
     data = TicketEvent.data
     query = (
         select(
@@ -33,6 +33,6 @@ def counter_changes(
             TicketEvent.ts < until,
             TicketEvent.counter_id.is_not(None),
         )
-        .order_by(TicketEvent.counter_id, TicketEvent.seq)
+        .order_by(TicketEvent.counter_id, TicketEvent.ts, TicketEvent.seq)
     )
     return [CounterChange(*row) for row in repo_stats.rows(session, query)]

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from server.core.models import TicketEvent
 from server.halls.events import CounterUpdated
 from server.stats import repository as repo_stats
 from server.stats.counter_time import CounterChange
+from server.stats.repository import ms_between
 
 
 def counter_changes(
     session: Session, branch_id: int, since: datetime, until: datetime
 ) -> list[CounterChange]:
-    """The hall's `counter.updated` changes in [since, until), by counter, then by time."""
+    """The hall's `counter.updated` changes in [since, until), by counter, then by time; each
+    change's time in milliseconds after `since` (whole numbers: no date-time per row)."""
     data = TicketEvent.data
     query = (
         select(
             TicketEvent.counter_id,
-            TicketEvent.ts,
+            ms_between(TicketEvent.ts, literal(since, TicketEvent.ts.type)),
             data["state"].as_string(),
             data["clerk_id"].as_integer(),
             data["ticket_id"].as_integer(),

@@ -10,7 +10,6 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from itertools import groupby
 from operator import attrgetter
 from typing import TypeVar
@@ -21,7 +20,7 @@ OPEN, PAUSED, IDLE = 0, 1, 2  # indexes in a Times list
 @dataclass(frozen=True)
 class CounterChange:
     counter_id: int
-    at: datetime
+    at_ms: int  # milliseconds after the instant the windows are counted from
     state: str  # closed | open | paused
     clerk_id: int | None
     ticket_id: int | None
@@ -34,13 +33,12 @@ K = TypeVar("K", bound=Hashable)
 
 
 def counter_times(
-    changes: Iterable[CounterChange],
-    windows: Sequence[tuple[K, datetime, datetime]],
-    now: datetime,
+    changes: Iterable[CounterChange], windows: Sequence[tuple[K, int, int]], now_ms: int
 ) -> dict[tuple[K, int, int | None], Times]:
-    """{(day key, counter id, clerk id): [open, paused, idle ms]} over the windows (sorted,
-    not overlapping). `changes` come sorted by counter, then time."""
-    """windows: (key, first instant, first instant after it)."""
+    """{(day key, counter id, clerk id): [open, paused, idle ms]} over the windows (key, first
+    ms, first ms after it; sorted, not overlapping). `changes` come sorted by counter, then
+    time. Times are whole milliseconds from one instant (integers: a year of a hall's changes
+    is ~200,000 of them, and comparing aware date-times cost seconds)."""
     starts = [start for _, start, _ in windows]
     result: dict[tuple[K, int, int | None], Times] = defaultdict(lambda: [0, 0, 0])
     for counter_id, grouped in groupby(changes, key=attrgetter("counter_id")):
@@ -48,13 +46,13 @@ def counter_times(
         for change, after in zip(items, [*items[1:], None], strict=True):
             if change.state not in ("open", "paused"):
                 continue
-            begin, end = change.at, min(after.at if after else now, now)
+            begin, end = change.at_ms, min(after.at_ms if after else now_ms, now_ms)
             i = max(0, bisect_right(starts, begin) - 1)
             while i < len(windows) and windows[i][1] < end:
                 key, first, last = windows[i]
                 lo, hi = max(begin, first), min(end, last)
                 if hi > lo:
-                    ms = round((hi - lo).total_seconds() * 1000)
+                    ms = hi - lo
                     times = result[(key, counter_id, change.clerk_id)]
                     if change.state == "paused":
                         times[PAUSED] += ms

@@ -169,16 +169,27 @@ def add_counter_times(
     firsts: Sequence[date],
     sums: dict[date, dict[RowKey, Sums]],
     now: datetime | None = None,
+    *,
+    per_day: bool = True,
 ) -> None:
     """The time at the counter of these days, in the clerk and counter groups. A counter's
     state at a day's start comes from its changes of the day before."""
     if not firsts:
         return
-    windows = [(d, day_start_utc(branch.timezone, d), day_start_utc(branch.timezone, d + ONE_DAY))
-               for d in sorted(firsts)]  # fmt: skip
-    until = windows[-1][2] if now is None else min(now, windows[-1][2])
-    changes = repo_counters.counter_changes(session, branch.id, windows[0][1] - ONE_DAY, until)
-    times = counter_times(changes, windows, until)
+    days = sorted(firsts)
+    since = day_start_utc(branch.timezone, days[0]) - ONE_DAY
+    end = day_start_utc(branch.timezone, days[-1] + ONE_DAY)
+    until = end if now is None else min(now, end)
+
+    def offset(at: datetime) -> int:
+        return round((at - since).total_seconds() * 1000)
+
+    windows = [(d, offset(day_start_utc(branch.timezone, d)),
+                offset(day_start_utc(branch.timezone, d + ONE_DAY))) for d in days]  # fmt: skip
+    if not per_day:  # one window: the same sums, without cutting every stretch at midnight
+        windows = [(days[0], windows[0][1], windows[-1][2])]
+    changes = repo_counters.counter_changes(session, branch.id, since, until)
+    times = counter_times(changes, windows, offset(until))
     for (day, counter_id, clerk_id), spent in times.items():
         groups = sums[day]
         for key in (("counter", counter_id), ("clerk", clerk_id)):
@@ -210,8 +221,8 @@ def counter_time_groups(session: Session, scope: Scope, group: str) -> dict[int 
         if branch is None:
             continue
         firsts = list(days(first, last))
-        sums: dict[date, dict[RowKey, Sums]] = {d: defaultdict(Sums) for d in firsts}
-        add_counter_times(session, branch, firsts, sums, scope.now)
+        sums: dict[date, dict[RowKey, Sums]] = {first: defaultdict(Sums)}
+        add_counter_times(session, branch, firsts, sums, scope.now, per_day=False)
         for groups in sums.values():
             for (dimension, key), part in groups.items():
                 if dimension == group:

@@ -138,15 +138,15 @@ class Figures:
             "waiting_now": self.waiting_now,
             "called": self.called,
             "wait_s": {
-                "mean": _mean_s(self.wait_sum_ms, self.called),
-                "median": _round(percentile(self.wait_hist, 0.5)),
-                "p90": _round(percentile(self.wait_hist, 0.9)),
+                "mean": mean_s(self.wait_sum_ms, self.called),
+                "median": round_s(percentile(self.wait_hist, 0.5)),
+                "p90": round_s(percentile(self.wait_hist, 0.9)),
                 "max": None if self.wait_max_ms is None else round(self.wait_max_ms / 1000, 1),
             },
             "service_s": {
-                "mean": _mean_s(self.service_sum_ms, self.service_n),
-                "median": _round(percentile(self.service_hist, 0.5)),
-                "p90": _round(percentile(self.service_hist, 0.9)),
+                "mean": mean_s(self.service_sum_ms, self.service_n),
+                "median": round_s(percentile(self.service_hist, 0.5)),
+                "p90": round_s(percentile(self.service_hist, 0.9)),
             },
             "sla_pct": round(100 * self.within / self.called, 1) if self.called else None,
             "over_limit": self.over_limit,
@@ -158,11 +158,11 @@ class Figures:
         }
 
 
-def _round(value: float | None) -> float | None:
+def round_s(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _mean_s(sum_ms: int, count: int) -> float | None:
+def mean_s(sum_ms: int, count: int) -> float | None:
     return round(sum_ms / count / 1000, 1) if count else None
 
 

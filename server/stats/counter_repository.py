@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
@@ -13,17 +13,20 @@ from server.stats import repository as repo_stats
 from server.stats.counter_time import CounterChange
 from server.stats.repository import ms_between
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def counter_changes(
     session: Session, branch_id: int, since: datetime, until: datetime
 ) -> list[CounterChange]:
     """The hall's `counter.updated` changes in [since, until), by counter, then by time; each
-    change's time in milliseconds after `since` (whole numbers: no date-time per row)."""
+    change's time in whole milliseconds since EPOCH (no date-time object per row; always from
+    the same instant, so that a time rounds the same way whatever range is asked)."""
     data = TicketEvent.data
     query = (
         select(
             TicketEvent.counter_id,
-            ms_between(TicketEvent.ts, literal(since, TicketEvent.ts.type)),
+            ms_between(TicketEvent.ts, literal(EPOCH, TicketEvent.ts.type)),
             data["state"].as_string(),
             data["clerk_id"].as_integer(),
             data["ticket_id"].as_integer(),

@@ -182,7 +182,7 @@ def add_counter_times(
     until = end if now is None else min(now, end)
 
     def offset(at: datetime) -> int:
-        return round((at - since).total_seconds() * 1000)
+        return round((at - repo_counters.EPOCH).total_seconds() * 1000)
 
     windows = [(d, offset(day_start_utc(branch.timezone, d)),
                 offset(day_start_utc(branch.timezone, d + ONE_DAY))) for d in days]  # fmt: skip

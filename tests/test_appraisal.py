@@ -77,6 +77,21 @@ def test_each_clerks_row_holds_the_figures_worked_out_by_hand(hall: Hall) -> Non
         1800.0, 1020.0, {"mean": 3.0, "count": 1, "low": 0})  # fmt: skip
 
 
+def test_complaints_count_against_the_clerk_of_the_ticket(hall: Hall) -> None:
+    for ticket, upheld in (("a1", True), ("a3", False), ("b1", None)):
+        body = {"branch_id": 1, "ticket_id": hall.ids[ticket], "category": "attitude", "text": "x"}
+        made = hall.api.post("/api/v1/complaints", body, status=201)
+        if upheld is not None:
+            change = {"state": "resolved", "resolution": "已处理", "upheld": upheld}
+            hall.api.client.patch(f"/api/v1/complaints/{made['id']}", json=change,
+                                  headers=hall.api.admin).raise_for_status()  # fmt: skip
+    rows = rows_by_name(hall)
+    assert rows["c1"]["complaints"] == {"total": 2, "upheld": 1}
+    assert rows["c2"]["complaints"] == {"total": 1, "upheld": 0}
+    elsewhere = hall.api.get("/api/v1/stats/clerks", branch_id=1, **{"from": "2026-01-16"})
+    assert all(r["complaints"]["total"] == 0 for r in elsewhere)  # not recorded on that day
+
+
 def test_paused_time_and_a_closed_counter(hall: Hall) -> None:
     hall.act("c2", "k2", "pause", {"reason": "lunch"})
     hall.at(40)

@@ -236,3 +236,15 @@ def test_hallq_report_appraisal_writes_csv_xlsx_and_pdf(
                       (["--format", "pdf"], "--output")):  # fmt: skip
         refused = cli.invoke(app, ["report", "appraisal", *bad])
         assert refused.exit_code == 1 and says in refused.output, refused.output
+
+
+def test_a_region_reads_every_hall_of_its_subtree(hall: Hall) -> None:
+    east = hall.api.post("/api/v1/regions", {"name": "东区"}, status=201)["id"]
+    hall.api.client.patch("/api/v1/branches/1", json={"region_id": east},
+                          headers=hall.api.admin).raise_for_status()  # fmt: skip
+    span = {"region_id": east, "from": DAY, "to": DAY}
+    assert {r["username"] for r in hall.api.get("/api/v1/stats/clerks", **span)} == {"c1", "c2"}
+    assert len(hall.api.get("/api/v1/ratings", **span)) == 3
+    both = hall.api.client.get("/api/v1/ratings", headers=hall.api.admin,
+                               params={**span, "branch_id": 1})  # fmt: skip
+    assert both.status_code == 422

@@ -38,6 +38,7 @@ EXPORT_MAX = 100_000
 def ratings(
     ctx: CtxDep,
     branch_id: BranchQuery = None,
+    region_id: BranchQuery = None,
     region: RegionQuery = None,
     date_from: FromQuery = None,
     date_to: ToQuery = None,
@@ -51,7 +52,7 @@ def ratings(
     offset: Offset = 0,
 ) -> list[p.RatingOut] | Response:
     """Rated tickets with their comments, newest first: `max_score=2` finds the low ones."""
-    selection = stats.Selection(branch_id, region, date_from, date_to)
+    selection = stats.Selection(branch_id, region, date_from, date_to, region_id)
     where = RatingFilter(max_score, service_id, counter_id, clerk_id)
     if format == "json":
         return appraisal.ratings(ctx, selection, where, limit=limit, offset=offset)
@@ -68,6 +69,7 @@ def ratings(
 def clerks(
     ctx: CtxDep,
     branch_id: BranchQuery = None,
+    region_id: BranchQuery = None,
     region: RegionQuery = None,
     date_from: FromQuery = None,
     date_to: ToQuery = None,
@@ -75,7 +77,7 @@ def clerks(
     locale: p.Locale | None = None,
 ) -> list[p.ClerkAppraisal] | Response:
     """One row per clerk (a clerk: its own row only); `format=csv|xlsx` as a file."""
-    selection = stats.Selection(branch_id, region, date_from, date_to)
+    selection = stats.Selection(branch_id, region, date_from, date_to, region_id)
     if format == "json":
         return appraisal.clerks(ctx, selection, locale).rows
     result = _on_lane(ctx, lambda lane: appraisal.clerks(lane, selection, locale))

@@ -236,14 +236,14 @@ _PG_0007 = {
     "FOR EACH ROW EXECUTE FUNCTION service_day_waiting()",
 }
 
-# ---- 0014: a service's time limit changes who overran it: forget the hall's rollup ----------
+# ---- 0015: a service's time limit changes who overran it: forget the hall's rollup ----------
 
-_SQLITE_0014 = {
+_SQLITE_0015 = {
     "stats_rollup_service_limit": "AFTER UPDATE OF max_service_min ON service "
     "WHEN OLD.max_service_min IS NOT NEW.max_service_min "
     "BEGIN DELETE FROM stats_rollup WHERE branch_id = NEW.branch_id; END",
 }
-_PG_0014 = {
+_PG_0015 = {
     "stats_rollup_service_limit": "AFTER UPDATE OF max_service_min ON service FOR EACH ROW "
     "WHEN (OLD.max_service_min IS DISTINCT FROM NEW.max_service_min) "
     "EXECUTE FUNCTION stats_rollup_hall()",
@@ -266,8 +266,8 @@ TRIGGERS: tuple[Trigger, ...] = tuple(
         ("0006", "postgresql", _PG_0006),
         ("0007", "sqlite", _SQLITE_0007),
         ("0007", "postgresql", _PG_0007),
-        ("0014", "sqlite", _SQLITE_0014),
-        ("0014", "postgresql", _PG_0014),
+        ("0015", "sqlite", _SQLITE_0015),
+        ("0015", "postgresql", _PG_0015),
     )
     for name, ddl in defs.items()
 )

@@ -1,7 +1,7 @@
 """service time limit (max_service_min) and the appraisal's figures in the statistics rollup
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06 23:50:00
 
 `service.max_service_min` is the time limit of one service (限时办结; null: none). The rollup
@@ -18,8 +18,8 @@ from alembic import op
 
 from migrations import triggers
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,19 +3,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.browser import expect, shot
-from tests.support import LiveServer, Remote
+from tests.support import LiveServer, Remote, backdate
 from tests.test_admin_page import WAIT_MS
 from tests.test_admin_page import sign_in as manager_sign_in
 from tests.test_counter_page import sign_in as clerk_sign_in
 
 pytestmark = pytest.mark.browser
+EVALUATE_ALERTS = True  # the `server` evaluates alerts (conftest.py)
 LANGS = ["zh-CN", "zh-TW", "en"]
 COMMENT = "<b>排队太久</b> =1+2"
 WORDS = {
@@ -125,6 +126,9 @@ def test_the_monitor_marks_a_ticket_over_its_limit(
     remote.post(f"/api/v1/counters/{counter['id']}/open", headers=clerk)
     ticket = remote.post("/api/v1/tickets", {"service_id": day["service"]["id"]}, status=201)
     remote.post(f"/api/v1/counters/{counter['id']}/call", {"ticket_id": ticket["id"]}, clerk)
+    remote.post(f"/api/v1/counters/{counter['id']}/start", headers=clerk)
+    # the server's alert engine sees a service started 90 s ago (its limit is 1 minute)
+    backdate(server, "ticket", ticket["id"], started_at=timedelta(seconds=90))
     page.clock.install(time=datetime.now(UTC))
     manager_sign_in(page, server, view="monitor", lang="en")
     row = page.locator(f'#monitor-counters tr[data-counter-id="{counter["id"]}"]')
@@ -132,6 +136,7 @@ def test_the_monitor_marks_a_ticket_over_its_limit(
     page.clock.fast_forward("01:30")
     expect(row).to_have_class("st-open over", timeout=WAIT_MS)
     expect(row.locator("td.over-limit")).to_contain_text("over limit")
-    alert = page.locator(f'#alerts li[data-kind="limit"][data-key="l{counter["id"]}"]')
-    expect(alert).to_contain_text(ticket["number"])
+    subject = f'[data-subject="ticket:{ticket["id"]}"]'
+    alert = page.locator(f'#alerts [data-kind="service_over_limit"]{subject}')
+    expect(alert).to_contain_text(ticket["number"], timeout=WAIT_MS)
     shot(page, "admin-monitor-limit-en")

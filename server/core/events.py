@@ -8,6 +8,9 @@ rollback undoes both. A handler lets one domain react to another without importi
 counter frees its hand when its ticket is cancelled elsewhere).
 
 Registration happens when the domain's module is imported; `server/app.py` imports them all.
+
+A domain may also watch every stored record (`on_stored`): it runs at the unit of work's commit,
+once the records have their seq, in the same transaction (webhooks write their outbox there).
 """
 
 from __future__ import annotations
@@ -35,8 +38,10 @@ class Record:
 
 Serializer = Callable[["UnitOfWork", Any], Record]
 Handler = Callable[["UnitOfWork", Any], None]
+StoredHook = Callable[["UnitOfWork", list[dict[str, Any]]], None]
 _serializers: dict[type, Serializer] = {}
 _handlers: dict[type, list[Handler]] = {}
+_stored_hooks: list[StoredHook] = []
 
 
 def serializer(kind: type[E]) -> Callable[[Callable[[UnitOfWork, E], Record]], Serializer]:
@@ -75,3 +80,29 @@ def serialize(uow: UnitOfWork, event: object) -> Record:
 
 def handlers_of(event: object) -> list[Handler]:
     return [h for kind in type(event).__mro__ for h in _handlers.get(kind, ())]
+
+
+def on_stored(hook: StoredHook) -> StoredHook:
+    """Register `hook(uow, rows)`, run at commit with the numbered event rows (branch_id, seq,
+    type, ts, data …) just written, in the same transaction."""
+    _stored_hooks.append(hook)
+    return hook
+
+
+def stored_hooks() -> list[StoredHook]:
+    return _stored_hooks
+
+
+def event_types() -> frozenset[str]:
+    """The `type` of every event class that has a serializer (and of their subclasses): the
+    event types of the stream, as registered by the domains imported so far."""
+
+    def walk(kind: type) -> list[type]:
+        found: list[type] = [kind]
+        sub: type
+        for sub in kind.__subclasses__():
+            found.extend(walk(sub))
+        return found
+
+    found = {getattr(k, "type", None) for root in _serializers for k in walk(root)}
+    return frozenset(t for t in found if isinstance(t, str))

@@ -29,7 +29,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from server.core import repository as core_repo
 from server.core.engine import Database
 from server.core.errors import NotFound
-from server.core.events import Record, handlers_of, serialize
+from server.core.events import Record, handlers_of, serialize, stored_hooks
 from server.core.models import Branch
 from server.core.trail import Note, sinks
 from server.core.writer import after_commit
@@ -185,6 +185,8 @@ class UnitOfWork:
             core_repo.set_last_seq(self.session, branch_id, events[-1][0])
         if rows:
             core_repo.insert_events(self.session, rows)
+            for hook in stored_hooks():
+                hook(self, rows)
         if rows or self._notes:
             notes, self._notes = self._notes, []
             for sink in sinks():

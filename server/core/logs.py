@@ -12,9 +12,9 @@ import logging
 import re
 
 REDACTED = "[redacted]"
-# A query parameter named like a secret: token, access_token, password, secret, key, …
+# A query parameter named like a secret: token, access_token, password, secret, key, sign, …
 SECRET_PARAM = re.compile(
-    r"(?P<name>[?&;](?:[\w.-]*token|password|passwd|secret|[\w.-]*key)=)[^&#\s\"'<>]*",
+    r"(?P<name>[?&;](?:[\w.-]*token|password|passwd|secret|sign|[\w.-]*key)=)[^&#\s\"'<>]*",
     re.IGNORECASE,
 )
 # The customer's key in a path: the mobile ticket page and the public ticket endpoints.

@@ -47,6 +47,8 @@ from server.stream.router import router as stream_router
 from server.stream.service import fetch_events
 from server.tickets.router import router as tickets_router
 from server.web import pages
+from server.webhooks.dispatcher import Dispatcher
+from server.webhooks.router import router as webhooks_router
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_S = 3600
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             state.ctx, settings.alerts_interval_s, state.seen, run=settings.alerts_evaluate
         )
         pokes.listener = evaluator.poke
+        dispatcher = Dispatcher(state.ctx)  # webhook deliveries from the outbox
         # What exists now (modules, routes, schemas, engines) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise walk it all (measured:
         # ~130 ms pauses under load, the whole p99 of issuing).
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             await rollups.stop()
             await print_jobs.stop()
             await evaluator.stop()
+            await dispatcher.stop()
             housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await housekeeping
@@ -114,7 +118,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     for router in (
         tickets_router, counters_router, health_router, auth_router, config_router, stream_router,
         print_router, stats_router, audit_router, appraisal_router, speech_router,
-        complaints_router, regions_router, alerts_router,
+        complaints_router, regions_router, alerts_router, webhooks_router,
     ):  # fmt: skip
         app.include_router(router)
     pages.install(app)

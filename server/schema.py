@@ -11,7 +11,18 @@ from server.halls import models as _halls
 from server.regions import models as _regions
 from server.stats import models as _stats
 from server.tickets import models as _tickets
+from server.webhooks import models as _webhooks
 
 metadata = Base.metadata
-DOMAIN_MODELS = (_alerts, _audit, _auth, _complaints, _halls, _regions, _stats, _tickets)
+DOMAIN_MODELS = (
+    _alerts,
+    _audit,
+    _auth,
+    _complaints,
+    _halls,
+    _regions,
+    _stats,
+    _tickets,
+    _webhooks,
+)
 """Imported for their tables; a new domain with tables adds its `models` here."""

@@ -20,6 +20,7 @@ NOT_IDEMPOTENT = {
     ("POST", "/api/v1/auth/login"),  # answers a new token each time
     ("POST", "/api/v1/auth/logout"),  # revoking twice is harmless
     ("POST", "/api/v1/devices"),  # the token is shown once: never stored for a replay
+    ("POST", "/api/v1/webhooks"),  # the secret is shown once: never stored for a replay
 }
 # Bodies that must each have their own fingerprint, per endpoint that takes a body. A new
 # endpoint with a body fails `test_every_mutating_endpoint_fingerprints_its_whole_body` until
@@ -80,6 +81,7 @@ BODIES: dict[tuple[str, str], list[dict[str, Any]]] = {
         {"branch_id": 1, "date": "2026-01-01", "score": 1},
         {"branch_id": 1, "date": "2026-01-01", "score": 2},
     ],
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): [{"active": True}, {"active": False}],
 }
 
 
@@ -114,7 +116,7 @@ def test_every_mutating_endpoint_fingerprints_its_whole_body(
                                                  "branch_id", "service_id", "job_id",
                                                  "kiosk_id", "device_id", "complaint_id",
                                                  "follow_up_id", "region_id",
-                                                 "alert_id")})  # fmt: skip
+                                                 "alert_id", "webhook_id")})  # fmt: skip
         headers = api.admin | {"Idempotency-Key": "same-key"}
         hashes = []
         for body in [*BODIES.get((method, path), [None]), *BODIES.get((method, path), [None])]:

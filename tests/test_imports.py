@@ -51,6 +51,8 @@ PURE_GLOBS = (
     "server/speech/phrases.py",
     "server/speech/synthesis.py",
     "server/speech/wav.py",
+    "server/webhooks/texts.py",
+    "server/webhooks/sealing.py",
 )
 FRAMEWORKS = frozenset({"fastapi", "starlette", "sqlalchemy", "alembic", "redis", "psycopg",
                         "httpx", "websockets", "uvicorn", "anyio"})  # fmt: skip

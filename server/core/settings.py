@@ -70,3 +70,19 @@ class Settings(BaseSettings):
         description="This process takes part in evaluating alerts (one process at a time does; "
         "false: leave it to the others)",
     )
+    webhook_allow: str = Field(
+        "",
+        description="Comma-separated networks (CIDR) and host names webhooks may post to "
+        "(*.example.com: its subdomains); empty: any http/https receiver",
+    )
+    webhook_timeout_s: float = Field(
+        10.0, gt=0, le=60, description="Seconds a webhook receiver has to answer one delivery"
+    )
+    webhook_concurrency: int = Field(
+        32, ge=1, le=1000, description="Webhook deliveries in flight at once, per process"
+    )
+    secret_key: str = Field(
+        "",
+        description="Key that seals webhook secrets in the database (default: derived from "
+        "the installation id; set it to keep secrets from a copy of the database alone)",
+    )

@@ -325,3 +325,18 @@ from server.protocol.tickets import (
 from server.protocol.tickets import (
     TicketCreate as TicketCreate,
 )
+from server.protocol.webhooks import (
+    Webhook as Webhook,
+)
+from server.protocol.webhooks import (
+    WebhookCreate as WebhookCreate,
+)
+from server.protocol.webhooks import (
+    WebhookDelivery as WebhookDelivery,
+)
+from server.protocol.webhooks import (
+    WebhookFormat as WebhookFormat,
+)
+from server.protocol.webhooks import (
+    WebhookPatch as WebhookPatch,
+)

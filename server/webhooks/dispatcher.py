@@ -1,0 +1,187 @@
+"""The dispatcher: a task of each server process that sends the outbox's due deliveries.
+
+It claims due rows through the writer (a lease: `next_attempt_at` moved past the attempt's
+timeout; on PostgreSQL with FOR UPDATE SKIP LOCKED, so that the processes of one installation
+never take the same row), posts them with httpx on the event loop, at most
+`HALLQ_WEBHOOK_CONCURRENCY` at once and `PER_WEBHOOK` per receiver, and stores the answers in
+batches. Nothing here runs inside a request: a receiver that hangs holds its own slots for at
+most the timeout, never the writer or the issuing of tickets.
+
+A process killed mid-send leaves its claimed rows leased; they are due again when the lease
+ends, and are sent again (at least once: receivers de-duplicate by `X-Hallq-Delivery`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import httpx
+
+from server.core.context import Ctx
+from server.core.run import write
+from server.core.unit_of_work import UnitOfWork
+from server.webhooks import domain, wake
+from server.webhooks import repository as repo
+from server.webhooks.sealing import Unsealable
+from server.webhooks.service import sealer
+
+log = logging.getLogger(__name__)
+POLL_S = 1.0
+PER_WEBHOOK = 8
+KEEP_DAYS = 7
+PURGE_EVERY_S = 3600.0
+
+
+class Dispatcher:
+    def __init__(self, make_ctx: Callable[[], Ctx]) -> None:
+        self.make_ctx = make_ctx
+        ctx = make_ctx()
+        self.timeout = ctx.settings.webhook_timeout_s
+        self.capacity = ctx.settings.webhook_concurrency
+        self.lease = timedelta(seconds=self.timeout + 20)
+        self.lock = not ctx.db.is_sqlite
+        self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        self._in_flight: dict[int, int] = {}  # webhook id → deliveries being sent
+        self._done: list[repo.Outcome] = []
+        self._attempts: dict[int, tuple[int, datetime]] = {}  # claimed: attempts, created
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._client = httpx.AsyncClient(
+            timeout=self.timeout, follow_redirects=False, trust_env=False,
+            limits=httpx.Limits(max_connections=self.capacity,
+                                max_keepalive_connections=self.capacity),
+        )  # fmt: skip
+        self._runner = asyncio.create_task(self._run())
+        wake.register(self.poke)
+
+    def poke(self) -> None:
+        """Due deliveries were just committed (any thread)."""
+        with contextlib.suppress(RuntimeError):  # the loop is closing
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def stop(self) -> None:
+        wake.unregister(self.poke)
+        self._runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._runner
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._client.aclose()
+
+    async def _run(self) -> None:
+        purged = 0.0
+        while True:
+            try:
+                if self._done:
+                    done, self._done = self._done, []
+                    await asyncio.to_thread(write, self.make_ctx(), _recorder(done))
+                free = self.capacity - sum(self._in_flight.values())
+                if free > 0 and (self._wake.is_set() or await asyncio.to_thread(self._any_due)):
+                    busy = [w for w, n in self._in_flight.items() if n >= PER_WEBHOOK]
+                    claimed = await asyncio.to_thread(write, self.make_ctx(),
+                                                      self._claimer(free, busy))  # fmt: skip
+                    for item in claimed:
+                        self._start(item)
+                    if len(claimed) == free:
+                        self._wake.set()  # more may be due
+                        continue
+                if self._loop.time() - purged > PURGE_EVERY_S:
+                    purged = self._loop.time()
+                    await asyncio.to_thread(write, self.make_ctx(), _purger())
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("webhook dispatcher: a pass failed; trying again")
+                await asyncio.sleep(POLL_S)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_S)
+
+    def _any_due(self) -> bool:
+        """A read first: an idle dispatcher takes no turn of the writer."""
+        ctx = self.make_ctx()
+        with ctx.db.read() as session:
+            return repo.any_due(session, ctx.clock())
+
+    def _claimer(
+        self, limit: int, busy: list[int]
+    ) -> Callable[[UnitOfWork], list[domain.Delivery]]:
+        def claim(uow: UnitOfWork) -> list[domain.Delivery]:
+            rows = repo.claim(uow.session, now=uow.now, lease=self.lease, limit=limit,
+                              skip_webhooks=busy, lock=self.lock)  # fmt: skip
+            opener = sealer(self.make_ctx(), uow.session)
+            out = []
+            for r in rows:
+                try:
+                    secret = opener.open(r.secret_sealed)
+                except Unsealable:
+                    secret = ""  # sent unsigned would be wrong: the receiver refuses it
+                    log.warning("webhook %s: its secret cannot be opened", r.webhook_id)
+                ts = (r.ts or r.created_at).isoformat()
+                out.append(domain.Delivery(r.id, r.webhook_id, r.url, r.format, secret,
+                                           r.branch_id, r.seq, r.type, ts, r.data, r.locale,
+                                           r.hall))  # fmt: skip
+                self._attempts[r.id] = (r.attempts, r.created_at)
+            return out
+
+        return claim
+
+    def _start(self, delivery: domain.Delivery) -> None:
+        self._in_flight[delivery.webhook_id] = self._in_flight.get(delivery.webhook_id, 0) + 1
+        task = asyncio.create_task(self._send(delivery))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, delivery: domain.Delivery) -> None:
+        status: int | None = None
+        error: str | None = None
+        try:
+            outgoing = domain.request(delivery, self.make_ctx().clock())
+            async with asyncio.timeout(self.timeout):
+                answer = await self._client.post(outgoing.url, content=outgoing.body,
+                                                 headers=outgoing.headers)  # fmt: skip
+            status = answer.status_code
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+            else:
+                error = domain.robot_refused(delivery.format, answer.content)
+        except TimeoutError:
+            error = f"no answer within {self.timeout:g} s"
+        except httpx.HTTPError as e:
+            error = type(e).__name__
+        except Exception as e:  # a bug must not stop the dispatcher
+            log.exception("webhook %s: delivery %s failed", delivery.webhook_id, delivery.id)
+            error = type(e).__name__
+        finally:
+            self._in_flight[delivery.webhook_id] -= 1
+            if not self._in_flight[delivery.webhook_id]:
+                del self._in_flight[delivery.webhook_id]
+        attempts, created = self._attempts.pop(delivery.id)
+        now = self.make_ctx().clock()
+        attempts += 1
+        if error is None:
+            outcome = repo.Outcome(delivery.id, attempts, status, None, now, None)
+        else:
+            retry = domain.next_attempt(created, now, attempts)
+            outcome = repo.Outcome(delivery.id, attempts, status, error[:200], None, retry)
+        self._done.append(outcome)
+        self._wake.set()
+
+
+def _recorder(done: list[repo.Outcome]) -> Callable[[UnitOfWork], None]:
+    def record(uow: UnitOfWork) -> None:
+        repo.record(uow.session, done)
+
+    return record
+
+
+def _purger() -> Callable[[UnitOfWork], None]:
+    def purge(uow: UnitOfWork) -> None:
+        repo.purge(uow.session, uow.now - timedelta(days=KEEP_DAYS))
+
+    return purge

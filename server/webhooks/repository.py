@@ -1,0 +1,202 @@
+"""Webhook queries: the subscriptions an event matches, the outbox (claim, record), the log.
+
+Nothing here commits: the dispatcher runs these as jobs of the writer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from server.core.models import Base, Branch, TicketEvent
+from server.core.prepared import Prepared
+from server.webhooks.models import Webhook, WebhookDelivery
+
+_DELIVERY = Base.metadata.tables["webhook_delivery"]
+_INSERT = Prepared(insert(_DELIVERY))
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    branch_id: int | None
+    events: frozenset[str]
+
+
+def subscriptions(session: Session) -> list[Subscription]:
+    rows = session.execute(
+        select(Webhook.id, Webhook.branch_id, Webhook.events).where(Webhook.active)
+    ).all()
+    return [Subscription(r.id, r.branch_id, frozenset(r.events or ())) for r in rows]
+
+
+def insert_deliveries(session: Session, rows: list[dict[str, Any]]) -> None:
+    _INSERT.execute_many(session, rows)
+
+
+def webhooks(session: Session, branch_ids: Sequence[int] | None) -> list[Webhook]:
+    query = select(Webhook).order_by(Webhook.id)
+    if branch_ids is not None:
+        query = query.where(Webhook.branch_id.in_(branch_ids))
+    return list(session.scalars(query))
+
+
+def deliveries(session: Session, webhook_id: int, limit: int, offset: int) -> list[WebhookDelivery]:
+    query = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.webhook_id == webhook_id)
+        .order_by(WebhookDelivery.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.scalars(query))
+
+
+def delete_deliveries(session: Session, webhook_id: int) -> None:
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id))
+
+
+def any_due(session: Session, now: datetime) -> bool:
+    due = WebhookDelivery.next_attempt_at
+    return session.scalar(select(WebhookDelivery.id).where(due <= now).limit(1)) is not None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    webhook_id: int
+    url: str
+    format: str
+    secret_sealed: str
+    branch_id: int
+    seq: int
+    type: str
+    created_at: datetime
+    attempts: int
+    ts: datetime | None
+    data: dict[str, Any]
+    locale: str
+    hall: str
+
+
+def claim(
+    session: Session,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    skip_webhooks: Sequence[int],
+    lock: bool,
+) -> list[Claimed]:
+    """Take up to `limit` due deliveries (oldest due first), not of `skip_webhooks`, and move
+    their next attempt past `lease`: another dispatcher leaves them alone meanwhile, and if this
+    one dies they are due again when the lease ends. `lock`: PostgreSQL's FOR UPDATE SKIP
+    LOCKED, so that dispatchers of several processes never take the same row."""
+    due = WebhookDelivery.next_attempt_at
+    query = select(WebhookDelivery.id).where(due <= now).order_by(due).limit(limit)
+    if skip_webhooks:
+        query = query.where(WebhookDelivery.webhook_id.not_in(skip_webhooks))
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.scalars(query))
+    if not ids:
+        return []
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(ids))
+        .values(next_attempt_at=now + lease)
+    )
+    event = TicketEvent
+    rows = session.execute(
+        select(
+            WebhookDelivery.id,
+            WebhookDelivery.webhook_id,
+            Webhook.url,
+            Webhook.format,
+            Webhook.secret_sealed,
+            WebhookDelivery.branch_id,
+            WebhookDelivery.seq,
+            WebhookDelivery.event_type,
+            WebhookDelivery.created_at,
+            WebhookDelivery.attempts,
+            WebhookDelivery.data.label("own_data"),
+            event.ts,
+            event.data,
+            Branch.locale,
+            Branch.name,
+        )
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .join(Branch, Branch.id == WebhookDelivery.branch_id)
+        .outerjoin(
+            event,
+            and_(event.branch_id == WebhookDelivery.branch_id, event.seq == WebhookDelivery.seq),
+        )
+        .where(WebhookDelivery.id.in_(ids))
+        .order_by(WebhookDelivery.id)
+    ).all()
+    return [
+        Claimed(r.id, r.webhook_id, r.url, r.format, r.secret_sealed, r.branch_id, r.seq,
+                r.event_type, r.created_at, r.attempts, r.ts,
+                r.own_data if r.own_data is not None else (r.data or {}), r.locale, r.name)
+        for r in rows
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: int
+    attempts: int
+    status: int | None
+    error: str | None
+    delivered_at: datetime | None
+    next_attempt_at: datetime | None
+
+
+_RECORD = (
+    update(_DELIVERY)
+    .where(_DELIVERY.c.id == bindparam("did"))
+    .values(
+        attempts=bindparam("n"),
+        last_status=bindparam("st"),
+        last_error=bindparam("err"),
+        delivered_at=bindparam("at"),
+        next_attempt_at=bindparam("nxt"),
+    )
+)
+
+
+def record(session: Session, outcomes: Sequence[Outcome]) -> None:
+    """Store the attempts' answers (a delivery of a webhook deleted meanwhile is gone: no-op)."""
+    session.connection().execute(
+        _RECORD,
+        [
+            {
+                "did": o.id,
+                "n": o.attempts,
+                "st": o.status,
+                "err": o.error,
+                "at": o.delivered_at,
+                "nxt": o.next_attempt_at,
+            }
+            for o in outcomes
+        ],
+    )
+
+
+def purge(session: Session, before: datetime) -> None:
+    """Forget deliveries finished (delivered or given up) before `before`."""
+    session.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.next_attempt_at.is_(None), WebhookDelivery.created_at < before
+        )
+    )
+
+
+def backlog(session: Session) -> int:
+    """Deliveries not yet delivered nor given up: due, in flight or waiting for a retry."""
+    count = select(func.count()).select_from(WebhookDelivery)
+    return int(session.scalar(count.where(WebhookDelivery.next_attempt_at.is_not(None))) or 0)

@@ -1,0 +1,62 @@
+"""The robots' message for an event, in the hall's locale (zh-CN by default, zh-TW, en)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TITLES: dict[str, dict[str, str]] = {
+    "ticket.issued": {"zh-CN": "取号", "zh-TW": "取號", "en": "Ticket issued"},
+    "ticket.called": {"zh-CN": "叫号", "zh-TW": "叫號", "en": "Ticket called"},
+    "ticket.recalled": {"zh-CN": "重呼", "zh-TW": "重呼", "en": "Ticket called again"},
+    "ticket.started": {"zh-CN": "开始办理", "zh-TW": "開始辦理", "en": "Service started"},
+    "ticket.completed": {"zh-CN": "办理完成", "zh-TW": "辦理完成", "en": "Service completed"},
+    "ticket.no_show": {"zh-CN": "过号", "zh-TW": "過號", "en": "No show"},
+    "ticket.requeued": {"zh-CN": "重新排队", "zh-TW": "重新排隊", "en": "Ticket requeued"},
+    "ticket.transferred": {"zh-CN": "转办", "zh-TW": "轉辦", "en": "Ticket transferred"},
+    "ticket.parked": {"zh-CN": "挂起", "zh-TW": "掛起", "en": "Ticket parked"},
+    "ticket.cancelled": {"zh-CN": "取消", "zh-TW": "取消", "en": "Ticket cancelled"},
+    "ticket.rated": {"zh-CN": "评价", "zh-TW": "評價", "en": "Ticket rated"},
+    "counter.updated": {"zh-CN": "窗口状态", "zh-TW": "窗口狀態", "en": "Counter changed"},
+    "print.requested": {"zh-CN": "打印", "zh-TW": "列印", "en": "Print requested"},
+    "print.completed": {"zh-CN": "打印完成", "zh-TW": "列印完成", "en": "Printed"},
+    "print.failed": {"zh-CN": "打印失败", "zh-TW": "列印失敗", "en": "Printing failed"},
+    "printer.status": {"zh-CN": "打印机状态", "zh-TW": "印表機狀態", "en": "Printer status"},
+    "config.updated": {"zh-CN": "配置变更", "zh-TW": "設定變更", "en": "Configuration changed"},
+    "webhook.test": {"zh-CN": "测试消息", "zh-TW": "測試訊息", "en": "Test message"},
+}
+GO_TO = {"zh-CN": "{n} 请到 {c} 号窗口", "zh-TW": "{n} 請到 {c} 號窗口",
+         "en": "{n}, please go to counter {c}"}  # fmt: skip
+TEST = {"zh-CN": "hallq 网络钩子工作正常。", "zh-TW": "hallq 網路鉤子運作正常。",
+        "en": "The hallq webhook works."}  # fmt: skip
+COUNTER = {"zh-CN": "{c} 号窗口：{s}", "zh-TW": "{c} 號窗口：{s}", "en": "Counter {c}: {s}"}
+STATES = {
+    "open": {"zh-CN": "开放", "zh-TW": "開放", "en": "open"},
+    "paused": {"zh-CN": "暂停", "zh-TW": "暫停", "en": "paused"},
+    "closed": {"zh-CN": "关闭", "zh-TW": "關閉", "en": "closed"},
+}
+
+
+def _locale(locale: str) -> str:
+    return locale if locale in GO_TO else "zh-CN"
+
+
+def message(type_: str, data: dict[str, Any], locale: str, hall: str = "") -> tuple[str, str]:
+    """(title, markdown text) of an event for a group robot."""
+    lang = _locale(locale)
+    title = TITLES.get(type_, {}).get(lang, type_)
+    if hall:
+        title = f"{hall} · {title}"
+    number = data.get("number")
+    counter = data.get("counter") if isinstance(data.get("counter"), dict) else None
+    if type_ == "webhook.test":
+        text = TEST[lang]
+    elif type_ in ("ticket.called", "ticket.recalled") and number and counter:
+        text = GO_TO[lang].format(n=number, c=counter.get("number"))
+    elif type_ == "counter.updated" and data.get("number") is not None:
+        state = STATES.get(str(data.get("state")), {}).get(lang, str(data.get("state")))
+        text = COUNTER[lang].format(c=data["number"], s=state)
+    elif isinstance(number, str):
+        text = number
+    else:
+        text = ""
+    return title, text

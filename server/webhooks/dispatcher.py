@@ -42,7 +42,7 @@ class Dispatcher:
         ctx = make_ctx()
         self.timeout = ctx.settings.webhook_timeout_s
         self.capacity = ctx.settings.webhook_concurrency
-        self.lease = timedelta(seconds=self.timeout + 20)
+        self.lease = timedelta(seconds=2 * self.timeout + 5)  # 25 s by default
         self.lock = not ctx.db.is_sqlite
         self._wake = asyncio.Event()
         self._loop = asyncio.get_running_loop()

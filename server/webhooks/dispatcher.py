@@ -2,7 +2,7 @@
 
 It claims due rows through the writer (a lease: `next_attempt_at` moved past the attempt's
 timeout; on PostgreSQL with FOR UPDATE SKIP LOCKED, so that the processes of one installation
-never take the same row), posts them with httpx on the event loop, at most
+never take the same row), posts them on the event loop (server/webhooks/http.py), at most
 `HALLQ_WEBHOOK_CONCURRENCY` at once and `PER_WEBHOOK` per receiver, and stores the answers in
 batches. Nothing here runs inside a request: a receiver that hangs holds its own slots for at
 most the timeout, never the writer or the issuing of tickets.
@@ -19,12 +19,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import httpx
-
 from server.core.context import Ctx
 from server.core.run import write
 from server.core.unit_of_work import UnitOfWork
-from server.webhooks import domain, wake
+from server.webhooks import domain, http, wake
 from server.webhooks import repository as repo
 from server.webhooks.sealing import Unsealable
 from server.webhooks.service import sealer
@@ -50,11 +48,7 @@ class Dispatcher:
         self._done: list[repo.Outcome] = []
         self._attempts: dict[int, tuple[int, datetime]] = {}  # claimed: attempts, created
         self._tasks: set[asyncio.Task[None]] = set()
-        self._client = httpx.AsyncClient(
-            timeout=self.timeout, follow_redirects=False, trust_env=False,
-            limits=httpx.Limits(max_connections=self.capacity,
-                                max_keepalive_connections=self.capacity),
-        )  # fmt: skip
+        self._client = http.Client()
         self._runner = asyncio.create_task(self._run())
         wake.register(self.poke)
 
@@ -71,25 +65,14 @@ class Dispatcher:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._client.aclose()
+        await self._client.close()
 
     async def _run(self) -> None:
-        purged = 0.0
+        purged = self._loop.time()
+        woken = True  # at start: whatever a previous run left due
         while True:
             try:
-                if self._done:
-                    done, self._done = self._done, []
-                    await asyncio.to_thread(write, self.make_ctx(), _recorder(done))
-                free = self.capacity - sum(self._in_flight.values())
-                if free > 0 and (self._wake.is_set() or await asyncio.to_thread(self._any_due)):
-                    busy = [w for w, n in self._in_flight.items() if n >= PER_WEBHOOK]
-                    claimed = await asyncio.to_thread(write, self.make_ctx(),
-                                                      self._claimer(free, busy))  # fmt: skip
-                    for item in claimed:
-                        self._start(item)
-                    if len(claimed) == free:
-                        self._wake.set()  # more may be due
-                        continue
+                await self._pass(woken)
                 if self._loop.time() - purged > PURGE_EVERY_S:
                     purged = self._loop.time()
                     await asyncio.to_thread(write, self.make_ctx(), _purger())
@@ -98,9 +81,27 @@ class Dispatcher:
             except Exception:
                 log.exception("webhook dispatcher: a pass failed; trying again")
                 await asyncio.sleep(POLL_S)
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), POLL_S)
+            # Cleared before the pass: a poke or an answer during the pass wakes the next one.
+            woken = self._wake.is_set()
+            self._wake.clear()
+
+    async def _pass(self, woken: bool) -> None:
+        """Store the answers received so far and claim what the free slots can take, in one
+        transaction of the writer (one commit, one fsync on SQLite)."""
+        done, self._done = self._done, []
+        free = self.capacity - sum(self._in_flight.values())
+        if free > 0 and (woken or await asyncio.to_thread(self._any_due)):
+            busy = [w for w, n in self._in_flight.items() if n >= PER_WEBHOOK]
+            claim = self._claimer(free, busy, done)
+            claimed = await asyncio.to_thread(write, self.make_ctx(), claim)
+            for item in claimed:
+                self._start(item)
+            if len(claimed) == free:
+                self._wake.set()  # more may be due
+        elif done:
+            await asyncio.to_thread(write, self.make_ctx(), _recorder(done))
 
     def _any_due(self) -> bool:
         """A read first: an idle dispatcher takes no turn of the writer."""
@@ -109,9 +110,11 @@ class Dispatcher:
             return repo.any_due(session, ctx.clock())
 
     def _claimer(
-        self, limit: int, busy: list[int]
+        self, limit: int, busy: list[int], done: list[repo.Outcome]
     ) -> Callable[[UnitOfWork], list[domain.Delivery]]:
         def claim(uow: UnitOfWork) -> list[domain.Delivery]:
+            if done:
+                repo.record(uow.session, done)
             rows = repo.claim(uow.session, now=uow.now, lease=self.lease, limit=limit,
                               skip_webhooks=busy, lock=self.lock)  # fmt: skip
             opener = sealer(self.make_ctx(), uow.session)
@@ -143,17 +146,17 @@ class Dispatcher:
         try:
             outgoing = domain.request(delivery, self.make_ctx().clock())
             async with asyncio.timeout(self.timeout):
-                answer = await self._client.post(outgoing.url, content=outgoing.body,
-                                                 headers=outgoing.headers)  # fmt: skip
-            status = answer.status_code
+                status, answer = await self._client.post(
+                    outgoing.url, outgoing.body, outgoing.headers
+                )
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
             else:
-                error = domain.robot_refused(delivery.format, answer.content)
+                error = domain.robot_refused(delivery.format, answer)
         except TimeoutError:
             error = f"no answer within {self.timeout:g} s"
-        except httpx.HTTPError as e:
-            error = type(e).__name__
+        except http.FAILURES as e:
+            error = f"{type(e).__name__}: {e}"
         except Exception as e:  # a bug must not stop the dispatcher
             log.exception("webhook %s: delivery %s failed", delivery.webhook_id, delivery.id)
             error = type(e).__name__

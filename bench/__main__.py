@@ -9,6 +9,7 @@
     python -m bench --only board    # the HQ board of 500 halls: paint and update delay
     python -m bench --only alerts   # condition to alert.raised, p50/p99 (not in a full run)
     python -m bench --only appraisal  # the clerk appraisal over 1M tickets (not in a full run)
+    python -m bench --only webhooks  # commit → delivered, a hanging receiver, 1,000 calls/min
     python -m bench --no-pg --no-write
 
 Only 127.0.0.1 is contacted; every loop is bounded in count and time.
@@ -37,9 +38,10 @@ from bench import bodies, burst, fanout, hall, load, procs
 from bench import exports as exports_bench
 from bench import report as page
 from bench import stats as stats_bench
+from bench import webhooks as webhooks_bench
 from bench.rawhttp import request_bytes
 
-SCENARIOS = ("throughput", "openloop", "fanout", "coldstart", "stats", "burst")
+SCENARIOS = ("throughput", "openloop", "fanout", "coldstart", "stats", "burst", "webhooks")
 ON_REQUEST = ("bodies", "exports", "audit", "board", "alerts", "appraisal")  # only with --only
 DOC = procs.ROOT / "docs" / "benchmarks.md"
 NOFILE_WANTED = 8192
@@ -79,6 +81,7 @@ class Report:
     board: list[board_bench.BoardResult] = field(default_factory=list)
     alerts: list[alerts_bench.AlertsResult] = field(default_factory=list)
     appraisal: list[appraisal_bench.AppraisalResult] = field(default_factory=list)
+    webhooks: webhooks_bench.WebhookResult | None = None
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -320,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         "board": board_bench.scenario,
         "alerts": alerts_bench.scenario,
         "appraisal": appraisal_bench.scenario,
+        "webhooks": webhooks_bench.scenario,
     }
     with tempfile.TemporaryDirectory(prefix="hallq-bench-") as tmp:
         work = Path(tmp)
@@ -329,16 +333,17 @@ def main(argv: list[str] | None = None) -> int:
     report.load_after = os.getloadavg()
     say(f"done in {time.monotonic() - started:.0f} s")
     stats = page.stats_figures(report.stats) if report.stats else None
+    hooks = page.webhook_figures(report.webhooks) if report.webhooks else None
     main_figures = page.figures(report)
     if args.no_write:
         say("docs/benchmarks.md left as is (--no-write)")
         return 0
     if args.only and not args.write:
-        if stats is None:
+        if stats is None and hooks is None:
             say("docs/benchmarks.md left as is (partial run; --write to force)")
             return 0
-        main_figures = None  # a statistics run alone is written; the other figures stay
-    page.write(DOC, main=main_figures, stats=stats)
+        main_figures = None  # a statistics or webhooks run alone is written; the rest stays
+    page.write(DOC, main=main_figures, stats=stats, webhooks=hooks)
     say(f"wrote {DOC.relative_to(procs.ROOT)}")
     return 0
 

@@ -9,6 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from server import protocol as p
+from server.core.context import Principal
+from server.core.run import write
+from server.tickets import service as tickets
 from tests.conftest import Api
 from tests.support import ok
 from tests.test_api_tickets import error_of
@@ -179,3 +183,26 @@ def test_a_hall_webhook_never_gets_another_halls_events(api: Api, db_url: str) -
     seen = {(w, b) for w, b in rows}
     assert seen == {(here["id"], 1), (there["id"], far), (every["id"], 1), (every["id"], far)}
     assert sum(1 for w, _ in rows if w == there["id"]) == 2
+
+
+def test_the_outbox_row_commits_and_rolls_back_with_its_event(api: Api, db_url: str) -> None:
+    """A delivery is written in its event's transaction: a job that fails after issuing (and so
+    after the unit of work stored the event and its delivery) leaves neither."""
+    hook(api, events=["ticket.issued"])
+    service = api.service("A")["id"]
+    ctx = api.client.app.state.hallq.ctx(Principal(kind="admin", user_id=1))  # type: ignore[attr-defined]
+
+    def issue_then_fail(uow: Any) -> None:
+        tickets.issue(ctx, uow, p.TicketCreate(service_id=service))
+        uow.commit()  # events numbered and stored, the outbox row with them
+        raise RuntimeError("after the store, before the commit")
+
+    with pytest.raises(RuntimeError):
+        write(ctx, issue_then_fail)
+    api.issue(service)
+    engine = create_engine(db_url)
+    with engine.connect() as c:
+        events = c.execute(text("SELECT seq FROM ticket_event WHERE type = 'ticket.issued'")).all()
+        rows = c.execute(text("SELECT seq FROM webhook_delivery")).all()
+    engine.dispose()
+    assert [r[0] for r in rows] == [r[0] for r in events] and len(rows) == 1

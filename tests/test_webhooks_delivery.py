@@ -149,3 +149,14 @@ def test_an_inactive_or_deleted_webhook_gets_nothing(live: Api, receiver: Receiv
     assert len(receiver.wait(1)) == 1
     time.sleep(1.5)
     assert len(receiver.requests) == 1
+
+
+def test_switching_a_webhook_off_stops_its_pending_deliveries(live: Api) -> None:
+    made = webhook(live, "http://127.0.0.1:9/refused", events=["ticket.issued"])
+    live.issue(live.service("A")["id"])
+    url = f"/api/v1/webhooks/{made['id']}"
+    wait_until(lambda: [d for d in deliveries(live, made["id"]) if d["attempts"]], 5, "a try")
+    ok(live.client.patch(url, json={"active": False}, headers=live.admin))
+    [stopped] = deliveries(live, made["id"])
+    assert stopped["next_attempt_at"] is None and stopped["delivered_at"] is None
+    assert stopped["last_error"] == "the webhook was switched off"

@@ -56,6 +56,17 @@ def deliveries(session: Session, webhook_id: int, limit: int, offset: int) -> li
     return list(session.scalars(query))
 
 
+def give_up(session: Session, webhook_id: int, why: str) -> None:
+    """Stop the deliveries of a webhook still to be sent (it was switched off)."""
+    session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.webhook_id == webhook_id, WebhookDelivery.next_attempt_at.is_not(None)
+        )
+        .values(next_attempt_at=None, last_error=why)
+    )
+
+
 def delete_deliveries(session: Session, webhook_id: int) -> None:
     session.execute(delete(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id))
 

@@ -161,6 +161,8 @@ def patch(ctx: Ctx, uow: UnitOfWork, webhook_id: int, body: p.WebhookPatch) -> p
             raise ValidationFailed("a json webhook needs a secret: give one")
         hook.format = body.format
     if body.active is not None:
+        if hook.active and not body.active:
+            repo.give_up(uow.session, hook.id, "the webhook was switched off")
         hook.active = body.active
     uow.session.flush()
     _changed(uow)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote_plus
 
 import pytest
 
+from server.core.events import event_types
 from server.core.logs import redact
 from server.webhooks import domain
 from server.webhooks.sealing import Sealer, Unsealable
-from server.webhooks.texts import message
+from server.webhooks.texts import TITLES, message
+from tests.support import ROOT
 from tests.webhook_receiver import dingtalk_ok, docs_verifier
 
 pytestmark = pytest.mark.unit
@@ -103,6 +106,20 @@ def test_texts_in_every_locale() -> None:
     assert message("ticket.called", data, "en") == ("Ticket called", "A012, please go to counter 3")
     assert message("ticket.called", data, "xx")[1] == "A012 请到 3 号窗口"
     assert message("alert.raised", {}, "en") == ("alert.raised", "")
+
+
+def test_every_event_type_has_a_title_and_a_box_on_the_page() -> None:
+    """The page's list and the robots' titles follow the registry (a new domain's events)."""
+    import server.app  # noqa: F401  (the assembly registers every domain's events)
+
+    types = event_types()
+    page = (ROOT / "server/web/static/admin/webhooks.js").read_text(encoding="utf-8")
+    listed = set(
+        re.findall(r'"([a-z_]+\.[a-z_]+)"', page.split("const EVENTS = [")[1].split("];")[0])
+    )
+    assert listed == types
+    for type_ in types:
+        assert set(TITLES.get(type_, {})) == {"zh-CN", "zh-TW", "en"}, type_
 
 
 def test_robots_errcode() -> None:

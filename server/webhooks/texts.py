@@ -22,6 +22,10 @@ TITLES: dict[str, dict[str, str]] = {
     "print.failed": {"zh-CN": "打印失败", "zh-TW": "列印失敗", "en": "Printing failed"},
     "printer.status": {"zh-CN": "打印机状态", "zh-TW": "印表機狀態", "en": "Printer status"},
     "config.updated": {"zh-CN": "配置变更", "zh-TW": "設定變更", "en": "Configuration changed"},
+    "complaint.created": {"zh-CN": "新投诉", "zh-TW": "新投訴", "en": "New complaint"},
+    "complaint.updated": {"zh-CN": "投诉更新", "zh-TW": "投訴更新", "en": "Complaint updated"},
+    "follow_up.created": {"zh-CN": "新回访", "zh-TW": "新回訪", "en": "New follow-up"},
+    "follow_up.updated": {"zh-CN": "回访更新", "zh-TW": "回訪更新", "en": "Follow-up updated"},
     "webhook.test": {"zh-CN": "测试消息", "zh-TW": "測試訊息", "en": "Test message"},
 }
 GO_TO = {"zh-CN": "{n} 请到 {c} 号窗口", "zh-TW": "{n} 請到 {c} 號窗口",

@@ -9,7 +9,8 @@
     "ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.completed",
     "ticket.no_show", "ticket.requeued", "ticket.transferred", "ticket.parked", "ticket.cancelled",
     "ticket.rated", "counter.updated", "print.requested", "print.completed", "print.failed",
-    "printer.status", "config.updated",
+    "printer.status", "config.updated", "complaint.created", "complaint.updated",
+    "follow_up.created", "follow_up.updated",
   ];
   const TEXT = {
     "zh-CN": {

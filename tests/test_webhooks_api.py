@@ -206,3 +206,22 @@ def test_the_outbox_row_commits_and_rolls_back_with_its_event(api: Api, db_url: 
         rows = c.execute(text("SELECT seq FROM webhook_delivery")).all()
     engine.dispose()
     assert [r[0] for r in rows] == [r[0] for r in events] and len(rows) == 1
+
+
+def test_changes_reach_the_audit_trail_without_the_secret(api: Api) -> None:
+    made = hook(api, secret="audit-secret-1234")
+    url = f"/api/v1/webhooks/{made['id']}"
+    ok(api.client.patch(url, json={"url": URL + "2", "secret": "audit-secret-5678"},
+                        headers=api.admin))  # fmt: skip
+    ok(api.client.delete(url, headers=api.admin))
+    trail = api.get("/api/v1/audit", limit=10000)
+    mine = sorted(
+        (r for r in trail if r["subject"] == f"webhook:{made['id']}"), key=lambda r: r["id"]
+    )
+    assert [r["kind"] for r in mine] == ["webhook.created", "webhook.updated", "webhook.deleted"]
+    changed = mine[1]["data"]
+    assert changed["old"] == {"url": URL} and changed["new"] == {"url": URL + "2"}
+    assert changed["secret_changed"] is True
+    text_of_all = str(mine)
+    assert "audit-secret" not in text_of_all and "sealed" not in text_of_all
+    assert api.get("/api/v1/audit/verify")["ok"]

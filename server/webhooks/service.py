@@ -20,6 +20,7 @@ from server.core.errors import Forbidden, NotFound, ValidationFailed
 from server.core.events import event_types, on_stored
 from server.core.installation import current as installation_id
 from server.core.models import Branch
+from server.core.trail import changes
 from server.core.unit_of_work import UnitOfWork
 from server.core.writer import after_commit
 from server.webhooks import domain, wake
@@ -139,7 +140,14 @@ def create(ctx: Ctx, uow: UnitOfWork, body: p.WebhookCreate) -> p.Webhook:
     uow.session.add(hook)
     uow.session.flush()
     _changed(uow)
+    uow.audit("webhook.created", f"webhook:{hook.id}", {"new": _audited(hook)},
+              branch_id=hook.branch_id)  # fmt: skip
     return wire(hook, secret)
+
+
+def _audited(hook: Webhook) -> dict[str, Any]:
+    """What the audit trail records of a webhook: never its secret."""
+    return wire(hook).model_dump(mode="json", exclude={"secret", "created_at"})
 
 
 def list_webhooks(ctx: Ctx) -> list[p.Webhook]:
@@ -150,6 +158,7 @@ def list_webhooks(ctx: Ctx) -> list[p.Webhook]:
 
 def patch(ctx: Ctx, uow: UnitOfWork, webhook_id: int, body: p.WebhookPatch) -> p.Webhook:
     hook = _webhook(ctx, uow.session, webhook_id)
+    before = _audited(hook)
     if body.url is not None:
         hook.url = _check_url(ctx, body.url)
     if body.events is not None:
@@ -166,6 +175,10 @@ def patch(ctx: Ctx, uow: UnitOfWork, webhook_id: int, body: p.WebhookPatch) -> p
         hook.active = body.active
     uow.session.flush()
     _changed(uow)
+    data = changes(before, _audited(hook))
+    if body.secret is not None:
+        data["secret_changed"] = True  # the fact, never the value
+    uow.audit("webhook.updated", f"webhook:{hook.id}", data, branch_id=hook.branch_id)
     return wire(hook)
 
 
@@ -179,6 +192,8 @@ def _has_secret(ctx: Ctx, uow: UnitOfWork, hook: Webhook) -> bool:
 def delete(ctx: Ctx, uow: UnitOfWork, webhook_id: int) -> p.Webhook:
     hook = _webhook(ctx, uow.session, webhook_id)
     shown = wire(hook)
+    uow.audit("webhook.deleted", f"webhook:{hook.id}", {"old": _audited(hook)},
+              branch_id=hook.branch_id)  # fmt: skip
     repo.delete_deliveries(uow.session, hook.id)
     uow.session.delete(hook)
     uow.session.flush()

@@ -19,6 +19,7 @@
       "device.created": "新建设备", "device.revoked": "吊销设备", "auth.login": "登录",
       "auth.login_failed": "登录失败", "auth.logout": "退出登录", "audit.purged": "清理过期记录",
       "complaint.created": "登记投诉", "complaint.updated": "投诉处理", "follow_up.created": "新建回访", "follow_up.updated": "回访记录",
+      "webhook.created": "新建网络钩子", "webhook.updated": "网络钩子变更", "webhook.deleted": "删除网络钩子",
     },
     "zh-TW": {
       "ticket.issued": "取號", "ticket.called": "叫號", "ticket.recalled": "重呼", "ticket.started": "開始辦理",
@@ -33,6 +34,7 @@
       "device.created": "新建裝置", "device.revoked": "撤銷裝置", "auth.login": "登入",
       "auth.login_failed": "登入失敗", "auth.logout": "登出", "audit.purged": "清理過期紀錄",
       "complaint.created": "登記投訴", "complaint.updated": "投訴處理", "follow_up.created": "新建回訪", "follow_up.updated": "回訪紀錄",
+      "webhook.created": "新建網路鉤子", "webhook.updated": "網路鉤子變更", "webhook.deleted": "刪除網路鉤子",
     },
     en: {
       "ticket.issued": "Issued", "ticket.called": "Called", "ticket.recalled": "Recalled", "ticket.started": "Started",
@@ -47,6 +49,7 @@
       "device.created": "Device created", "device.revoked": "Device revoked", "auth.login": "Signed in",
       "auth.login_failed": "Sign-in failed", "auth.logout": "Signed out", "audit.purged": "Old records purged",
       "complaint.created": "Complaint recorded", "complaint.updated": "Complaint handled", "follow_up.created": "Follow-up opened", "follow_up.updated": "Follow-up recorded",
+      "webhook.created": "Webhook created", "webhook.updated": "Webhook changed", "webhook.deleted": "Webhook deleted",
     },
   };
   // Who acted when no user or device did (the server's `actor`), and where a ticket went.

@@ -125,7 +125,7 @@ def _webhook(ctx: Ctx, session: Session, webhook_id: int) -> Webhook:
 
 def create(ctx: Ctx, uow: UnitOfWork, body: p.WebhookCreate) -> p.Webhook:
     if body.region_id is not None:
-        raise ValidationFailed("region_id: regions are not available yet; give branch_id")
+        raise ValidationFailed("region_id: a region's webhook is not supported yet; give branch_id")
     _may_manage(ctx.principal, body.branch_id)
     if body.branch_id is not None and uow.session.get(Branch, body.branch_id) is None:
         raise ValidationFailed(f"branch {body.branch_id} does not exist")

@@ -120,7 +120,7 @@ def test_retried_with_backoff_until_it_succeeds(live: Api, receiver: Receiver) -
     got = receiver.wait(3, timeout=20)
     gaps = [b.at - a.at for a, b in itertools.pairwise(got)]
     assert 1.0 < gaps[0] < 5.0, gaps  # the first retry within 5 s
-    assert gaps[1] > gaps[0] * 1.3, gaps  # then backing off
+    assert gaps[1] > 3.0, gaps  # then backing off: 4 s ± 20 % (the shape: test_webhooks_domain)
     assert len({r.headers["x-hallq-delivery"] for r in got}) == 1  # one delivery id throughout
     log = wait_until(lambda: [d for d in deliveries(live, made["id"]) if d["delivered_at"]],
                      5, "delivered")  # fmt: skip

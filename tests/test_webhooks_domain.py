@@ -106,7 +106,12 @@ def test_texts_in_every_locale() -> None:
     data = {"number": "A012", "counter": {"number": 3}}
     assert message("ticket.called", data, "en") == ("Ticket called", "A012, please go to counter 3")
     assert message("ticket.called", data, "xx")[1] == "A012 请到 3 号窗口"
-    assert message("alert.raised", {}, "en") == ("alert.raised", "")
+    assert message("x.unknown", {}, "en") == ("x.unknown", "")
+    alert = {"kind": "queue_long", "detail": {"service": "A", "waiting": 17}}
+    assert message("alert.raised", alert, "zh-CN") == (
+        "告警",
+        "排队过长，请加开窗口 · service: A, waiting: 17",
+    )
 
 
 def test_every_event_type_has_a_title_and_a_box_on_the_page() -> None:

@@ -26,6 +26,14 @@ TITLES: dict[str, dict[str, str]] = {
     "complaint.updated": {"zh-CN": "投诉更新", "zh-TW": "投訴更新", "en": "Complaint updated"},
     "follow_up.created": {"zh-CN": "新回访", "zh-TW": "新回訪", "en": "New follow-up"},
     "follow_up.updated": {"zh-CN": "回访更新", "zh-TW": "回訪更新", "en": "Follow-up updated"},
+    "alert.raised": {"zh-CN": "告警", "zh-TW": "告警", "en": "Alert"},
+    "alert.cleared": {"zh-CN": "告警解除", "zh-TW": "告警解除", "en": "Alert cleared"},
+    "alert.acknowledged": {
+        "zh-CN": "告警已确认",
+        "zh-TW": "告警已確認",
+        "en": "Alert acknowledged",
+    },
+    "alert.changed": {"zh-CN": "告警变更", "zh-TW": "告警變更", "en": "Alert changed"},
     "webhook.test": {"zh-CN": "测试消息", "zh-TW": "測試訊息", "en": "Test message"},
 }
 GO_TO = {"zh-CN": "{n} 请到 {c} 号窗口", "zh-TW": "{n} 請到 {c} 號窗口",
@@ -33,6 +41,24 @@ GO_TO = {"zh-CN": "{n} 请到 {c} 号窗口", "zh-TW": "{n} 請到 {c} 號窗口
 TEST = {"zh-CN": "hallq 网络钩子工作正常。", "zh-TW": "hallq 網路鉤子運作正常。",
         "en": "The hallq webhook works."}  # fmt: skip
 COUNTER = {"zh-CN": "{c} 号窗口：{s}", "zh-TW": "{c} 號窗口：{s}", "en": "Counter {c}: {s}"}
+ALERTS = {
+    "wait_over_target": {"zh-CN": "等候超时", "zh-TW": "等候逾時", "en": "Wait over target"},
+    "queue_long": {"zh-CN": "排队过长，请加开窗口", "zh-TW": "排隊過長，請加開窗口",
+                   "en": "Queue long: open another counter"},
+    "no_open_counter": {"zh-CN": "有人等候但无窗口办理", "zh-TW": "有人等候但無窗口辦理",
+                        "en": "People wait, no counter open"},
+    "service_over_limit": {"zh-CN": "办理超时", "zh-TW": "辦理逾時",
+                           "en": "Service over its limit"},
+    "long_pause": {"zh-CN": "窗口暂停过久", "zh-TW": "窗口暫停過久",
+                   "en": "Counter paused too long"},
+    "called_not_started": {"zh-CN": "叫号后未开始办理", "zh-TW": "叫號後未開始辦理",
+                           "en": "Called, not started"},
+    "printer_fault": {"zh-CN": "打印机故障", "zh-TW": "印表機故障", "en": "Printer fault"},
+    "paper_low": {"zh-CN": "打印纸将尽", "zh-TW": "列印紙將盡", "en": "Paper low"},
+    "device_offline": {"zh-CN": "设备离线", "zh-TW": "設備離線", "en": "Device offline"},
+    "complaint_overdue": {"zh-CN": "投诉逾期未答复", "zh-TW": "投訴逾期未答覆",
+                          "en": "Complaint overdue"},
+}  # fmt: skip
 STATES = {
     "open": {"zh-CN": "开放", "zh-TW": "開放", "en": "open"},
     "paused": {"zh-CN": "暂停", "zh-TW": "暫停", "en": "paused"},
@@ -59,8 +85,22 @@ def message(type_: str, data: dict[str, Any], locale: str, hall: str = "") -> tu
     elif type_ == "counter.updated" and data.get("number") is not None:
         state = STATES.get(str(data.get("state")), {}).get(lang, str(data.get("state")))
         text = COUNTER[lang].format(c=data["number"], s=state)
+    elif type_.startswith("alert.") and isinstance(data.get("kind"), str):
+        text = _alert(data, lang)
     elif isinstance(number, str):
         text = number
     else:
         text = ""
     return title, text
+
+
+def _alert(data: dict[str, Any], lang: str) -> str:
+    """The alert's kind in words, then its details (`key: value`) as the engine gave them."""
+    kind = str(data["kind"])
+    text = ALERTS.get(kind, {}).get(lang, kind)
+    detail = data.get("detail")
+    if isinstance(detail, dict):
+        parts = [f"{k}: {v}" for k, v in detail.items() if v is not None and v != ""]
+        if parts:
+            text += " · " + ", ".join(parts)
+    return text

@@ -10,7 +10,8 @@
     "ticket.no_show", "ticket.requeued", "ticket.transferred", "ticket.parked", "ticket.cancelled",
     "ticket.rated", "counter.updated", "print.requested", "print.completed", "print.failed",
     "printer.status", "config.updated", "complaint.created", "complaint.updated",
-    "follow_up.created", "follow_up.updated",
+    "follow_up.created", "follow_up.updated", "alert.raised", "alert.cleared",
+    "alert.acknowledged", "alert.changed",
   ];
   const TEXT = {
     "zh-CN": {

@@ -37,3 +37,12 @@ def test_xlsx_cells_that_start_like_a_formula_are_text_cells() -> None:
     assert [row[0].value for row in cells] == [v.replace("\r", "\n") for v in HOSTILE]
     assert {row[0].data_type for row in cells} == {"s"}
     assert {(row[2].value, row[2].data_type) for row in cells} == {(-3, "n")}
+
+
+def test_xlsx_cells_with_control_characters_are_written_not_refused() -> None:
+    """A name typed with a control character (stored as given) must not make the file a 500:
+    XLSX cannot hold it, so it is written as U+FFFD; tab, CR and LF stay."""
+    records = [["a\x16b\x00c", "ok\tx", 1]]
+    sheet = load_workbook(io.BytesIO(xlsx_bytes("t", HEADER, records))).active
+    row = next(sheet.iter_rows(min_row=2))
+    assert [row[0].value, row[1].value] == ["a\ufffdb\ufffdc", "ok\tx"]

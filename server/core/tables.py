@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import IO, Any
@@ -89,7 +90,13 @@ def write_xlsx(
     book.save(out)
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Characters an XLSX cell cannot hold (openpyxl refuses them): written as U+FFFD."""
+
+
 def _xlsx_cell(sheet: Any, value: Cell, make_cell: Any) -> Any:
+    if isinstance(value, str) and CONTROL.search(value):
+        value = CONTROL.sub("\ufffd", value)
     if isinstance(value, datetime):
         cell = make_cell(sheet, value=value)
         cell.number_format = TIME_FORMAT

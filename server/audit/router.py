@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import replace
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response, StreamingResponse
 
 from server import protocol as p
@@ -33,9 +33,7 @@ SubjectQuery = Annotated[
 ]
 
 
-@router.get("/audit", response_model=list[p.AuditEntry], responses=ERR422)
-def audit(
-    ctx: CtxDep,
+def selection(
     branch_id: BranchQuery = None,
     date_from: FromQuery = None,
     date_to: ToQuery = None,
@@ -44,11 +42,22 @@ def audit(
     subject: SubjectQuery = None,
     user_id: BranchQuery = None,
     ticket_id: BranchQuery = None,
+) -> service.Query:
+    """The records asked for, from the query string (the list and the export take the same)."""
+    return service.Query(branch_id, date_from, date_to, kind, actor, subject, user_id, ticket_id)
+
+
+Selected = Annotated[service.Query, Depends(selection)]
+
+
+@router.get("/audit", response_model=list[p.AuditEntry], responses=ERR422)
+def audit(
+    ctx: CtxDep,
+    q: Selected,
     limit: Limit = 1000,
     offset: Offset = 0,
 ) -> list[p.AuditEntry]:
     """The audit trail, newest first: who did what, when, to what; with each record's hash."""
-    q = service.Query(branch_id, date_from, date_to, kind, actor, subject, user_id, ticket_id)
     return service.entries(ctx, q, limit=limit, offset=offset)
 
 
@@ -65,19 +74,11 @@ def verify(ctx: CtxDep) -> p.AuditVerify:
 )
 def export_audit(
     ctx: CtxDep,
+    q: Selected,
     format: Literal["csv", "xlsx"] = "csv",
-    branch_id: BranchQuery = None,
-    date_from: FromQuery = None,
-    date_to: ToQuery = None,
-    kind: KindQuery = None,
-    actor: ActorQuery = None,
-    subject: SubjectQuery = None,
-    user_id: BranchQuery = None,
-    ticket_id: BranchQuery = None,
     locale: p.Locale | None = None,
 ) -> Response:
     """The selected records as CSV or XLSX, through the export lane (429 when it is full)."""
-    q = service.Query(branch_id, date_from, date_to, kind, actor, subject, user_id, ticket_id)
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
     try:
         with ctx.db.exports.slot():

@@ -94,8 +94,12 @@ def test_the_kiosk_says_when_it_opens_next(browser: Any, server: LiveServer) -> 
     }
     for locale, start in later_texts.items():
         page.locator(f"[data-locale='{locale}']").click()
-        page.wait_for_function("t => document.querySelector('#prompt').textContent.startsWith(t)",
-                               arg=start, timeout=15000)  # fmt: skip
+        # the previous state's prompt starts alike: wait for this one's opening time too
+        page.wait_for_function(
+            "t => { const s = document.querySelector('#prompt').textContent;"
+            " return s.startsWith(t) && s.includes('09:00'); }",
+            arg=start, timeout=15000,
+        )  # fmt: skip
         prompt = page.locator("#prompt").inner_text()
         assert f"{day}" in prompt and "09:00" in prompt and "明天" not in prompt, prompt
         shot(page, f"kiosk-hours-later-{locale}")

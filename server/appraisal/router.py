@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -16,20 +15,16 @@ from server.appraisal import files
 from server.appraisal import service as appraisal
 from server.appraisal.repository import RatingFilter
 from server.auth.deps import BranchQuery, CtxDep, Limit, Offset
-from server.auth.router import ERR
 from server.core.context import Ctx
 from server.core.exports import exporting
 from server.stats import service as stats
 from server.stats.reports import export as sheets
 from server.stats.reports.export import Cell
+from server.stats.router import ERR422, XLSX, FromQuery, ToQuery
 
 router = APIRouter(prefix="/api/v1", tags=["quality"])
-ERR422 = ERR | {422: {"model": p.ErrorBody}}
-FromQuery = Annotated[date | None, Query(alias="from", description="first business date")]
-ToQuery = Annotated[date | None, Query(alias="to", description="last business date (inclusive)")]
 RegionQuery = Annotated[str | None, Query(max_length=100, description="all halls of a region")]
 Format = Literal["json", "csv", "xlsx"]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_MAX = 100_000
 """Rows of a ratings file (a year of a busy hall's ratings)."""
 

@@ -57,10 +57,8 @@ def thresholds(branch: Branch) -> Thresholds:
 
 
 def max_service_min(service: Service) -> float | None:
-    """The service's time limit (`max_service_min`, issue 15), when that column exists:
-    `service_over_limit` is evaluated only then."""
-    value = getattr(service, "max_service_min", None)
-    return float(value) if value else None
+    """The service's time limit in minutes (限时办结); None: no limit, no `service_over_limit`."""
+    return float(service.max_service_min) if service.max_service_min else None
 
 
 def hall(session: Session, branch: Branch, now: datetime) -> Hall:

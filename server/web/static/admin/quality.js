@@ -13,7 +13,6 @@
       a_complaints: "投诉", a_upheld: "投诉属实", a_open: "开窗时长", a_paused: "暂停时长", a_idle: "空闲时长",
       appraisalRules: "规则：办结、过号、办理时长、超时与评价计入最后办理该号的工作人员；等候与达标率计入叫号的工作人员（每段等候分别计入）；转办计入执行转移的工作人员。办理 = 结束 − 开始（未点开始则 − 叫号）；超时办理 = 办理时长超过该业务“限时办结”（恰好等于不算超时）；差评 = 1 或 2 星。开窗 = 窗口开放（含办理中）的时间；暂停 = 暂停状态的时间；空闲 = 开放且手中无号的时间，按营业日切分，仍开放的窗口计到此刻。投诉按被投诉的工作人员统计。点击表头排序；每格下方的条形为该列最大值的比例。",
       maxServiceMin: "限时办结（分钟，留空不限）", overLimit: "超时",
-      alertOverLimit: "{counter} 正在办理的 {number} 已办理 {minutes} 分钟，超过限时 {limit} 分钟",
     },
     "zh-TW": {
       ratingsTab: "評價", appraisalTab: "績效考核", month: "月份", maxScore: "評分",
@@ -25,7 +24,6 @@
       a_complaints: "投訴", a_upheld: "投訴屬實", a_open: "開窗時長", a_paused: "暫停時長", a_idle: "空閒時長",
       appraisalRules: "規則：辦結、過號、辦理時長、超時與評價計入最後辦理該號的工作人員；等候與達標率計入叫號的工作人員（每段等候分別計入）；轉辦計入執行轉移的工作人員。辦理 = 結束 − 開始（未按開始則 − 叫號）；超時辦理 = 辦理時長超過該業務「限時辦結」（恰好等於不算超時）；差評 = 1 或 2 星。開窗 = 窗口開放（含辦理中）的時間；暫停 = 暫停狀態的時間；空閒 = 開放且手中無號的時間，按營業日切分，仍開放的窗口計到此刻。投訴按被投訴的工作人員統計。點擊表頭排序；每格下方的條形為該欄最大值的比例。",
       maxServiceMin: "限時辦結（分鐘，留空不限）", overLimit: "超時",
-      alertOverLimit: "{counter} 正在辦理的 {number} 已辦理 {minutes} 分鐘，超過限時 {limit} 分鐘",
     },
     en: {
       ratingsTab: "Ratings", appraisalTab: "Appraisal", month: "Month", maxScore: "Score",
@@ -37,7 +35,6 @@
       a_complaints: "Complaints", a_upheld: "Upheld", a_open: "Open", a_paused: "Paused", a_idle: "Idle",
       appraisalRules: "Rules: served, no-shows, service times, overruns and ratings count for the clerk who last served the ticket; waits and the within-target share for the clerk who called it (each wait separately); transfers for the clerk who made them. Service = finish − start (− call when never started); over limit = a service longer than its service's time limit (equal is within); a low rating is 1 or 2 stars. Open = time the counter was open (serving included); paused = time paused; idle = open with no ticket in hand, cut at business days, a counter still open counted until now. Complaints count against the clerk complained about. Click a header to sort; the bar under each value is its share of the column's largest.",
       maxServiceMin: "Time limit (minutes, empty: none)", overLimit: "over limit",
-      alertOverLimit: "{number} at {counter} has been served for {minutes} min, over its {limit} min limit",
     },
   };
   for (const [lang, words] of Object.entries(TEXT)) Object.assign(ADMIN_TEXT[lang], words);

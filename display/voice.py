@@ -126,7 +126,12 @@ class Speaker:
             if job is None:
                 return
             try:
-                self._speak(engine, voices, chime, player, job)
+                try:
+                    self._speak(engine, voices, chime, player, job)
+                except Exception:  # espeak-ng fails now and then: one more try, then give up
+                    log.warning("announcement seq %d failed; trying once more", job.item.seq,
+                                exc_info=True)  # fmt: skip
+                    self._speak(engine, voices, chime, player, job)
             except Exception:
                 log.exception("announcement seq %d failed", job.item.seq)
                 now = time.time()

@@ -328,11 +328,17 @@
 
   const SUBVIEWS = { branch: branchSettings, services: servicesView, counters: countersView, users: usersView, devices: devicesView };
 
+  // Each show() renders into a stage of its own and puts it in place only if no later show()
+  // started meanwhile: a slow first load (entering the view) can never replace the form that a
+  // second one (the tab clicked at once) rendered and the manager is already typing into.
+  let shown = 0;
   async function show(name) {
     sub = name;
+    const mine = ++shown;
     for (const b of document.querySelectorAll("#config-tabs [data-sub]")) b.classList.toggle("on", b.dataset.sub === name);
-    const body = $("config-body");
-    try { await SUBVIEWS[name](body); } catch (err) { fail(err); }
+    const stage = el("div");
+    try { await SUBVIEWS[name](stage); } catch (err) { if (mine === shown) fail(err); }
+    if (mine === shown) $("config-body").replaceChildren(stage);
   }
 
   function enter() {

@@ -40,6 +40,7 @@ from server.health import router as health_router
 from server.printing.expiry import Sweeper
 from server.printing.router import router as print_router
 from server.regions.router import router as regions_router
+from server.results.router import router as results_router
 from server.speech.router import router as speech_router
 from server.stats import rollup
 from server.stats.router import router as stats_router
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     for router in (
         tickets_router, counters_router, health_router, auth_router, config_router, stream_router,
         print_router, stats_router, audit_router, appraisal_router, speech_router,
-        complaints_router, regions_router, alerts_router, webhooks_router,
+        complaints_router, regions_router, alerts_router, webhooks_router, results_router,
     ):  # fmt: skip
         app.include_router(router)
     pages.install(app)

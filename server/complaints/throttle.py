@@ -15,12 +15,16 @@ PER_CLIENT = 5
 as one address: five in ten minutes is still far above what one hall receives)."""
 WINDOW_S = 600.0
 MAX_CLIENTS = 100_000
+MESSAGE = "too many complaints from this address; please try again later"
 
 
 class ClientLimit:
-    def __init__(self, limit: int = PER_CLIENT, window_s: float = WINDOW_S) -> None:
+    def __init__(
+        self, limit: int = PER_CLIENT, window_s: float = WINDOW_S, message: str = MESSAGE
+    ) -> None:
         self.limit = limit
         self.window_s = window_s
+        self.message = message
         self._seen: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -35,8 +39,5 @@ class ClientLimit:
                 times.popleft()
             if len(times) >= self.limit:
                 wait = int(times[0] + self.window_s - at) + 1
-                raise RateLimited(
-                    "too many complaints from this address; please try again later",
-                    retry_after_s=wait,
-                )
+                raise RateLimited(self.message, retry_after_s=wait)
             times.append(at)

@@ -268,6 +268,24 @@ from server.protocol.regions import (
 from server.protocol.regions import (
     RegionSettings as RegionSettings,
 )
+from server.protocol.results import (
+    PublishedCounter as PublishedCounter,
+)
+from server.protocol.results import (
+    PublishedFigures as PublishedFigures,
+)
+from server.protocol.results import (
+    PublishedRating as PublishedRating,
+)
+from server.protocol.results import (
+    PublishedResults as PublishedResults,
+)
+from server.protocol.results import (
+    PublishedService as PublishedService,
+)
+from server.protocol.results import (
+    PublishResults as PublishResults,
+)
 from server.protocol.stats import (
     RatingFigures as RatingFigures,
 )

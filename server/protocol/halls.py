@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from server.protocol.common import CounterState, Id, Locale, Names, Request
 from server.protocol.hours import validate_opening_hours
+from server.protocol.results import PublishResults
 
 # ---- branches, services, counters ---------------------------------------------------------
 
@@ -55,6 +56,9 @@ class BranchSettings(BaseModel):
     # device may go unseen, before the server raises `queue_long` / `device_offline`.
     queue_alert_per_counter: int = Field(8, ge=1, le=1000)
     device_offline_s: int = Field(120, ge=10, le=24 * 3600)
+    # Published results (公开评议结果, docs/decisions.md): off, per service, or per service and
+    # per counter, on /results and the TV.
+    publish_results: PublishResults = False
 
     @field_validator("opening_hours")
     @classmethod

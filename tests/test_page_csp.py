@@ -12,7 +12,7 @@ from server.core.edge import PAGE_POLICY
 from tests.support import LIVE_ADMIN_PASSWORD, LiveServer, wait_until
 
 pytestmark = pytest.mark.browser
-PAGES = ("/admin", "/kiosk", "/display", "/counter", "/rate", "/t/some-public-id")
+PAGES = ("/admin", "/kiosk", "/display", "/counter", "/rate", "/t/some-public-id", "/results")
 
 
 def test_every_page_loads_under_its_policy(server: LiveServer, page: Any) -> None:

@@ -86,6 +86,9 @@
       { key: "called_alert_min", label: t("calledAlert"), type: "number", value: s.called_alert_min, attrs: { min: 1, max: 1440 } },
       { key: "complaint_reply_hours", label: t("complaintHours"), type: "number", value: s.complaint_reply_hours, attrs: { min: 1, max: 2160 } },
       { key: "follow_up_due_hours", label: t("followUpHours"), type: "number", value: s.follow_up_due_hours, attrs: { min: 1, max: 2160 } },
+      // 公开评议结果: /results?branch=<id> and the TV's results panel
+      { key: "publish_results", label: t("publishResults"), type: "select", value: s.publish_results || "",
+        options: [["", t("publishOff")], ["service", t("publishService")], ["counter", t("publishCounter")]] },
       { key: "queue_alert_per_counter", label: t("queueAlert"), type: "number", value: s.queue_alert_per_counter, attrs: { min: 1, max: 1000 } },
       { key: "device_offline_s", label: t("offlineAlert"), type: "number", value: s.device_offline_s, attrs: { min: 10, max: 86400 } },
       { key: "priority_interleave", label: t("interleave"), type: "number", value: s.priority_interleave, attrs: { min: 0 } },
@@ -110,6 +113,7 @@
         ...s, opening_hours: opening, holidays: v.holidays.split(/\s+/).filter(Boolean),
         cutoff_min: v.cutoff_min || 0, pause_alert_min: v.pause_alert_min || 15, called_alert_min: v.called_alert_min || 5,
         complaint_reply_hours: v.complaint_reply_hours || 48, follow_up_due_hours: v.follow_up_due_hours || 72,
+        publish_results: v.publish_results || false,
         queue_alert_per_counter: v.queue_alert_per_counter || 8, device_offline_s: v.device_offline_s || 120,
         priority_interleave: v.priority_interleave || 0, marquee: v.marquee, ticket_footer: v.ticket_footer,
         voice_templates: voice, hall_names: perLocale("hn"), marquees: perLocale("mq"),

@@ -11,6 +11,8 @@
   const STALE_AFTER_MS = 10000;
   const ROTATE_MS = 10000;
   const SOUND_TIMEOUT_MS = 30000;
+  const RESULTS_EVERY_MS = 5 * 60 * 1000; // the published results are read again (kept 60 s)
+  const RESULTS_TURN_MS = 8000; // each service's results stay this long
 
   const $ = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
@@ -28,8 +30,15 @@
   const sounds = [];
   let playing = false;
 
+  // The published results (公开评议结果) when the hall's publish_results is on: the hall's
+  // total, then each service (and counter), one at a time in their own panel.
+  let results = null;
+  let resultsTurn = 0;
+  let resultsTurnAt = Date.now();
+
   // For tests and for a technician's console: what the page has done.
-  const debug = { calls: [], sounds: [], status: "starting", get state() { return state; } };
+  const debug = { calls: [], sounds: [], status: "starting", get state() { return state; },
+    get results() { return { data: results, turn: resultsTurn, slides: resultSlides().length }; } };
   window.hallqDisplay = debug;
 
   const locale = () => locales[localeIndex % locales.length];
@@ -79,6 +88,33 @@
     }
     render();
     HallQ.stream(branchId, token, { onMessage, onStatus });
+    loadResults();
+    setInterval(loadResults, RESULTS_EVERY_MS);
+  }
+
+  // Read from the public endpoint, as any phone does; a hall that stops publishing (404) or a
+  // failure hides the panel: it never holds up the calls.
+  async function loadResults() {
+    const wanted = Boolean(branch && branch.settings.publish_results);
+    let found = null;
+    if (wanted) {
+      try {
+        found = await HallQ.api(`/api/v1/public/branches/${branchId}/results`);
+      } catch (_) {
+        found = null;
+      }
+    }
+    const had = Boolean(results);
+    results = found;
+    if (had !== Boolean(results)) render();
+    else renderResults();
+  }
+
+  function resultSlides() {
+    if (!results) return [];
+    const own = (row) => row.served || row.rating.count;
+    return [{ kind: "total", row: results.total }, ...results.services.map((row) => ({ kind: "service", row })),
+      ...(results.counters || []).map((row) => ({ kind: "counter", row }))].filter((slide) => own(slide.row));
   }
 
   // A counter that opens or stops serving changes the estimates of its services ("no counter
@@ -95,7 +131,7 @@
     if (old && (old.state === "open") !== (msg.data.state === "open")) reloadEstimates();
     if (msg.type === "config.updated") {
       const what = msg.data && msg.data.what;
-      const reload = what === "branch" ? loadBranch() : reloadQueue();
+      const reload = what === "branch" ? loadBranch().then(loadResults) : reloadQueue();
       reload.then(render).catch(() => {});
     }
     if (call) {
@@ -215,6 +251,7 @@
     arrange(open.length, state.services.size);
     renderMarquee();
     renderMedia();
+    renderResults();
     renderClock();
     renderLatest(restartFlash);
     renderCounters(open);
@@ -232,6 +269,7 @@
     const idle = counters === 0;
     const recent = state.recent.length > 0;
     const media = Boolean((branch.settings.media_url || "").trim());
+    const shown = resultSlides().length > 0;
     const marquee = Boolean(marqueeText());
     const main = idle ? "waiting" : "counters";
     const rows = [["head", "auto"]];
@@ -241,12 +279,14 @@
       if (recent) rows.push(["recent", "minmax(0, 0.62fr)"]);
       if (!idle) rows.push(["waiting", "auto"]);
       if (media) rows.push(["media", "minmax(0, 0.7fr)"]);
+      if (shown) rows.push(["results", "minmax(0, 0.55fr)"]);
     } else {
       const side = idle ? 44 : counters <= 4 ? 40 : counters <= 12 ? 36 : 31;
       columns = `minmax(0, ${side}fr) minmax(0, ${100 - side}fr)`;
       rows.push(["latest", "minmax(0, 1.2fr)"]);
       if (recent) rows.push(["recent", "minmax(0, 1fr)"]);
       if (media) rows.push(["media", "minmax(0, 1fr)"]);
+      if (shown) rows.push(["results", "minmax(0, 0.8fr)"]);
       for (const r of rows.slice(1)) r[0] = `${r[0]} ${main}`;
       rows[0][0] = "head head";
       if (!idle) rows.push(["waiting waiting", "auto"]);
@@ -259,6 +299,7 @@
     tv.classList.toggle("idle", idle);
     $("counters-panel").classList.toggle("hq-hidden", idle);
     $("recent-panel").classList.toggle("hq-hidden", !recent);
+    $("results-panel").classList.toggle("hq-hidden", !shown);
     $("marquee-bar").classList.toggle("hq-hidden", !marquee);
     // The strip under the counters: one row of up to 4 services (2 upright), more rows beyond.
     const perRow = portrait ? 2 : 4;
@@ -416,6 +457,33 @@
       : HallQ.el("img", { src: url, alt: "" }));
   }
 
+  // One slide of the results: what it is about, and its four figures (never a clerk).
+  function renderResults() {
+    const slides = resultSlides();
+    if (!slides.length || !branch) return;
+    const slide = slides[resultsTurn % slides.length];
+    const l = locale();
+    const R = HallQResults;
+    $("rp-title").textContent = R.t(l, "title");
+    $("rp-month").textContent = R.month(l, results.month);
+    const name = slide.kind === "total" ? R.t(l, "total")
+      : slide.kind === "service" ? HallQ.name(slide.row.name, l, branch.locale) : R.counterName(l, slide.row);
+    $("rp-name").textContent = name;
+    $("rp-name").dataset.kind = slide.kind;
+    $("rp-figs").replaceChildren(...R.figures(l, slide.row).map(([key, label, value]) =>
+      HallQ.el("div", { class: `rp-fig rp-${key}` },
+        HallQ.el("div", { class: "rp-v" }, value), HallQ.el("div", { class: "rp-l" }, label))));
+  }
+
+  // The next slide, unless a call is on the screen: a call always comes first.
+  function turnResults() {
+    const slides = resultSlides();
+    if (slides.length < 2 || Date.now() < flashUntil || Date.now() - resultsTurnAt < RESULTS_TURN_MS) return;
+    resultsTurnAt = Date.now();
+    resultsTurn = (resultsTurn + 1) % slides.length;
+    renderResults();
+  }
+
   function renderClock() {
     if (!branch) return;
     const now = new Date();
@@ -439,6 +507,7 @@
       renderClock();
       renderConnection();
     }
+    turnResults();
   }, 1000);
 
   start();

@@ -3,7 +3,8 @@
 hallq report --from 2026-11-01 --to 2026-11-30 [--branch 1 | --region 3 | --region 华东]
              [--group-by service|counter|clerk|hour|day|branch|region]
              [--format table|csv|xlsx] [--output FILE] [--tickets]
-hallq report daily [--date 2026-11-23] [--branch 1] [--output daily.pdf|daily.png]
+(`hallq report daily|monthly|appraisal` are in server/appraisal/cli.py: they add the complaints,
+follow-ups and the clerk appraisal.)
 """
 
 from __future__ import annotations
@@ -126,29 +127,3 @@ def _date(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise _fail(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-@report_app.command("daily")
-def daily(
-    day: Annotated[str | None, typer.Option("--date", help="Business date (default today)")] = None,
-    branch: Annotated[int, typer.Option(help="Hall (branch id)")] = 1,
-    output: Annotated[Path | None, typer.Option(help="FILE.pdf or FILE.png")] = None,
-    locale: Annotated[str | None, typer.Option(help="zh-CN | zh-TW | en")] = None,
-) -> None:
-    """The end-of-day report (日报) of a hall: one page with key figures and charts."""
-    from server.stats.reports.daily import build, save
-
-    ctx = _ctx()
-    try:
-        page = build(ctx, branch, _date(day), locale)
-    except DomainError as exc:
-        raise _fail(exc.detail) from None
-    finally:
-        ctx.db.dispose()
-    target = output or Path(f"hallq-daily-{branch}-{page.day.isoformat()}.pdf")
-    if target.suffix.lower() not in (".pdf", ".png"):
-        raise _fail("--output must end in .pdf or .png")
-    save(page.image, target)
-    typer.echo(f"wrote {target}")
-    if page.audit_head is not None:  # to print or mail: it fixes the trail as of that day
-        typer.echo(f"audit head {page.day.isoformat()}: #{page.audit_head[0]} {page.audit_head[1]}")

@@ -11,14 +11,16 @@ from PIL import Image, ImageDraw
 
 from server.core import trail
 from server.core.context import Ctx
+from server.core.errors import NotFound
 from server.stats import service as stats
-from server.stats.figures import Figures, wait_buckets
+from server.stats.figures import Figures, Scope, wait_buckets
 from server.stats.reports import charts
 
 WIDTH, HEIGHT, DPI = 1240, 1754, 150  # A4 at 150 dpi
 BLUE, GREEN, ORANGE, PURPLE = (13, 110, 253), (25, 135, 84), (253, 126, 20), (111, 66, 193)
 TEXTS: dict[str, dict[str, str]] = {
     "title": {"zh-CN": "日报", "zh-TW": "日報", "en": "Daily report"},
+    "monthly": {"zh-CN": "月报", "zh-TW": "月報", "en": "Monthly report"},
     "issued": {"zh-CN": "取号", "zh-TW": "取號", "en": "Issued"},
     "served": {"zh-CN": "办结", "zh-TW": "辦結", "en": "Served"},
     "no_show": {"zh-CN": "过号", "zh-TW": "過號", "en": "No-show"},
@@ -58,6 +60,7 @@ class DailyPage:
     image: Image.Image
     audit_head: tuple[int, str] | None = None
     """The audit trail's last record of the day (id, hash), printed at the foot."""
+    scope: Scope | None = None
 
 
 def _t(key: str, locale: str) -> str:
@@ -72,9 +75,20 @@ def _minutes(seconds: float | None) -> str:
 
 def build(ctx: Ctx, branch_id: int, day: date | None, locale: str | None) -> DailyPage:
     """Gather the day's figures of one hall and draw the page."""
-    selection = stats.Selection(branch_id=branch_id, date_from=day, date_to=day)
+    return build_period(ctx, stats.Selection(branch_id=branch_id, date_from=day, date_to=day),
+                        locale)  # fmt: skip
+
+
+def build_period(
+    ctx: Ctx, selection: stats.Selection, locale: str | None, *, title: str = "title",
+    name: str | None = None,
+) -> DailyPage:  # fmt: skip
+    """The page of a selection's dates (a day, or a month: `title="monthly"`) of a hall or a
+    region (`name`: what the title calls it; default the first hall's name)."""
     with ctx.db.read() as session:
         scope = stats.resolve(ctx, session, selection)
+        if not scope.branches:
+            raise NotFound("no hall in that selection")
         total = stats.figures(session, scope, None).get(0, Figures())
         hours = stats.figures(session, scope, "hour")
         services = stats.figures(session, scope, "service")
@@ -88,9 +102,12 @@ def build(ctx: Ctx, branch_id: int, day: date | None, locale: str | None) -> Dai
     big, mid = charts.font(48, bold=True, locale=loc), charts.font(28, bold=True, locale=loc)
     small, tiny = charts.font(22, locale=loc), charts.font(18, locale=loc)
     draw.rectangle((0, 0, WIDTH, 150), fill=(13, 59, 102))
-    draw.text((60, 34), f"{branch.name}  {_t('title', loc)}", font=big, fill="white")
+    draw.text((60, 34), f"{name or branch.name}  {_t(title, loc)}", font=big, fill="white")
     now = ctx.clock().astimezone(ZoneInfo(branch.timezone)).strftime("%Y-%m-%d %H:%M")
-    subtitle = f"{scope.date_from.isoformat()}   ·   {_t('generated', loc)} {now}"
+    dates = scope.date_from.isoformat()
+    if scope.date_to != scope.date_from:
+        dates = f"{dates} – {scope.date_to.isoformat()}"
+    subtitle = f"{dates}   ·   {_t('generated', loc)} {now}"
     draw.text((62, 104), subtitle, font=small, fill="white")
     _key_figures(draw, total, loc, (mid, small))
     fonts = (mid, small, tiny)
@@ -118,7 +135,7 @@ def build(ctx: Ctx, branch_id: int, day: date | None, locale: str | None) -> Dai
     if head is not None:
         line = f"{_t('audit_head', loc)} #{head[0]}  SHA-256 {head[1]}"
         draw.text((60, HEIGHT - 34), line, font=tiny, fill=charts.MUTED)
-    return DailyPage(scope.date_from, image, head)
+    return DailyPage(scope.date_from, image, head, scope)
 
 
 def _mean(f: Figures) -> float | None:

@@ -25,7 +25,7 @@ TEXTS: dict[str, T3] = {
     "answered": {"zh-CN": "已答复", "zh-TW": "已答覆", "en": "Answered"},
     "upheld": {"zh-CN": "属实", "zh-TW": "屬實", "en": "Upheld"},
     "late": {"zh-CN": "超期答复", "zh-TW": "超期答覆", "en": "Answered late"},
-    "overdue": {"zh-CN": "逾期未答复", "zh-TW": "逾期未答覆", "en": "Overdue, unanswered"},
+    "overdue": {"zh-CN": "逾期未答复", "zh-TW": "逾期未答覆", "en": "Overdue"},
     "by_category": {"zh-CN": "投诉类别", "zh-TW": "投訴類別", "en": "Complaints by category"},
     "follow_ups": {"zh-CN": "回访", "zh-TW": "回訪", "en": "Follow-up calls"},
     "opened": {"zh-CN": "回访任务", "zh-TW": "回訪任務", "en": "Tasks opened"},

@@ -43,6 +43,8 @@ TEXTS: dict[str, dict[str, str]] = {
                "en": "Served per clerk (mean service)"},
     "audit_head": {"zh-CN": "审计链当日末条", "zh-TW": "稽核鏈當日末筆",
                    "en": "Audit trail, last record of the day"},
+    "audit_head_monthly": {"zh-CN": "审计链当月末条", "zh-TW": "稽核鏈當月末筆",
+                           "en": "Audit trail, last record of the month"},
     "footer": {
         "zh-CN": "等候 = 首次叫号 − 取号（转移后从转移时起算）；"
         "办理 = 结束 − 开始（未开始则 − 叫号）；等候恰等于目标时间计为达标。",
@@ -133,7 +135,8 @@ def build_period(
     draw.multiline_text((60, 1650), _wrap(draw, _t("footer", loc), tiny, WIDTH - 120),
                         font=tiny, fill=charts.MUTED, spacing=6)  # fmt: skip
     if head is not None:
-        line = f"{_t('audit_head', loc)} #{head[0]}  SHA-256 {head[1]}"
+        which = "audit_head_monthly" if title == "monthly" else "audit_head"
+        line = f"{_t(which, loc)} #{head[0]}  SHA-256 {head[1]}"
         draw.text((60, HEIGHT - 34), line, font=tiny, fill=charts.MUTED)
     return DailyPage(scope.date_from, image, head, scope)
 

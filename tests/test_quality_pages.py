@@ -140,3 +140,25 @@ def test_the_monitor_marks_a_ticket_over_its_limit(
     alert = page.locator(f'#alerts [data-kind="service_over_limit"]{subject}')
     expect(alert).to_contain_text(ticket["number"], timeout=WAIT_MS)
     shot(page, "admin-monitor-limit-en")
+
+
+@pytest.mark.parametrize(("lang", "says"), [("zh-CN", "1（属实 1）"), ("zh-TW", "1（屬實 1）"),
+                                            ("en", "1 (1 upheld)")])  # fmt: skip
+def test_my_figures_count_the_complaints_against_the_clerk(
+    page: Any, server: LiveServer, remote: Remote, day: dict[str, Any], lang: str, says: str
+) -> None:
+    """qb served the second ticket: a complaint about it, found upheld, is in qb's own row."""
+    ticket_id = day["tickets"][1]["id"]
+    if not any(c["ticket_id"] == ticket_id for c in remote.get("/api/v1/complaints")):
+        body = {"branch_id": 1, "ticket_id": ticket_id, "category": "attitude",
+                "text": "态度不好"}  # fmt: skip
+        made = remote.post("/api/v1/complaints", body, status=201)
+        change = {"state": "resolved", "resolution": "已道歉", "upheld": True}
+        answer = remote.client.patch(f"/api/v1/complaints/{made['id']}", json=change,
+                                     headers=remote.admin)  # fmt: skip
+        assert answer.status_code == 200, answer.text
+    page.set_viewport_size({"width": 1400, "height": 900})
+    clerk_sign_in(page, server, "qb", day["counters"][1], lang=lang)
+    expect(page.locator("#fig-complaints")).to_have_text(says, timeout=WAIT_MS)
+    if lang == "en":
+        shot(page, "counter-my-figures-en")

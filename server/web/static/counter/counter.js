@@ -650,6 +650,8 @@
         el("dt", {}, t("figOver")), el("dd", { id: "fig-over", class: m.over_limit ? "bad" : "" }, String(m.over_limit)),
         el("dt", {}, t("figSla")), el("dd", { id: "fig-sla" }, dash(m.sla_pct, (v) => `${v.toFixed(1)}%`)),
         el("dt", {}, t("figLow")), el("dd", { id: "fig-low" }, String(m.rating.low)),
+        el("dt", {}, t("figComplaints")), el("dd", { id: "fig-complaints", class: m.complaints.upheld ? "bad" : "" },
+          m.complaints.upheld ? t("figUpheld", { n: m.complaints.total, u: m.complaints.upheld }) : String(m.complaints.total)),
         el("dt", {}, t("figOpen")), el("dd", { id: "fig-open" }, `${HallQ.duration(m.open_s)} / ${HallQ.duration(m.idle_s)}`),
       ] : []));
   }

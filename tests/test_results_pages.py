@@ -161,6 +161,14 @@ def test_the_tv_turns_through_the_results_and_a_call_comes_first(page: Any, hall
     page.clock.fast_forward(12000)
     assert page.evaluate("window.hallqDisplay.results.turn") != turn
     assert CLERK not in page.locator("body").text_content()
+    page.set_viewport_size({"width": 1080, "height": 1920})  # an upright screen
+    page.clock.fast_forward(1000)
+    expect(page.locator("#results-panel")).to_be_visible()
+    boxes = [page.locator(f"#{i}").bounding_box() for i in ("latest", "results-panel")]
+    assert boxes[1]["y"] >= boxes[0]["y"] + boxes[0]["height"]
+    assert page.evaluate("document.documentElement.scrollHeight <= innerHeight")
+    shot(page, "display-results-1080x1920")
+    page.set_viewport_size({"width": 1920, "height": 1080})
     # the hall stops publishing: the panel goes, the calls take its room
     hall.publish(False)
     expect(page.locator("#results-panel")).to_be_hidden(timeout=WAIT_MS)

@@ -9,6 +9,7 @@
     python -m bench --only board    # the HQ board of 500 halls: paint and update delay
     python -m bench --only alerts   # condition to alert.raised, p50/p99 (not in a full run)
     python -m bench --only appraisal  # the clerk appraisal over 1M tickets (not in a full run)
+    python -m bench --only results  # the public results of a hall over 1M tickets (likewise)
     python -m bench --only webhooks  # commit → delivered, a hanging receiver, 1,000 calls/min
     python -m bench --no-pg --no-write
 
@@ -37,12 +38,14 @@ from bench import board as board_bench
 from bench import bodies, burst, fanout, hall, load, procs
 from bench import exports as exports_bench
 from bench import report as page
+from bench import results as results_bench
 from bench import stats as stats_bench
 from bench import webhooks as webhooks_bench
 from bench.rawhttp import request_bytes
 
 SCENARIOS = ("throughput", "openloop", "fanout", "coldstart", "stats", "burst", "webhooks")
-ON_REQUEST = ("bodies", "exports", "audit", "board", "alerts", "appraisal")  # only with --only
+# only with --only
+ON_REQUEST = ("bodies", "exports", "audit", "board", "alerts", "appraisal", "results")
 DOC = procs.ROOT / "docs" / "benchmarks.md"
 NOFILE_WANTED = 8192
 T = TypeVar("T")
@@ -81,6 +84,7 @@ class Report:
     board: list[board_bench.BoardResult] = field(default_factory=list)
     alerts: list[alerts_bench.AlertsResult] = field(default_factory=list)
     appraisal: list[appraisal_bench.AppraisalResult] = field(default_factory=list)
+    results: list[results_bench.ResultsResult] = field(default_factory=list)
     webhooks: webhooks_bench.WebhookResult | None = None
 
 
@@ -323,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         "board": board_bench.scenario,
         "alerts": alerts_bench.scenario,
         "appraisal": appraisal_bench.scenario,
+        "results": results_bench.scenario,
         "webhooks": webhooks_bench.scenario,
     }
     with tempfile.TemporaryDirectory(prefix="hallq-bench-") as tmp:

@@ -33,6 +33,7 @@
   // The published results (公开评议结果) when the hall's publish_results is on: the hall's
   // total, then each service (and counter), one at a time in their own panel.
   let results = null;
+  let incoming; // figures read but not shown yet (undefined: none)
   let resultsTurn = 0;
   let resultsTurnAt = Date.now();
 
@@ -104,8 +105,17 @@
         found = null;
       }
     }
+    incoming = found;
+    applyResults();
+  }
+
+  // New figures wait while a call flashes: the panel may come or go, and the call's layout
+  // must not move under it.
+  function applyResults() {
+    if (incoming === undefined || Date.now() < flashUntil) return;
     const had = Boolean(results);
-    results = found;
+    results = incoming;
+    incoming = undefined;
     if (had !== Boolean(results)) render();
     else renderResults();
   }
@@ -507,6 +517,7 @@
       renderClock();
       renderConnection();
     }
+    applyResults();
     turnResults();
   }, 1000);
 

@@ -121,6 +121,7 @@ def test_the_page_says_so_when_the_hall_does_not_publish(browser: Any, hall: Hal
             page = open_results(browser, hall, lang, PHONE)
             expect(page.locator("#message")).to_contain_text(WORDS[lang]["off"], timeout=WAIT_MS)
             assert page.locator("#results").is_hidden()
+            assert page.locator("#rules").text_content() == ""  # no figures, no rules
             if lang == "zh-CN":
                 shot(page, "results-off-phone-zh-CN")
             page.context.close()

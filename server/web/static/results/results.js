@@ -61,7 +61,7 @@
     document.documentElement.lang = state.locale;
     renderLangs();
     const d = state.data;
-    $("rules").textContent = t("rules");
+    $("rules").textContent = state.data ? t("rules") : "";
     $("message").classList.toggle("hq-hidden", !state.problem);
     $("results").classList.toggle("hq-hidden", !d);
     if (state.problem) $("message").textContent = t(state.problem[0], { b: branchId });

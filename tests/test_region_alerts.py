@@ -1,15 +1,19 @@
-"""Alerts of a region (issue 17, item 1: "alerts … take region_id"): the list and the history
-export cover the region's whole subtree, halls added later included; the role matrix."""
+"""Alerts of a region (issue 17): the list and the history export take `region_id` (the whole
+subtree, halls added later included) with the role matrix; the HQ board's tiles count active
+alerts and follow them live."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from tests.conftest import Api
 from tests.test_api_alerts import evaluate
+from tests.test_region_board import receive, region_with_halls
 from tests.test_regions import Tree, error_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cheap_hashing")]
@@ -112,3 +116,47 @@ def test_an_unknown_region_is_404(api: Api, tree: Tree) -> None:
     for path in ("/api/v1/alerts", "/api/v1/alerts/export"):
         error_of(api.client.get(path, params={"region_id": 999999}, headers=api.admin), 404,
                  "not_found")  # fmt: skip
+
+
+def test_the_board_counts_active_alerts_and_follows_them_live(api: Api) -> None:
+    """The tiles' `active_alerts` are the hall's uncleared alerts; `alert.raised` and
+    `alert.cleared` reach an open board like any other event of the hall."""
+    east, _, hall2 = region_with_halls(api)
+    a = api.service("A")
+    token = api.admin["Authorization"].removeprefix("Bearer ")
+
+    def tile_of(ws: Any, branch_id: int, until: Callable[[dict[str, Any]], bool]) -> Any:
+        for _ in range(10):
+            update = receive(ws)
+            assert update["type"] == "tiles"
+            assert {t["branch_id"] for t in update["data"]} == {branch_id}
+            if until(update["data"][0]):
+                return update["data"][0]
+        raise AssertionError("the board never showed it")
+
+    with api.client.websocket_connect(f"/api/v1/regions/{east}/board?token={token}") as ws:
+        assert receive(ws)["type"] == "snapshot"
+        api.issue(a["id"])  # someone waits, no counter is open
+        tile_of(ws, 1, lambda t: t["waiting"] == 1)
+        evaluate(api)  # → no_open_counter is raised
+        raised = tile_of(ws, 1, lambda t: t["active_alerts"] == 1)
+        assert raised["state"] == "alert"
+        counter = api.counter(1, [a["id"]])
+        api.act(counter["id"], "open")
+        evaluate(api)  # → cleared
+        cleared = tile_of(ws, 1, lambda t: t["active_alerts"] == 0)
+        assert cleared["state"] != "alert"
+    tiles = {t["branch_id"]: t for t in api.get(f"/api/v1/regions/{east}/overview")}
+    assert (tiles[1]["active_alerts"], tiles[hall2]["active_alerts"]) == (0, 0)
+
+
+def test_the_overview_counts_each_halls_uncleared_alerts(api: Api) -> None:
+    east, _, hall2 = region_with_halls(api)
+    for prefix, hall in (("A", 1), ("B", 1), ("Z", hall2)):
+        api.issue(api.service(prefix, branch_id=hall, code=prefix.lower())["id"])
+    evaluate(api)  # one no_open_counter per service: two in hall 1, one in hall 2
+    (first, *_) = api.get("/api/v1/alerts", branch_id=1, active="true")
+    api.post(f"/api/v1/alerts/{first['id']}/ack", None)  # seen is not solved: still counted
+    tiles = {t["branch_id"]: t for t in api.get(f"/api/v1/regions/{east}/overview")}
+    assert (tiles[1]["active_alerts"], tiles[hall2]["active_alerts"]) == (2, 1)
+    assert tiles[1]["state"] == tiles[hall2]["state"] == "alert"

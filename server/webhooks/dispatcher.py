@@ -123,12 +123,18 @@ class Dispatcher:
                               skip_webhooks=busy, lock=self.lock)  # fmt: skip
             opener = sealer(self.make_ctx(), uow.session)
             out = []
+            resealed: set[int] = set()
             for r in rows:
                 try:
                     secret = opener.open(r.secret_sealed)
                 except Unsealable:
                     secret = ""  # sent unsigned would be wrong: the receiver refuses it
                     log.warning("webhook %s: its secret cannot be opened", r.webhook_id)
+                else:
+                    if opener.outdated(r.secret_sealed) and r.webhook_id not in resealed:
+                        resealed.add(r.webhook_id)  # sealed the old way: sealed anew, once
+                        repo.reseal(uow.session, r.webhook_id, r.secret_sealed,
+                                    opener.seal(secret))  # fmt: skip
                 ts = (r.ts or r.created_at).isoformat()
                 out.append(domain.Delivery(r.id, r.webhook_id, r.url, r.format, secret,
                                            r.branch_id, r.seq, r.type, ts, r.data, r.locale,

@@ -93,6 +93,15 @@ def webhooks(
     return list(session.scalars(query))
 
 
+def reseal(session: Session, webhook_id: int, old: str, new: str) -> None:
+    """Store a secret sealed anew, unless it was changed meanwhile."""
+    session.execute(
+        update(Webhook)
+        .where(Webhook.id == webhook_id, Webhook.secret_sealed == old)
+        .values(secret_sealed=new)
+    )
+
+
 def region_has_webhooks(session: Session, region_id: int) -> bool:
     found = select(Webhook.id).where(Webhook.region_id == region_id).limit(1)
     return session.scalar(found) is not None

@@ -56,9 +56,11 @@ PURE_GLOBS = (
 )
 FRAMEWORKS = frozenset({"fastapi", "starlette", "sqlalchemy", "alembic", "redis", "psycopg",
                         "httpx", "websockets", "uvicorn", "anyio"})  # fmt: skip
-# Third-party libraries a pure module may still use: the wire models are pydantic models, and
-# the shared synthesis drives pyttsx3 (imported only when an engine is made).
-PURE_MAY_USE = {"pydantic": (WIRE_MODELS,), "pyttsx3": ("server.speech.synthesis",)}
+# Third-party libraries a pure module may still use: the wire models are pydantic models, the
+# shared synthesis drives pyttsx3 (imported only when an engine is made), and webhook secrets
+# are sealed with cryptography's Fernet (no I/O).
+PURE_MAY_USE = {"pydantic": (WIRE_MODELS,), "pyttsx3": ("server.speech.synthesis",),
+                "cryptography": ("server.webhooks.sealing",)}  # fmt: skip
 ASSEMBLY = frozenset({"server", "server.app", "server.cli", "server.schema", "server.health"})
 NOT_DOMAIN = frozenset({"core", "protocol"})
 CLIENT_DISPATCH = "server.cli"

@@ -145,6 +145,8 @@ REGION_ENDPOINTS = (
     "/api/v1/complaints?region_id={region}",
     "/api/v1/inspections?region_id={region}",
     "/api/v1/inspections/export?region_id={region}",
+    "/api/v1/alerts?region_id={region}",
+    "/api/v1/alerts/export?region_id={region}",
 )
 
 

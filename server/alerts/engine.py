@@ -29,6 +29,7 @@ from functools import partial
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from server.alerts import board as _board  # noqa: F401  (the HQ board's active alerts)
 from server.alerts import complaints as _complaints  # noqa: F401  (its condition source)
 from server.alerts.conditions import branch_evaluation
 from server.alerts.domain import Condition, changes

@@ -35,9 +35,11 @@ def list_alerts(
     date_to: ToQuery = None,
     limit: Limit = 1000,
     offset: Offset = 0,
+    region_id: BranchQuery = None,
 ) -> list[p.Alert]:
-    """Active alerts (`active=true`), ended ones (`active=false`) or all, newest first."""
-    selected = alerts.Filter(branch_id, active, kind, date_from, date_to)
+    """Active alerts (`active=true`), ended ones (`active=false`) or all, newest first; of one
+    hall (`branch_id`), of a region's whole subtree (`region_id`) or of every hall one sees."""
+    selected = alerts.Filter(branch_id, active, kind, date_from, date_to, region_id)
     return alerts.alerts(ctx, selected, limit=limit, offset=offset)
 
 
@@ -55,9 +57,10 @@ def export_alerts(
     date_from: FromQuery = None,
     date_to: ToQuery = None,
     locale: p.Locale = "zh-CN",
+    region_id: BranchQuery = None,
 ) -> Response:
     """The alert history as CSV or XLSX, on the export lane (a few at a time, 429 beyond)."""
-    selected = alerts.Filter(branch_id, active, kind, date_from, date_to)
+    selected = alerts.Filter(branch_id, active, kind, date_from, date_to, region_id)
     out = io.BytesIO()
     with ctx.db.exports.slot():
         lane = replace(ctx, db=exporting(ctx.db))
@@ -68,7 +71,7 @@ def export_alerts(
                 files.write_csv(out, header, rows)
             else:
                 files.write_xlsx(out, "alerts", header, rows)
-    where = f"branch{branch_id}" if branch_id else "all"
+    where = f"branch{branch_id}" if branch_id else f"region{region_id}" if region_id else "all"
     name = f"hallq-alerts-{where}.{format}"
     media_type = "text/csv; charset=utf-8" if format == "csv" else XLSX
     headers = {"Content-Disposition": files.content_disposition(name)}

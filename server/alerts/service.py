@@ -17,6 +17,7 @@ from server.alerts.models import Alert
 from server.alerts.views import alert_wire
 from server.auth.models import User
 from server.core import repository as core_repo
+from server.core import tree
 from server.core.context import Ctx
 from server.core.errors import Conflict, NotFound, ValidationFailed
 from server.core.models import Branch
@@ -33,19 +34,30 @@ class Filter:
     kind: str | None = None
     date_from: date | None = None  # raised on or after this date (the hall's time zone)
     date_to: date | None = None  # … and on or before this one
+    region_id: int | None = None  # the region's whole subtree (instead of `branch_id`)
 
 
-def _branches(ctx: Ctx, session: Session, branch_id: int | None) -> list[Branch]:
+def _branches(ctx: Ctx, session: Session, selected: Filter) -> list[Branch]:
+    """The halls of the selection: one hall, a region's subtree (its managers and those of
+    the regions above it; 403 for others, hall managers included) or every visible hall."""
     ctx.principal.require(ALERT_ROLES, "alerts")
+    branch_id, region_id = selected.branch_id, selected.region_id
+    if branch_id is not None and region_id is not None:
+        raise ValidationFailed("give branch_id or region_id, not both")
+    if region_id is not None:
+        return list(halls_repo.branches(session, tree.region_branches(session, ctx.principal,
+                                                                      region_id)))  # fmt: skip
     if branch_id is not None:
         ctx.principal.require_branch(branch_id)
         return [core_repo.get_or_404(session, Branch, branch_id, "branch")]
     return list(halls_repo.branches(session, ctx.principal.visible_branches()))
 
 
-def _in_dates(branch: Branch, first: date | None, last: date | None) -> ColumnElement[bool]:
-    zone = ZoneInfo(branch.timezone)
-    clauses: list[ColumnElement[bool]] = [Alert.branch_id == branch.id]
+def _in_dates(zone_name: str, ids: list[int], first: date | None,
+              last: date | None) -> ColumnElement[bool]:  # fmt: skip
+    """Alerts of these halls (all in one time zone) raised within the dates."""
+    zone = ZoneInfo(zone_name)
+    clauses: list[ColumnElement[bool]] = [Alert.branch_id.in_(ids)]
     if first is not None:
         clauses.append(Alert.raised_at >= datetime.combine(first, time(), zone))
     if last is not None:
@@ -56,9 +68,12 @@ def _in_dates(branch: Branch, first: date | None, last: date | None) -> ColumnEl
 def _query(ctx: Ctx, session: Session, selected: Filter) -> Any:
     if selected.date_from and selected.date_to and selected.date_to < selected.date_from:
         raise ValidationFailed("`to` is before `from`")
-    branches = _branches(ctx, session, selected.branch_id)
-    where = or_(*(_in_dates(b, selected.date_from, selected.date_to) for b in branches)) \
-        if branches else false()  # fmt: skip
+    branches = _branches(ctx, session, selected)
+    zones: dict[str, list[int]] = {}
+    for branch in branches:  # one clause per time zone: a region may hold hundreds of halls
+        zones.setdefault(branch.timezone, []).append(branch.id)
+    where = or_(*(_in_dates(zone, ids, selected.date_from, selected.date_to)
+                  for zone, ids in sorted(zones.items()))) if zones else false()  # fmt: skip
     query = select(Alert).where(where)
     if selected.active is True:
         query = query.where(Alert.cleared_at.is_(None))

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.core import repository as core_repo
 from server.core import tree
 from server.core.context import Ctx
 from server.core.errors import Conflict, Forbidden, NotFound
@@ -33,6 +34,7 @@ def place(ctx: Ctx, uow: UnitOfWork, branch: Branch, fields: dict[str, Any]) -> 
     branch.region_id = target.id if target else None
     branch.region = target.name if target else None
     ctx.forget_principals(uow.session)  # the hall enters or leaves region managers' scopes
+    core_repo.forget_figures(uow.session)  # … and of region webhooks (outbox)
 
 
 def _by_id(uow: UnitOfWork, region_id: int | None) -> Region | None:

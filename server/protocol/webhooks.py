@@ -16,8 +16,9 @@ Secret = Annotated[str, Field(min_length=8, max_length=200, pattern=r"^[\x21-\x7
 
 
 class WebhookCreate(Request):
-    """`branch_id`: the hall whose events it receives; none: every hall (admins only).
-    `region_id` is refused (422) until regions exist. `secret`: generated when not given."""
+    """`branch_id`: the hall whose events it receives; `region_id`: every hall of the region's
+    subtree, halls added later included (not both); neither: every hall (admins only).
+    `secret`: generated when not given."""
 
     url: Url
     events: Annotated[list[EventType], Field(min_length=1, max_length=50)]

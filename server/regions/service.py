@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from server import protocol as p
+from server.core import repository as core_repo
 from server.core import tree
 from server.core.context import Ctx
 from server.core.errors import Conflict, NotFound
@@ -12,6 +13,7 @@ from server.core.models import Region
 from server.core.trail import changes
 from server.core.unit_of_work import UnitOfWork
 from server.regions import repository as repo
+from server.webhooks import repository as webhooks_repo
 
 STAFF = ("admin", "manager", "clerk")
 
@@ -93,6 +95,7 @@ def patch_region(ctx: Ctx, uow: UnitOfWork, region_id: int, body: p.RegionPatch)
             raise Conflict(f"region {parent} lies under region {region.id}: that makes a cycle")
         region.parent_id = parent
         ctx.forget_principals(uow.session)  # the subtrees of region managers changed
+        core_repo.forget_figures(uow.session)  # … and of region webhooks (outbox)
     if fields.get("name") is not None and fields["name"] != region.name:
         region.name = fields["name"]
         repo.rename_branches(uow.session, region.id, region.name)
@@ -107,13 +110,15 @@ def patch_region(ctx: Ctx, uow: UnitOfWork, region_id: int, body: p.RegionPatch)
 
 
 def delete_region(ctx: Ctx, uow: UnitOfWork, region_id: int) -> p.Region:
-    """Delete an empty region (no halls, no child regions: else 409 `conflict`)."""
+    """Delete an empty region (no halls, child regions or webhooks: else 409 `conflict`)."""
     ctx.principal.require(("admin",), "deleting regions")
     region = _region(uow, region_id)
     if repo.has_children(uow.session, region.id):
         raise Conflict(f"region {region.id} has child regions: move or delete them first")
     if repo.has_branches(uow.session, region.id):
         raise Conflict(f"region {region.id} has halls: move them to another region first")
+    if webhooks_repo.region_has_webhooks(uow.session, region.id):
+        raise Conflict(f"region {region.id} has webhooks: delete them or give them a hall first")
     wire = region_wire(region)
     uow.audit("region.deleted", f"region:{region.id}", {"old": wire.model_dump(mode="json")})
     repo.forget_user_regions(uow.session, region.id)

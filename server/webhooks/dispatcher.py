@@ -2,7 +2,7 @@
 
 It claims due rows through the writer (a lease: `next_attempt_at` moved past the attempt's
 timeout; on PostgreSQL with FOR UPDATE SKIP LOCKED, so that the processes of one installation
-never take the same row), posts them on the event loop (server/webhooks/http.py), at most
+never take the same row), posts them on the event loop (httpx, server/webhooks/http.py), at most
 `HALLQ_WEBHOOK_CONCURRENCY` at once and `PER_WEBHOOK` per receiver, and stores the answers in
 batches. Nothing here runs inside a request: a receiver that hangs holds its own slots for at
 most the timeout, never the writer or the issuing of tickets.
@@ -48,9 +48,13 @@ class Dispatcher:
         self._done: list[repo.Outcome] = []
         self._attempts: dict[int, tuple[int, datetime]] = {}  # claimed: attempts, created
         self._tasks: set[asyncio.Task[None]] = set()
-        self._client = http.Client()
+        self._client = http.Client(allow=self._allow, timeout=self.timeout)
         self._runner = asyncio.create_task(self._run())
         wake.register(self.poke)
+
+    def _allow(self) -> str:
+        """The administrator's target list now (read at every attempt)."""
+        return self.make_ctx().settings.webhook_allow
 
     def poke(self) -> None:
         """Due deliveries were just committed (any thread)."""
@@ -119,12 +123,18 @@ class Dispatcher:
                               skip_webhooks=busy, lock=self.lock)  # fmt: skip
             opener = sealer(self.make_ctx(), uow.session)
             out = []
+            resealed: set[int] = set()
             for r in rows:
                 try:
                     secret = opener.open(r.secret_sealed)
                 except Unsealable:
                     secret = ""  # sent unsigned would be wrong: the receiver refuses it
                     log.warning("webhook %s: its secret cannot be opened", r.webhook_id)
+                else:
+                    if opener.outdated(r.secret_sealed) and r.webhook_id not in resealed:
+                        resealed.add(r.webhook_id)  # sealed the old way: sealed anew, once
+                        repo.reseal(uow.session, r.webhook_id, r.secret_sealed,
+                                    opener.seal(secret))  # fmt: skip
                 ts = (r.ts or r.created_at).isoformat()
                 out.append(domain.Delivery(r.id, r.webhook_id, r.url, r.format, secret,
                                            r.branch_id, r.seq, r.type, ts, r.data, r.locale,
@@ -145,10 +155,8 @@ class Dispatcher:
         error: str | None = None
         try:
             outgoing = domain.request(delivery, self.make_ctx().clock())
-            async with asyncio.timeout(self.timeout):
-                status, answer = await self._client.post(
-                    outgoing.url, outgoing.body, outgoing.headers
-                )
+            # the client's deadline covers the whole exchange (a dripping answer included)
+            status, answer = await self._client.post(outgoing.url, outgoing.body, outgoing.headers)
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
             else:

@@ -58,28 +58,42 @@ def check_url(url: str, allow: str = "") -> str:
     return url
 
 
+def _entries(allow: str) -> list[str]:
+    return [e for e in (e.strip().lower() for e in allow.split(",")) if e]
+
+
+def listed_name(host: str, allow: str) -> bool:
+    """Whether the host name is in the list by name (`*.example.com` matches its subdomains)."""
+    host = host.lower().strip("[]")
+    return any(e == host or (e.startswith("*.") and host.endswith(e[1:])) for e in _entries(allow))
+
+
+def allowed_address(address: str, allow: str) -> bool:
+    """Whether an IP address lies in one of the list's networks."""
+    try:
+        ip = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return False
+    for entry in _entries(allow):
+        try:
+            if ip in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            pass
+    return False
+
+
 def allowed(host: str, allow: str) -> bool:
     """Whether `host` (a name or an address) is in the comma-separated list of networks and
     host names (`*.example.com` matches its subdomains). Names are compared as written: a
-    name is not resolved, so a network entry only admits URLs that give an address."""
+    name is not resolved here, so a network entry only admits URLs that give an address
+    (the deliveries' client checks again at connect time, resolving names: http.py)."""
     host = host.lower().strip("[]")
     try:
-        address = ipaddress.ip_address(host)
+        ipaddress.ip_address(host)
     except ValueError:
-        address = None
-    for entry in (e.strip().lower() for e in allow.split(",")):
-        if not entry:
-            continue
-        if address is not None:
-            try:
-                if address in ipaddress.ip_network(entry, strict=False):
-                    return True
-            except ValueError:
-                pass
-            continue
-        if entry == host or (entry.startswith("*.") and host.endswith(entry[1:])):
-            return True
-    return False
+        return listed_name(host, allow)
+    return allowed_address(host, allow)
 
 
 def retry_delay(attempts: int, rand: float | None = None) -> float:

@@ -1,158 +1,145 @@
-"""A small HTTP/1.1 client for deliveries: POST a body, read the status and the answer.
+"""The deliveries' HTTP client: httpx, with what a delivery needs on top of it.
 
-httpx spent ~2 ms of CPU per request here, on the event loop that also serves the hall: at
-100 deliveries a second a fifth of a core, taken from ticket issuing. This client writes one
-request and parses only what a delivery needs (status line, Content-Length or chunked, the
-Connection header) over asyncio streams, with kept-alive connections per receiver; https
-verifies certificates as httpx does. The caller bounds each exchange with its timeout.
+- A total deadline (`timeout`, 10 s by default) over the whole exchange — connecting, sending,
+  and every byte of the answer. httpx's timeouts bound each read, so a receiver dripping a byte
+  a second would pass them; `asyncio.timeout` around the exchange does not.
+- Redirects are never followed: a 3xx is the receiver's answer (not 2xx: retried later).
+- The answer is read up to `MAX_ANSWER` bytes (a robot's answer is tiny), without content
+  decoding (`Accept-Encoding: identity`); the rest is never read, and that connection is
+  dropped rather than kept.
+- Targets: when the administrator restricts them (`HALLQ_WEBHOOK_ALLOW`), every attempt checks
+  the target again at connect time, whatever was checked when the webhook was saved (the
+  setting or the name's addresses may have changed since). A host listed by name is trusted
+  as such. An address must lie in a listed network. A name that is not listed is resolved
+  here, and only its addresses inside a listed network are used: the request goes to that
+  checked address (the name stays in `Host` and in TLS's SNI and certificate check), so a
+  second lookup cannot hand the connection to another address (DNS rebinding).
+- Connections are kept alive per receiver (httpx's pool); https verifies certificates against
+  the system's trust store (where a hall installs its own CA), not certifi's bundle.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import ipaddress
+import socket
 import ssl
-import time
-from urllib.parse import urlsplit
+from collections.abc import Awaitable, Callable
 
-MAX_ANSWER = 64 * 1024  # a robot's answer is tiny; more is read and dropped, never kept
-KEEP_IDLE = 8  # idle connections kept per receiver
+import httpx
+
+from server.webhooks.domain import allowed, allowed_address, listed_name
+
+MAX_ANSWER = 64 * 1024  # a robot's answer is tiny; more is never read
 IDLE_S = 20.0  # an idle connection older than this is closed, not reused
-
-Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter, float]
-
-
-class ProtocolError(Exception):
-    """The receiver's answer is not HTTP/1.x."""
+KEEP_IDLE = 64  # idle connections kept, all receivers together
 
 
-FAILURES = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ProtocolError,
-            UnicodeError)  # fmt: skip
-"""What a receiver can make `post` raise (OSError: refused, reset, TLS, unknown host)."""
+class NotAllowed(Exception):
+    """The target is outside the webhook targets the administrator allows (checked at
+    connect time)."""
+
+
+FAILURES = (httpx.HTTPError, OSError, NotAllowed, UnicodeError)
+"""What a receiver can make `post` raise besides TimeoutError (refused, reset, TLS, unknown
+host, not HTTP)."""
+
+
+async def resolve(host: str, port: int) -> list[str]:
+    """The addresses of `host`, in the resolver's order, each once."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 class Client:
-    def __init__(self) -> None:
-        self._idle: dict[tuple[str, str, int], list[Conn]] = {}
-        self._tls: ssl.SSLContext | None = None
+    def __init__(self, allow: Callable[[], str] = lambda: "", timeout: float = 10.0) -> None:
+        """`allow`: the current `HALLQ_WEBHOOK_ALLOW` (read at every attempt); `timeout`: the
+        deadline of one whole exchange, in seconds."""
+        self.allow = allow
+        self.timeout = timeout
+        self.resolve: Callable[[str, int], Awaitable[list[str]]] = resolve  # tests swap it
+        self._http = httpx.AsyncClient(
+            follow_redirects=False,
+            trust_env=False,  # no proxy from the environment: receivers are reached directly
+            verify=ssl.create_default_context(),  # the system's CAs (a hall's own CA), as before
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(
+                max_connections=None, max_keepalive_connections=KEEP_IDLE, keepalive_expiry=IDLE_S
+            ),
+            headers={"User-Agent": "hallq-webhooks", "Accept-Encoding": "identity"},
+        )
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-        parts = urlsplit(url)
-        https = parts.scheme == "https"
-        host = parts.hostname or ""
-        port = parts.port or (443 if https else 80)
-        key = (parts.scheme, host, port)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        shown = f"[{host}]" if ":" in host else host
-        if parts.port:
-            shown += f":{parts.port}"
-        lines = [f"POST {target} HTTP/1.1", f"Host: {shown}", f"Content-Length: {len(body)}",
-                 "User-Agent: hallq-webhooks"]  # fmt: skip
-        lines += [f"{k}: {v}" for k, v in headers.items()]
-        request = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+        """POST `body`; (status, the answer's first `MAX_ANSWER` bytes). Raises TimeoutError
+        past the deadline, NotAllowed for a target the setting excludes, else FAILURES."""
+        async with asyncio.timeout(self.timeout):
+            target = httpx.URL(url)
+            addresses = await self._addresses(target.host, target.port or _port(target))
+            if addresses is None:  # no restriction, or a name the administrator listed
+                return await self._exchange(target, body, headers, {})
+            last: Exception | None = None
+            for address in addresses:  # the checked addresses, in the resolver's order
+                pinned = target.copy_with(host=address)
+                extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+                named = headers | {"Host": _host_header(target)}
+                try:
+                    return await self._exchange(pinned, body, named, extensions)
+                except httpx.ConnectError as e:
+                    last = e  # the next address
+            assert last is not None  # `_addresses` gives at least one
+            raise last
+
+    async def _addresses(self, host: str, port: int) -> list[str] | None:
+        """None: connect as httpx does; else the only addresses the request may go to."""
+        allow = self.allow()
+        if not allow.strip() or listed_name(host, allow):
+            return None
+        try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:
+            literal = None
+        if literal is not None:
+            if not allowed(host, allow):
+                raise NotAllowed(f"{host} is not among the allowed webhook targets")
+            return [host]
+        found = [a for a in await self.resolve(host, port) if allowed_address(a, allow)]
+        if not found:
+            raise NotAllowed(f"{host} resolves to no allowed webhook target")
+        return found
+
+    async def _exchange(
+        self, url: httpx.URL, body: bytes, headers: dict[str, str], extensions: dict[str, str]
+    ) -> tuple[int, bytes]:
+        request = self._http.build_request("POST", url, content=body, headers=headers,
+                                           extensions=extensions)  # fmt: skip
         for attempt in (0, 1):
-            conn = self._take(key)
-            reused = conn is not None
-            if conn is None:
-                conn = await self._open(host, port, https)
-            reader, writer, _ = conn
             try:
-                writer.write(request)
-                await writer.drain()
-                status, answer, keep = await _answer(reader)
-            except (ConnectionError, asyncio.IncompleteReadError) as e:
-                writer.close()
-                nothing = not isinstance(e, asyncio.IncompleteReadError) or not e.partial
-                if reused and attempt == 0 and nothing:
-                    continue  # a kept connection the receiver had closed: once more, anew
+                response = await self._http.send(request, stream=True)
+            except httpx.RemoteProtocolError as e:
+                # A kept connection the receiver had closed meanwhile: once more, anew.
+                if attempt == 0 and "without sending" in str(e):
+                    continue
                 raise
-            except BaseException:
-                writer.close()
-                raise
-            if keep:
-                self._give(key, (reader, writer, time.monotonic()))
-            else:
-                writer.close()
-            return status, answer
-        raise ConnectionError("the receiver closed the connection")
-
-    async def _open(self, host: str, port: int, https: bool) -> Conn:
-        if https and self._tls is None:
-            self._tls = ssl.create_default_context()
-        reader, writer = await asyncio.open_connection(
-            host, port, ssl=self._tls if https else None, server_hostname=host if https else None
-        )
-        return reader, writer, time.monotonic()
-
-    def _take(self, key: tuple[str, str, int]) -> Conn | None:
-        idle = self._idle.get(key)
-        now = time.monotonic()
-        while idle:
-            conn = idle.pop()
-            if now - conn[2] < IDLE_S and not conn[0].at_eof():
-                return conn
-            conn[1].close()
-        return None
-
-    def _give(self, key: tuple[str, str, int], conn: Conn) -> None:
-        idle = self._idle.setdefault(key, [])
-        if len(idle) < KEEP_IDLE:
-            idle.append(conn)
-        else:
-            conn[1].close()
+            try:
+                answer = bytearray()
+                async for chunk in response.aiter_raw():
+                    answer += chunk
+                    if len(answer) >= MAX_ANSWER:
+                        break  # the rest is not read: the connection is closed, not kept
+                return response.status_code, bytes(answer[:MAX_ANSWER])
+            finally:
+                await response.aclose()
+        raise httpx.RemoteProtocolError("the receiver closed the connection")
 
     async def close(self) -> None:
-        for idle in self._idle.values():
-            for _, writer, _ in idle:
-                writer.close()
-                with contextlib.suppress(Exception):
-                    await writer.wait_closed()
-        self._idle.clear()
+        await self._http.aclose()
 
 
-async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
-    """(status, body, whether the connection may be used again)."""
-    while True:
-        head = await reader.readuntil(b"\r\n\r\n")
-        first, *fields = head[:-4].split(b"\r\n")
-        version, _, rest = first.partition(b" ")
-        if not version.startswith(b"HTTP/1.") or len(rest) < 3 or not rest[:3].isdigit():
-            raise ProtocolError("not an HTTP/1.x answer")
-        status = int(rest[:3])
-        if status >= 200 or status == 101:
-            break  # 1xx interim answers are skipped
-    found: dict[bytes, bytes] = {}
-    for line in fields:
-        name, _, value = line.partition(b":")
-        found[name.strip().lower()] = value.strip().lower() if name.strip().lower() in (
-            b"connection", b"transfer-encoding") else value.strip()  # fmt: skip
-    keep = version == b"HTTP/1.1" and found.get(b"connection") != b"close"
-    if b"chunked" in found.get(b"transfer-encoding", b""):
-        return status, await _chunked(reader), keep
-    if b"content-length" in found:
-        try:
-            length = int(found[b"content-length"])
-        except ValueError:
-            raise ProtocolError("a Content-Length that is not a number") from None
-        if length > MAX_ANSWER:
-            body = await reader.readexactly(MAX_ANSWER)
-            return status, body, False  # the rest is left unread: the connection is dropped
-        return status, await reader.readexactly(length), keep
-    return status, await reader.read(MAX_ANSWER), False  # until the receiver closes
+def _port(url: httpx.URL) -> int:
+    return 443 if url.scheme == "https" else 80
 
 
-async def _chunked(reader: asyncio.StreamReader) -> bytes:
-    body = b""
-    while True:
-        size_line = await reader.readuntil(b"\r\n")
-        try:
-            size = int(size_line.split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            raise ProtocolError("a bad chunk size") from None
-        if size == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                pass  # trailers
-            return body[:MAX_ANSWER]
-        chunk = await reader.readexactly(size + 2)
-        if len(body) < MAX_ANSWER:
-            body += chunk[:-2]
+def _host_header(url: httpx.URL) -> str:
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return host if url.port is None else f"{host}:{url.port}"

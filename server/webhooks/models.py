@@ -12,13 +12,15 @@ from server.core.models import Base
 
 
 class Webhook(Base):
-    """A receiver of one hall's events (`branch_id`), or of every hall's (None: admins only).
+    """A receiver of one hall's events (`branch_id`), of every hall in a region's subtree
+    (`region_id`: halls added to it later included), or of every hall's (neither: admins only).
     `secret_sealed` is the secret sealed with the server's key (server/webhooks/sealing.py):
     the dispatcher opens it to sign; no endpoint ever returns it."""
 
     __tablename__ = "webhook"
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     url: Mapped[str] = mapped_column(String(2000))
     format: Mapped[str] = mapped_column(String(16))
     events: Mapped[list[str]] = mapped_column(JSON, default=list)

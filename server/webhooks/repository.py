@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from server.core import tree
 from server.core.models import Base, Branch, TicketEvent
 from server.core.prepared import Prepared
 from server.webhooks.models import Webhook, WebhookDelivery
@@ -26,26 +27,53 @@ class Subscription:
     id: int
     branch_id: int | None
     events: frozenset[str]
+    region_id: int | None = None
+    halls: frozenset[int] = frozenset()  # a region's: the halls of its subtree now
+
+    def covers(self, branch_id: int) -> bool:
+        """Whether an event of `branch_id` is for this webhook: its hall, a hall of its
+        region's subtree, or any hall when it names neither."""
+        if self.region_id is not None:
+            return branch_id in self.halls
+        return self.branch_id is None or self.branch_id == branch_id
 
 
 _HOOKS = Base.metadata.tables["webhook"]
 # Run in every transaction that stores events: the driver's cursor, as the ticket path does
 # (server/core/prepared.py); 88 µs through SQLAlchemy, a few µs this way.
 _SUBSCRIPTIONS = Prepared(
-    select(_HOOKS.c.id, _HOOKS.c.branch_id, _HOOKS.c.events).where(
+    select(_HOOKS.c.id, _HOOKS.c.branch_id, _HOOKS.c.events, _HOOKS.c.region_id).where(
         _HOOKS.c.active == bindparam("on")
     )
 )
 
 
 def subscriptions(session: Session) -> list[Subscription]:
+    """The active webhooks. A region's gets the halls of its subtree as they are in this
+    transaction (the tree is read only when some webhook names a region)."""
     cursor = _SUBSCRIPTIONS.execute(session, {"on": True})
     rows = cursor.fetchall()
     cursor.close()
+    regions = {int(r[3]) for r in rows if r[3] is not None}
+    halls: dict[int, frozenset[int]] = {}
+    if regions:
+        regions_tree = tree.load(session)
+        for region_id in regions:
+            subtree = regions_tree.subtree([region_id])
+            halls[region_id] = frozenset(tree.branches_in(session, subtree))
     out = []
-    for id_, branch_id, events in rows:
+    for id_, branch_id, events, region_id in rows:
         kinds = json.loads(events) if isinstance(events, str) else events  # SQLite: JSON text
-        out.append(Subscription(int(id_), branch_id, frozenset(kinds or ())))
+        region = None if region_id is None else int(region_id)
+        out.append(
+            Subscription(
+                int(id_),
+                branch_id,
+                frozenset(kinds or ()),
+                region,
+                halls.get(region, frozenset()) if region else frozenset(),
+            )
+        )
     return out
 
 
@@ -53,11 +81,30 @@ def insert_deliveries(session: Session, rows: list[dict[str, Any]]) -> None:
     _INSERT.execute_many(session, rows)
 
 
-def webhooks(session: Session, branch_ids: Sequence[int] | None) -> list[Webhook]:
+def webhooks(
+    session: Session, branch_ids: Sequence[int] | None, region_ids: Sequence[int] = ()
+) -> list[Webhook]:
+    """All webhooks (`branch_ids` None), or those of these halls and of these regions."""
     query = select(Webhook).order_by(Webhook.id)
     if branch_ids is not None:
-        query = query.where(Webhook.branch_id.in_(branch_ids))
+        query = query.where(
+            or_(Webhook.branch_id.in_(branch_ids), Webhook.region_id.in_(list(region_ids)))
+        )
     return list(session.scalars(query))
+
+
+def reseal(session: Session, webhook_id: int, old: str, new: str) -> None:
+    """Store a secret sealed anew, unless it was changed meanwhile."""
+    session.execute(
+        update(Webhook)
+        .where(Webhook.id == webhook_id, Webhook.secret_sealed == old)
+        .values(secret_sealed=new)
+    )
+
+
+def region_has_webhooks(session: Session, region_id: int) -> bool:
+    found = select(Webhook.id).where(Webhook.region_id == region_id).limit(1)
+    return session.scalar(found) is not None
 
 
 def deliveries(session: Session, webhook_id: int, limit: int, offset: int) -> list[WebhookDelivery]:

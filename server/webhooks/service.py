@@ -1,9 +1,11 @@
 """Webhook use cases: create, list, change, delete, the delivery log, a test message — and the
 outbox: a delivery row for every matching webhook, written in the event's own transaction.
 
-Who may: an admin any webhook; a manager the webhooks of the halls they manage. A webhook with
-no `branch_id` receives every hall's events and is an admin's. A webhook only ever receives the
-events of its own hall (`write_outbox` matches on the event's branch)."""
+Who may: an admin any webhook; a manager the webhooks of the halls they manage and of the
+regions they manage (a region below theirs included; a hall's manager none of a region's). A
+webhook with neither `branch_id` nor `region_id` receives every hall's events and is an admin's.
+A webhook only ever receives the events of its own hall, or of the halls of its region's subtree
+at the time of the event (`write_outbox` matches on the event's branch)."""
 
 from __future__ import annotations
 
@@ -15,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from server import protocol as p
 from server.core import repository as core_repo
+from server.core import tree
 from server.core.context import Ctx, Principal
 from server.core.errors import Forbidden, NotFound, ValidationFailed
 from server.core.events import event_types, on_stored
 from server.core.installation import current as installation_id
-from server.core.models import Branch
+from server.core.models import Branch, Region
 from server.core.trail import changes
 from server.core.unit_of_work import UnitOfWork
 from server.core.writer import after_commit
@@ -66,7 +69,7 @@ def write_outbox(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
         }
         for row in rows
         for sub in subs
-        if row["type"] in sub.events and sub.branch_id in (None, row["branch_id"])
+        if row["type"] in sub.events and sub.covers(row["branch_id"])
     ]
     if out:
         repo.insert_deliveries(session, out)
@@ -79,8 +82,8 @@ def _changed(uow: UnitOfWork) -> None:
 
 def wire(hook: Webhook, secret: str | None = None) -> p.Webhook:
     return p.Webhook(id=hook.id, url=hook.url, events=list(hook.events), branch_id=hook.branch_id,
-                     format=hook.format, active=hook.active, created_at=hook.created_at,
-                     secret=secret)  # fmt: skip
+                     region_id=hook.region_id, format=hook.format, active=hook.active,
+                     created_at=hook.created_at, secret=secret)  # fmt: skip
 
 
 def delivery_wire(d: WebhookDelivery) -> p.WebhookDelivery:
@@ -105,13 +108,14 @@ def _check_url(ctx: Ctx, url: str) -> str:
         raise ValidationFailed(f"url: {e}") from None
 
 
-def _may_manage(principal: Principal, branch_id: int | None) -> None:
+def _may_manage(principal: Principal, branch_id: int | None, region_id: int | None) -> None:
     principal.require(MANAGERS, "managing webhooks")
-    if branch_id is None:
-        if not principal.is_admin:
-            raise Forbidden("only an admin manages a webhook of every hall; give branch_id")
-    else:
+    if region_id is not None:
+        principal.require_region(region_id)
+    elif branch_id is not None:
         principal.require_branch(branch_id)
+    elif not principal.is_admin:
+        raise Forbidden("only an admin manages a webhook of every hall; give branch_id")
 
 
 def _webhook(ctx: Ctx, session: Session, webhook_id: int) -> Webhook:
@@ -119,23 +123,26 @@ def _webhook(ctx: Ctx, session: Session, webhook_id: int) -> Webhook:
     hook = session.get(Webhook, webhook_id)
     if hook is None:
         raise NotFound(f"webhook {webhook_id} does not exist")
-    _may_manage(ctx.principal, hook.branch_id)
+    _may_manage(ctx.principal, hook.branch_id, hook.region_id)
     return hook
 
 
 def create(ctx: Ctx, uow: UnitOfWork, body: p.WebhookCreate) -> p.Webhook:
-    if body.region_id is not None:
-        raise ValidationFailed("region_id: a region's webhook is not supported yet; give branch_id")
-    _may_manage(ctx.principal, body.branch_id)
+    if body.region_id is not None and body.branch_id is not None:
+        raise ValidationFailed("give branch_id or region_id, not both")
+    _may_manage(ctx.principal, body.branch_id, body.region_id)
     if body.branch_id is not None and uow.session.get(Branch, body.branch_id) is None:
         raise ValidationFailed(f"branch {body.branch_id} does not exist")
+    if body.region_id is not None and uow.session.get(Region, body.region_id) is None:
+        raise ValidationFailed(f"region {body.region_id} does not exist")
     url = _check_url(ctx, body.url)
     events = _check_events(body.events)
     secret = body.secret
     if secret is None and body.format == "json":
         secret = "whsec_" + secrets.token_urlsafe(24)
-    hook = Webhook(branch_id=body.branch_id, url=url, format=body.format, events=events,
-                   secret_sealed=sealer(ctx, uow.session).seal(secret or ""), active=True,
+    hook = Webhook(branch_id=body.branch_id, region_id=body.region_id, url=url,
+                   format=body.format, events=events, active=True,
+                   secret_sealed=sealer(ctx, uow.session).seal(secret or ""),
                    created_by=ctx.principal.user_id, created_at=uow.now)  # fmt: skip
     uow.session.add(hook)
     uow.session.flush()
@@ -153,7 +160,9 @@ def _audited(hook: Webhook) -> dict[str, Any]:
 def list_webhooks(ctx: Ctx) -> list[p.Webhook]:
     ctx.principal.require(MANAGERS, "listing webhooks")
     with ctx.db.read() as session:
-        return [wire(h) for h in repo.webhooks(session, ctx.principal.visible_branches())]
+        principal = ctx.principal
+        found = repo.webhooks(session, principal.visible_branches(), sorted(principal.region_ids))
+        return [wire(h) for h in found]
 
 
 def patch(ctx: Ctx, uow: UnitOfWork, webhook_id: int, body: p.WebhookPatch) -> p.Webhook:
@@ -210,9 +219,13 @@ def deliveries(ctx: Ctx, webhook_id: int, limit: int, offset: int) -> list[p.Web
 def send_test(ctx: Ctx, uow: UnitOfWork, webhook_id: int) -> p.WebhookDelivery:
     """A `webhook.test` message through the outbox, like any delivery (logged, retried)."""
     hook = _webhook(ctx, uow.session, webhook_id)
-    branch_id = hook.branch_id or uow.session.scalar(select(func.min(Branch.id)))
+    if hook.region_id is not None:  # sent as from the region's first hall, in its language
+        halls = tree.branches_in(uow.session, tree.load(uow.session).subtree([hook.region_id]))
+        branch_id = halls[0] if halls else None
+    else:
+        branch_id = hook.branch_id or uow.session.scalar(select(func.min(Branch.id)))
     if branch_id is None:
-        raise ValidationFailed("there is no hall yet")
+        raise ValidationFailed("there is no hall yet (in the webhook's region)")
     row = WebhookDelivery(webhook_id=hook.id, branch_id=branch_id, seq=0,
                           event_type=domain.TEST_EVENT, data={"test": True},
                           created_at=uow.now, attempts=0, next_attempt_at=uow.now)  # fmt: skip

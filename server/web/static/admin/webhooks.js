@@ -1,5 +1,6 @@
-// Webhooks: receivers of this hall's events (json, WeCom, DingTalk), their delivery log and a
-// "send test" button. A new webhook's secret is shown once, right after it is created.
+// Webhooks: receivers of this hall's events, of a region's halls or of every hall (json, WeCom,
+// DingTalk), their delivery log and a "send test" button. A new webhook's secret is shown once,
+// right after it is created.
 "use strict";
 
 (() => {
@@ -54,6 +55,24 @@
   let shownSecret = null;
   let editing = null;
   let logOf = null;
+  let regions = [];  // those the user may give a webhook: an admin all, a manager its own subtrees
+
+  async function loadRegions() {
+    const me = S.me || {};
+    const mine = new Set(me.region_ids || []);
+    if (me.role !== "admin" && !mine.size) { regions = []; return; }
+    const all = await api("/api/v1/regions");
+    regions = all.filter((r) => me.role === "admin" || mine.has(r.id))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
+  }
+
+  function scopeLabel(hook) {
+    if (hook.region_id != null) {
+      const region = regions.find((r) => r.id === hook.region_id);
+      return `${t("region")} · ${region ? region.name : "#" + hook.region_id}`;
+    }
+    return hook.branch_id == null ? t("whAllHalls") : t("whThisHall");
+  }
 
   function say(text, bad = false) {
     $("wh-msg").textContent = text || "";
@@ -87,6 +106,7 @@
     const url = el("input", { name: "url", type: "url", required: "", placeholder: "https://…" });
     const format = formatSelect("json");
     const scope = el("select", { name: "scope" }, el("option", { value: "hall" }, t("whThisHall")),
+      ...regions.map((r) => el("option", { value: `r:${r.id}` }, `${t("region")} · ${r.name}`)),
       ...(S.me && S.me.role === "admin" ? [el("option", { value: "all" }, t("whAllHalls"))] : []));
     const secret = el("input", { name: "secret", autocomplete: "off" });
     const form = el("form", { class: "cfg-form", id: "wh-add" },
@@ -100,6 +120,7 @@
       if (!events.length) { say(t("whPickEvent"), true); return; }
       const body = { url: url.value.trim(), format: format.value, events };
       if (scope.value === "hall") body.branch_id = S.branchId;
+      else if (scope.value.startsWith("r:")) body.region_id = Number(scope.value.slice(2));
       if (secret.value.trim()) body.secret = secret.value.trim();
       try {
         const made = await api("/api/v1/webhooks", { method: "POST", body });
@@ -155,11 +176,13 @@
   }
 
   async function render() {
+    await loadRegions();
+    // this hall's, the regions' (the API lists those the user manages) and every hall's
     const hooks = (await api("/api/v1/webhooks")).filter((h) => h.branch_id === S.branchId || h.branch_id == null);
     const rows = hooks.length ? hooks.map((h) => el("tr", { "data-webhook-id": h.id, class: h.active ? "" : "muted" },
       el("td", { class: "num" }, String(h.id)), el("td", { class: "wh-url" }, h.url),
       el("td", {}, (FORMATS.find(([v]) => v === h.format) || [h.format, h.format])[1]),
-      el("td", {}, h.branch_id == null ? t("whAllHalls") : t("whThisHall")),
+      el("td", {}, scopeLabel(h)),
       el("td", { class: "wh-list" }, h.events.join(", ")), el("td", {}, h.active ? t("whOn") : t("whOff")),
       el("td", { class: "actions" },
         button(t("edit"), async () => { editing = h.id; await render(); }),

@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from server import __version__
 from server.alerts.engine import Evaluator, Pokes
 from server.alerts.router import router as alerts_router
+from server.appointments.router import router as appointments_router
 from server.appraisal.router import router as appraisal_router
 from server.audit import service as audit
 from server.audit.router import router as audit_router
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     for router in (
         tickets_router, counters_router, health_router, auth_router, config_router, stream_router,
         print_router, stats_router, audit_router, appraisal_router, speech_router,
-        complaints_router, regions_router, alerts_router, webhooks_router,
+        complaints_router, regions_router, alerts_router, webhooks_router, appointments_router,
     ):  # fmt: skip
         app.include_router(router)
     pages.install(app)

@@ -18,14 +18,18 @@ MAX_CLIENTS = 100_000
 
 
 class ClientLimit:
-    def __init__(self, limit: int = PER_CLIENT, window_s: float = WINDOW_S) -> None:
+    def __init__(
+        self, limit: int = PER_CLIENT, window_s: float = WINDOW_S, what: str = "complaints"
+    ) -> None:
         self.limit = limit
         self.window_s = window_s
+        self.what = what
         self._seen: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def take(self, address: str, now: float | None = None) -> None:
-        """Count one complaint from `address`, or raise RateLimited when its window is full."""
+        """Count one request (a complaint, a booking) from `address`, or raise RateLimited
+        when its window is full."""
         at = time.monotonic() if now is None else now
         with self._lock:
             if len(self._seen) >= MAX_CLIENTS:
@@ -36,7 +40,7 @@ class ClientLimit:
             if len(times) >= self.limit:
                 wait = int(times[0] + self.window_s - at) + 1
                 raise RateLimited(
-                    "too many complaints from this address; please try again later",
+                    f"too many {self.what} from this address; please try again later",
                     retry_after_s=wait,
                 )
             times.append(at)

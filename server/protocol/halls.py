@@ -55,6 +55,15 @@ class BranchSettings(BaseModel):
     # device may go unseen, before the server raises `queue_long` / `device_offline`.
     queue_alert_per_counter: int = Field(8, ge=1, le=1000)
     device_offline_s: int = Field(120, ge=10, le=24 * 3600)
+    # Appointments (API.md, Appointments): slot length, how far ahead one books, the check-in
+    # window around a slot's start, whether the public books without a login, and after how
+    # many days the name and phone of a booking are anonymised.
+    appointment_slot_min: int = Field(30, ge=5, le=24 * 60)
+    appointment_days_ahead: int = Field(7, ge=0, le=366)
+    appointment_early_min: int = Field(30, ge=0, le=24 * 60)
+    appointment_late_min: int = Field(15, ge=0, le=24 * 60)
+    public_booking: bool = False
+    appointment_personal_days: int = Field(30, ge=1, le=3650)
 
     @field_validator("opening_hours")
     @classmethod
@@ -128,6 +137,7 @@ class _ServiceFields(Request):
     max_service_min: int | None = Field(None, ge=1, le=24 * 60)
     active: bool = True
     priority: bool = False  # its tickets are priority tickets (boost, interleave)
+    appointment_capacity: int = Field(0, ge=0, le=10_000)  # bookings per slot; 0: not bookable
 
 
 class ServiceCreate(_ServiceFields):
@@ -155,6 +165,7 @@ class ServicePatch(Request):
     max_service_min: int | None = Field(None, ge=1, le=24 * 60)
     active: bool | None = None
     priority: bool | None = None
+    appointment_capacity: int | None = Field(None, ge=0, le=10_000)
 
 
 class Service(BaseModel):
@@ -171,6 +182,7 @@ class Service(BaseModel):
     max_service_min: int | None = None
     active: bool
     priority: bool = False
+    appointment_capacity: int = 0
 
 
 class CounterCreate(Request):

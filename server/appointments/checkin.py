@@ -22,6 +22,7 @@ from server.core.errors import Conflict, NotFound
 from server.core.unit_of_work import UnitOfWork
 from server.halls.models import Service
 from server.halls.settings import branch_settings
+from server.halls.views import schedule
 from server.tickets.selection import appointment_time
 from server.tickets.service import queue_ticket
 
@@ -54,7 +55,9 @@ def check_in(ctx: Ctx, uow: UnitOfWork, body: p.CheckIn) -> p.Ticket:
     row = _find(ctx, uow, domain.read_code(body.code), body.branch_id)
     branch = uow.lock_branch(row.branch_id)
     uow.reread(row)
-    row.state = domain.check_in(row.state, window(row, branch_settings(branch)), uow.now)
+    row.state = domain.check_in(
+        row.state, window(row, branch_settings(branch), schedule(branch)), uow.now
+    )
     service = core_repo.row(uow.session, Service, row.service_id)
     assert service is not None
     ticket = queue_ticket(

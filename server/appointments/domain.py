@@ -57,7 +57,7 @@ def read_code(typed: str) -> str:
     return re.sub(r"[\s\-]", "", typed).upper().translate(_READ_AS)
 
 
-_PHONE = re.compile(r"^\+?\d{6,15}$")
+_PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 
 
 def read_phone(typed: str | None) -> str | None:
@@ -106,12 +106,14 @@ class Window:
         return cls(start - timedelta(minutes=early_min), start + timedelta(minutes=late_min))
 
     def check(self, now: datetime) -> None:
-        """TooEarly or TooLate, each saying when or what instead."""
+        """TooEarly or TooLate, each saying when (in the window's own time zone: give it the
+        hall's local times) or what to do instead."""
         if now < self.opens:
-            raise TooEarly(f"check-in opens at {self.opens.isoformat()}")
+            raise TooEarly(f"check-in opens at {self.opens:%H:%M} ({self.opens:%Y-%m-%d})")
         if now > self.closes:
             raise TooLate(
-                f"check-in closed at {self.closes.isoformat()}; please take a normal ticket"
+                f"check-in closed at {self.closes:%H:%M} ({self.closes:%Y-%m-%d}); "
+                "please take a normal ticket"
             )
 
     def closed(self, now: datetime) -> bool:

@@ -10,8 +10,11 @@ from server.appointments.models import Appointment
 from server.halls.hours import Schedule
 
 
-def window(row: Appointment, settings: p.BranchSettings) -> Window:
-    return Window.of(row.start, early_min=settings.appointment_early_min,
+def window(row: Appointment, settings: p.BranchSettings, hours: Schedule | None = None,
+           ) -> Window:  # fmt: skip
+    """The booking's check-in window; in the hall's local time when `hours` are given."""
+    start = hours.local(row.start) if hours is not None else row.start
+    return Window.of(start, early_min=settings.appointment_early_min,
                      late_min=settings.appointment_late_min)  # fmt: skip
 
 
@@ -19,13 +22,13 @@ def customer_wire(row: Appointment, settings: p.BranchSettings, hours: Schedule,
                   ) -> p.Appointment:  # fmt: skip
     """For whoever holds the booking's public_id: the code to check in with, no name, the
     phone masked. Times are the hall's local times (what the customer reads)."""
-    opens = window(row, settings)
+    opens = window(row, settings, hours)
     return p.Appointment(
         id=row.id, public_id=row.public_id, code=row.code, branch_id=row.branch_id,
         service_id=row.service_id, start=hours.local(row.start), end=hours.local(row.end),
         state=cast(p.AppointmentState, row.state), ticket_id=row.ticket_id,
-        phone=masked(row.phone), locale=row.locale, checkin_opens_at=hours.local(opens.opens),
-        checkin_closes_at=hours.local(opens.closes),
+        phone=masked(row.phone), locale=row.locale, checkin_opens_at=opens.opens,
+        checkin_closes_at=opens.closes,
     )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from server import __version__
 from server.alerts.engine import Evaluator, Pokes
 from server.alerts.router import router as alerts_router
+from server.appointments import sweep as appointments_sweep
 from server.appointments.router import router as appointments_router
 from server.appraisal.router import router as appraisal_router
 from server.audit import service as audit
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         housekeeping = asyncio.create_task(_housekeeping(state))
         rollups = rollup.Background(state.ctx)  # statistics of closed days, stored
         print_jobs = Sweeper(state.ctx)  # print jobs not printed in time expire
+        missed = appointments_sweep.Sweeper(state.ctx)  # bookings past their window: missed
         # alerts, whether or not anyone watches; devices' heartbeats
         app.state.alerts = evaluator = Evaluator(
             state.ctx, settings.alerts_interval_s, state.seen, run=settings.alerts_evaluate
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             gc.unfreeze()
             await rollups.stop()
             await print_jobs.stop()
+            await missed.stop()
             await evaluator.stop()
             await dispatcher.stop()
             housekeeping.cancel()
@@ -140,6 +143,7 @@ async def _housekeeping(state: AppState) -> None:
             await asyncio.to_thread(purge_expired, state.ctx())
             years = state.settings.audit_retention_years
             await asyncio.to_thread(audit.purge, state.ctx(), years)
+            await asyncio.to_thread(appointments_sweep.anonymise, state.ctx())
         except Exception:
             log.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_S)

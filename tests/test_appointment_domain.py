@@ -81,3 +81,9 @@ def test_an_appointment_queues_with_the_walk_ins_at_its_start() -> None:
     assert appointment_time(T) == T
     assert not in_priority_lane("appointment") and not in_priority_lane("normal")
     assert in_priority_lane("priority")
+
+
+def test_a_missed_booking_is_too_late_not_a_wrong_move() -> None:
+    window = domain.Window.of(T, early_min=30, late_min=15)
+    with pytest.raises(TooLate):
+        domain.check_in("missed", window, at(0))

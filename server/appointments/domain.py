@@ -121,7 +121,10 @@ class Window:
 
 
 def check_in(state: str, window: Window, now: datetime) -> str:
-    """Check a check-in: the move first (a cancelled one is not "too late"), then the time."""
+    """Check a check-in: the move first (a cancelled one is not "too late"), then the time. A
+    missed booking is too late, as it was before the sweep marked it."""
+    if state == MISSED:
+        window.check(window.closes + timedelta(microseconds=1))
     target = move(state, CHECKED_IN)
     window.check(now)
     return target

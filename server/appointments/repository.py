@@ -107,3 +107,10 @@ def with_personal_data(session: Session, branch_id: int, ended_before: datetime,
         or_(Appointment.name.is_not(None), Appointment.phone.is_not(None)),
     )  # fmt: skip
     return session.scalars(query).all()
+
+
+def branches_with_personal_data(session: Session) -> Sequence[int]:
+    query = select(Appointment.branch_id).where(
+        or_(Appointment.name.is_not(None), Appointment.phone.is_not(None))
+    )
+    return session.scalars(query.distinct()).all()

@@ -290,6 +290,9 @@ from server.protocol.regions import (
     RegionSettings as RegionSettings,
 )
 from server.protocol.stats import (
+    AppointmentFigures as AppointmentFigures,
+)
+from server.protocol.stats import (
     RatingFigures as RatingFigures,
 )
 from server.protocol.stats import (

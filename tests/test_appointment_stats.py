@@ -9,8 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from server.appointments import figures, sweep
+from server.appointments import sweep
 from server.core.context import Principal
+from server.stats import appointments as figures
 from server.stats import service as stats
 from server.stats.reports.daily import build
 from tests.browser import ARTIFACTS

@@ -32,7 +32,9 @@ from server.core.errors import (
     ValidationFailed,
 )
 from server.core.models import Branch
+from server.core.run import write
 from server.core.unit_of_work import UnitOfWork
+from server.halls import repository as halls_repo
 from server.halls.hours import Schedule
 from server.halls.models import Service
 from server.halls.settings import branch_settings
@@ -164,19 +166,47 @@ def book(ctx: Ctx, uow: UnitOfWork, body: p.AppointmentCreate) -> p.Appointment:
         _phone_limits(uow, branch.id, phone)
     if repo.taken(uow.session, service.id, slot[0]) >= service.appointment_capacity:
         raise SlotFull("every place of that slot is taken")
+    channel = "web" if ctx.principal.kind == "anonymous" else "staff"
+    row = _insert(uow, branch, service, slot, name=name, phone=phone,
+                  locale=body.locale or branch.locale, channel=channel)  # fmt: skip
+    return customer_wire(row, settings, hours)
+
+
+def _insert(uow: UnitOfWork, branch: Branch, service: Service, slot: tuple[datetime, datetime],
+            *, name: str | None, phone: str | None, locale: str, channel: str,
+            ) -> Appointment:  # fmt: skip
     code = _new_code(uow, branch.id)
     row = Appointment(
         public_id=secrets.token_urlsafe(12), code=code, live_code=code, branch_id=branch.id,
-        service_id=service.id, business_date=hours.business_date(slot[0]), start=slot[0],
-        end=slot[1], state=domain.BOOKED, name=name, phone=phone,
-        locale=body.locale or branch.locale,
-        channel="web" if ctx.principal.kind == "anonymous" else "staff", created_at=uow.now,
-        created_by=ctx.principal.user_id,
+        service_id=service.id, business_date=schedule(branch).business_date(slot[0]),
+        start=slot[0], end=slot[1], state=domain.BOOKED, name=name, phone=phone, locale=locale,
+        channel=channel, created_at=uow.now, created_by=uow.actor.user_id,
     )  # fmt: skip
     uow.session.add(row)
     uow.session.flush()
     uow.publish(AppointmentBooked(row.id, branch.id))
-    return customer_wire(row, settings, hours)
+    return row
+
+
+def seed_demo(ctx: Ctx, customers: Sequence[tuple[str, str]]) -> int:
+    """Bookings of the demo hall (`make run`): its first bookable service, one customer (name,
+    phone) per slot from the first one still open for check-in today; how many were made."""
+
+    def seed(uow: UnitOfWork) -> int:
+        branch = uow.lock_branch(1)
+        service = next((s for s in halls_repo.services(uow.session, branch.id) if bookable(s)),
+                       None)  # fmt: skip
+        if service is None:
+            return 0
+        settings, hours = branch_settings(branch), schedule(branch)
+        today = [s for s in day_slots(hours, settings, hours.business_date(uow.now))
+                 if open_for_booking(hours, settings, s[0], uow.now)]  # fmt: skip
+        for slot, (name, phone) in zip(today, customers, strict=False):
+            _insert(uow, branch, service, slot, name=name, phone=phone, locale=branch.locale,
+                    channel="staff")  # fmt: skip
+        return min(len(today), len(customers))
+
+    return write(ctx, seed)
 
 
 def lookup(ctx: Ctx, public_id: str) -> p.Appointment:

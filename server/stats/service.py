@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server import protocol as p
-from server.appointments import figures as appointment_figures
 from server.core import repository as core_repo
 from server.core.context import Ctx
 from server.core.errors import NotFound, ValidationFailed
 from server.core.models import Branch
 from server.halls import repository as halls_repo
+from server.stats import appointments as appointment_figures
 from server.stats import regions, rollup
 from server.stats import repository as repo_stats
 from server.stats.figures import Figures, Scope, Segment, earlier_segments, wait_buckets

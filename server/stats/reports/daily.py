@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw
 
-from server.appointments import figures as appointment_figures
 from server.core import trail
 from server.core.context import Ctx
+from server.stats import appointments as appointment_figures
 from server.stats import service as stats
 from server.stats.figures import Figures, wait_buckets
 from server.stats.reports import charts

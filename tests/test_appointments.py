@@ -72,6 +72,7 @@ def test_a_booking_answers_a_code_and_the_customer_sees_it_masked(api: Api, cloc
     end = datetime.fromisoformat(booked["end"]) - datetime.fromisoformat(booked["start"])
     assert end == timedelta(minutes=30)
     assert "name" not in booked and booked["phone"] == "138****8000"
+    assert booked["service_name"]["en"] == "Service A" and booked["branch_name"]
     seen = ok(api.client.get(f"/api/v1/public/appointments/{booked['public_id']}"))
     assert seen == booked
     (event,) = events_after(api, seq)
@@ -191,12 +192,17 @@ def test_roles_without_public_booking(api: Api, clock: Clock) -> None:
     _, display = api.device("display")
     for who, status in (({}, 401), (kiosk, 403), (display, 403), (other, 403)):
         slots(api, service, day, headers=who, status=status)
+        r = api.client.get("/api/v1/public/branches/1/booking", headers=who)
+        assert r.status_code == status, r.text
         payload = {"branch_id": 1, "service_id": service["id"], "start": start}
         r = api.client.post("/api/v1/public/appointments", json=payload, headers=who)
         assert r.status_code == status, r.text
         r = api.client.get("/api/v1/appointments", headers=who, params={"branch_id": 1})
         assert r.status_code == (401 if not who else 403), r.text
     assert slots(api, service, day, headers=clerk)
+    info = ok(api.client.get("/api/v1/public/branches/1/booking", headers=clerk))
+    assert [s["id"] for s in info["services"]] == [service["id"]]
+    assert (info["slot_min"], info["days_ahead"], info["today"]) == (30, 7, day)
     booked = book(api, service, start, headers=clerk, name="王五")
     (row,) = api.get("/api/v1/appointments", headers=clerk, branch_id=1)
     assert row["name"] == "王五" and row["channel"] == "staff" and row["public_id"] is None

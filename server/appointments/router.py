@@ -32,6 +32,14 @@ def client_limit(request: Request) -> ClientLimit:
     return found
 
 
+@router.get("/public/branches/{branch_id}/booking", response_model=p.BookingInfo,
+            responses=ERR)  # fmt: skip
+def booking_info(branch_id: IdPath, ctx: CtxDep) -> p.BookingInfo:
+    """What the booking page needs: the hall's name and zone, the days it books, the services
+    that can be booked (anyone when the hall books online, else its staff)."""
+    return appointments.booking_info(ctx, branch_id)
+
+
 @router.get("/public/branches/{branch_id}/slots", response_model=list[p.Slot], responses=ERR)
 def slots(
     branch_id: IdPath, ctx: CtxDep, service_id: Annotated[int, Query(ge=1, le=2**62)],

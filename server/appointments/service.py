@@ -115,6 +115,31 @@ def slots(ctx: Ctx, branch_id: int, service_id: int, day: date) -> list[p.Slot]:
         return [p.Slot(start=s, end=e, capacity=capacity, available=free(s)) for s, e in found]
 
 
+def booking_info(ctx: Ctx, branch_id: int) -> p.BookingInfo:
+    """The booking page's hall: name, zone, days and the services that can be booked."""
+    now = ctx.clock()
+    with ctx.db.read() as session:
+        branch = core_repo.row(session, Branch, branch_id)
+        if branch is None:
+            raise NotFound(f"branch {branch_id} does not exist")
+        may_book(ctx.principal, branch)
+        settings = branch_settings(branch)
+        services = [
+            p.BookableService(
+                id=s.id, code=s.code, name=dict(s.name), capacity=s.appointment_capacity
+            )
+            for s in halls_repo.services(session, branch.id)
+            if bookable(s)
+        ]
+        return p.BookingInfo(
+            branch_id=branch.id, name=branch.name, names=dict(settings.hall_names),
+            timezone=branch.timezone, locale=branch.locale,
+            today=schedule(branch).business_date(now), days_ahead=settings.appointment_days_ahead,
+            slot_min=settings.appointment_slot_min, early_min=settings.appointment_early_min,
+            late_min=settings.appointment_late_min, services=services,
+        )  # fmt: skip
+
+
 def _phone_limits(uow: UnitOfWork, branch_id: int, phone: str) -> None:
     if repo.live_for_phone(uow.session, branch_id, phone) >= PER_PHONE_LIVE:
         raise RateLimited(
@@ -169,7 +194,7 @@ def book(ctx: Ctx, uow: UnitOfWork, body: p.AppointmentCreate) -> p.Appointment:
     channel = "web" if ctx.principal.kind == "anonymous" else "staff"
     row = _insert(uow, branch, service, slot, name=name, phone=phone,
                   locale=body.locale or branch.locale, channel=channel)  # fmt: skip
-    return customer_wire(row, settings, hours)
+    return customer_wire(row, settings, hours, (branch, service))
 
 
 def _insert(uow: UnitOfWork, branch: Branch, service: Service, slot: tuple[datetime, datetime],
@@ -217,7 +242,9 @@ def lookup(ctx: Ctx, public_id: str) -> p.Appointment:
             raise NotFound("no such appointment")
         branch = core_repo.row(session, Branch, row.branch_id)
         assert branch is not None
-        return customer_wire(row, branch_settings(branch), schedule(branch))
+        service = core_repo.row(session, Service, row.service_id)
+        assert service is not None
+        return customer_wire(row, branch_settings(branch), schedule(branch), (branch, service))
 
 
 def cancel(uow: UnitOfWork, public_id: str) -> p.Appointment:
@@ -232,7 +259,9 @@ def cancel(uow: UnitOfWork, public_id: str) -> p.Appointment:
     row.live_code, row.cancelled_at = None, uow.now
     uow.session.flush()
     uow.publish(AppointmentCancelled(row.id, row.branch_id))
-    return customer_wire(row, settings, schedule(branch))
+    service = core_repo.row(uow.session, Service, row.service_id)
+    assert service is not None
+    return customer_wire(row, settings, schedule(branch), (branch, service))
 
 
 def outside_hours(hours: Schedule, settings: p.BranchSettings, row: Appointment) -> bool:

@@ -7,7 +7,9 @@ from typing import Any, cast
 from server import protocol as p
 from server.appointments.domain import Window, masked
 from server.appointments.models import Appointment
+from server.core.models import Branch
 from server.halls.hours import Schedule
+from server.halls.models import Service
 
 
 def window(row: Appointment, settings: p.BranchSettings, hours: Schedule | None = None,
@@ -19,7 +21,7 @@ def window(row: Appointment, settings: p.BranchSettings, hours: Schedule | None 
 
 
 def customer_wire(row: Appointment, settings: p.BranchSettings, hours: Schedule,
-                  ) -> p.Appointment:  # fmt: skip
+                  names: tuple[Branch, Service] | None = None) -> p.Appointment:  # fmt: skip
     """For whoever holds the booking's public_id: the code to check in with, no name, the
     phone masked. Times are the hall's local times (what the customer reads)."""
     opens = window(row, settings, hours)
@@ -28,7 +30,9 @@ def customer_wire(row: Appointment, settings: p.BranchSettings, hours: Schedule,
         service_id=row.service_id, start=hours.local(row.start), end=hours.local(row.end),
         state=cast(p.AppointmentState, row.state), ticket_id=row.ticket_id,
         phone=masked(row.phone), locale=row.locale, checkin_opens_at=opens.opens,
-        checkin_closes_at=opens.closes,
+        checkin_closes_at=opens.closes, timezone=hours.timezone,
+        branch_name=names[0].name if names else None,
+        service_name=dict(names[1].name) if names else None,
     )  # fmt: skip
 
 

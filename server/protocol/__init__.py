@@ -38,6 +38,12 @@ from server.protocol.appointments import (
     AppointmentState as AppointmentState,
 )
 from server.protocol.appointments import (
+    BookableService as BookableService,
+)
+from server.protocol.appointments import (
+    BookingInfo as BookingInfo,
+)
+from server.protocol.appointments import (
     CheckIn as CheckIn,
 )
 from server.protocol.appointments import (

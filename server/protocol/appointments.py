@@ -49,6 +49,10 @@ class Appointment(BaseModel):
     locale: str | None = None
     checkin_opens_at: datetime | None = None
     checkin_closes_at: datetime | None = None
+    # For the customer's page (/a/<public_id>): what and where, in the hall's words.
+    service_name: dict[str, str] | None = None
+    branch_name: str | None = None
+    timezone: str | None = None
 
 
 class StaffAppointment(Appointment):
@@ -70,3 +74,27 @@ class CheckIn(Request):
     kiosk_id: Id | None = None
     branch_id: Id | None = None  # staff of several halls: which hall's code
     locale: Locale | None = None
+
+
+class BookableService(BaseModel):
+    id: int
+    code: str
+    name: dict[str, str]
+    capacity: int
+
+
+class BookingInfo(BaseModel):
+    """What the booking page needs of a hall: its name, zone, the days it books and the
+    services that can be booked."""
+
+    branch_id: int
+    name: str
+    names: dict[str, str]
+    timezone: str
+    locale: str
+    today: date
+    days_ahead: int
+    slot_min: int
+    early_min: int
+    late_min: int
+    services: list[BookableService]

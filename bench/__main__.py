@@ -10,6 +10,7 @@
     python -m bench --only alerts   # condition to alert.raised, p50/p99 (not in a full run)
     python -m bench --only appraisal  # the clerk appraisal over 1M tickets (not in a full run)
     python -m bench --only results  # the public results of a hall over 1M tickets (likewise)
+    python -m bench --only checkin  # appointment check-in to printed ticket, p50/p99 of 100
     python -m bench --only webhooks  # commit → delivered, a hanging receiver, 1,000 calls/min
     python -m bench --no-pg --no-write
 
@@ -36,6 +37,7 @@ from bench import appraisal as appraisal_bench
 from bench import audit as audit_bench
 from bench import board as board_bench
 from bench import bodies, burst, fanout, hall, load, procs
+from bench import checkin as checkin_bench
 from bench import exports as exports_bench
 from bench import report as page
 from bench import results as results_bench
@@ -44,8 +46,16 @@ from bench import webhooks as webhooks_bench
 from bench.rawhttp import request_bytes
 
 SCENARIOS = ("throughput", "openloop", "fanout", "coldstart", "stats", "burst", "webhooks")
-# only with --only
-ON_REQUEST = ("bodies", "exports", "audit", "board", "alerts", "appraisal", "results")
+ON_REQUEST = (
+    "bodies",
+    "exports",
+    "audit",
+    "board",
+    "alerts",
+    "appraisal",
+    "results",
+    "checkin",
+)  # only with --only
 DOC = procs.ROOT / "docs" / "benchmarks.md"
 NOFILE_WANTED = 8192
 T = TypeVar("T")
@@ -83,6 +93,7 @@ class Report:
     exports: list[exports_bench.ExportsResult] = field(default_factory=list)
     board: list[board_bench.BoardResult] = field(default_factory=list)
     alerts: list[alerts_bench.AlertsResult] = field(default_factory=list)
+    checkin: list[checkin_bench.CheckinResult] = field(default_factory=list)
     appraisal: list[appraisal_bench.AppraisalResult] = field(default_factory=list)
     results: list[results_bench.ResultsResult] = field(default_factory=list)
     webhooks: webhooks_bench.WebhookResult | None = None
@@ -326,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         "audit": audit_bench.scenario,
         "board": board_bench.scenario,
         "alerts": alerts_bench.scenario,
+        "checkin": checkin_bench.scenario,
         "appraisal": appraisal_bench.scenario,
         "results": results_bench.scenario,
         "webhooks": webhooks_bench.scenario,

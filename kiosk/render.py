@@ -18,6 +18,7 @@ LABELS: dict[str, dict[str, str]] = {
         "issued": "取号时间：{t}",
         "scan": "扫码查看排队进度",
         "priority": "优先",
+        "appointment": "预约 {t}",
         "keep": "请妥善保管此票，过号需重新取号",
     },
     "zh-TW": {
@@ -28,6 +29,7 @@ LABELS: dict[str, dict[str, str]] = {
         "issued": "取號時間：{t}",
         "scan": "掃碼查看排隊進度",
         "priority": "優先",
+        "appointment": "預約 {t}",
         "keep": "請妥善保管此票，過號需重新取號",
     },
     "en": {
@@ -38,6 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
         "issued": "Issued: {t}",
         "scan": "Scan to follow your turn",
         "priority": "Priority",
+        "appointment": "Appointment {t}",
         "keep": "Please keep this ticket until you are called",
     },
 }
@@ -63,6 +66,9 @@ def render_ticket(job: p.PrintJob, options: Options, tz: tzinfo | None = None) -
     w.line(service, size=2, align="center")
     if ticket.priority == "priority":
         w.line(label(locale, "priority"), align="center", bold=True)
+    if ticket.appointment_start is not None:  # checked in: queues at its slot's start
+        slot = ticket.appointment_start.astimezone(tz).strftime("%H:%M")
+        w.line(label(locale, "appointment", t=slot), align="center", bold=True)
     w.feed(1)
     w.line(ticket.number, size=number_size(w, ticket.number), align="center", bold=True)
     w.feed(1)

@@ -16,6 +16,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from server import __version__
 from server.alerts.engine import Evaluator, Pokes
 from server.alerts.router import router as alerts_router
+from server.appointments import sweep as appointments_sweep
+from server.appointments.router import router as appointments_router
 from server.appraisal.router import router as appraisal_router
 from server.audit import service as audit
 from server.audit.router import router as audit_router
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         housekeeping = asyncio.create_task(_housekeeping(state))
         rollups = rollup.Background(state.ctx)  # statistics of closed days, stored
         print_jobs = Sweeper(state.ctx)  # print jobs not printed in time expire
+        missed = appointments_sweep.Sweeper(state.ctx)  # bookings past their window: missed
         # alerts, whether or not anyone watches; devices' heartbeats
         app.state.alerts = evaluator = Evaluator(
             state.ctx, settings.alerts_interval_s, state.seen, run=settings.alerts_evaluate
@@ -100,6 +103,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             gc.unfreeze()
             await rollups.stop()
             await print_jobs.stop()
+            await missed.stop()
             await evaluator.stop()
             await dispatcher.stop()
             housekeeping.cancel()
@@ -120,6 +124,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         tickets_router, counters_router, health_router, auth_router, config_router, stream_router,
         print_router, stats_router, audit_router, appraisal_router, speech_router,
         complaints_router, regions_router, alerts_router, webhooks_router, results_router,
+        appointments_router,
     ):  # fmt: skip
         app.include_router(router)
     pages.install(app)
@@ -140,6 +145,7 @@ async def _housekeeping(state: AppState) -> None:
             await asyncio.to_thread(purge_expired, state.ctx())
             years = state.settings.audit_retention_years
             await asyncio.to_thread(audit.purge, state.ctx(), years)
+            await asyncio.to_thread(appointments_sweep.anonymise, state.ctx())
         except Exception:
             log.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_S)

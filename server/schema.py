@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server.alerts import models as _alerts
+from server.appointments import models as _appointments
 from server.audit import models as _audit
 from server.auth import models as _auth
 from server.complaints import models as _complaints
@@ -16,6 +17,7 @@ from server.webhooks import models as _webhooks
 metadata = Base.metadata
 DOMAIN_MODELS = (
     _alerts,
+    _appointments,
     _audit,
     _auth,
     _complaints,

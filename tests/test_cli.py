@@ -9,8 +9,10 @@ import re
 import sqlite3
 import tomllib
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -35,6 +37,10 @@ locale = "zh-CN"
 holidays = ["2026-10-01"]
 cutoff_min = 15
 marquee = "欢迎 · Welcome"
+public_booking = true
+appointment_slot_min = 20
+appointment_days_ahead = 14
+appointment_personal_days = 60
 
 [branch.settings.opening_hours]
 mon = [["08:30", "12:00"], ["13:30", "17:30"]]
@@ -49,6 +55,7 @@ start_number = 1
 end_number = 999
 target_wait_min = 15
 service_min = 6.0
+appointment_capacity = 4
 
 [[services]]
 code = "payments"
@@ -225,6 +232,11 @@ def test_export_then_import_into_a_fresh_database_round_trips_the_hall(tmp_path:
         }
         assert settings["holidays"] == ["2026-10-01"]
         assert settings["cutoff_min"] == 15
+        assert services["general"]["appointment_capacity"] == 4
+        assert services["payments"]["appointment_capacity"] == 0
+        assert (settings["public_booking"], settings["appointment_slot_min"]) == (True, 20)
+        assert settings["appointment_days_ahead"] == 14
+        assert settings["appointment_personal_days"] == 60
 
 
 def test_import_is_an_update_by_code_and_number(hallq: Hallq, tmp_path: Path) -> None:
@@ -304,6 +316,13 @@ def test_demo_seeds_the_hall_and_writes_the_credentials(hallq: Hallq, tmp_path: 
         assert ticket["state"] == "waiting"  # the demo hall is open around the clock
         display_headers = {"Authorization": f"Bearer {display.group(2)}"}
         assert ok(client.get("/api/v1/branches/1/queue", headers=display_headers))["seq"] >= 1
+        # Service A is bookable, with a few bookings for today (fewer just before midnight)
+        a = next(s for s in services if s["prefix"] == "A")
+        assert a["appointment_capacity"] > 0
+        booked = ok(client.get("/api/v1/appointments?branch_id=1", headers=admin))
+        late = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%H:%M") > "23:45"
+        assert 1 <= len(booked) <= 3 or late
+        assert all(b["service_id"] == a["id"] and b["name"] for b in booked)
 
     # A second `demo` seeds nothing more and adds no credentials.
     hallq("demo", "--credentials", str(credentials))

@@ -82,6 +82,11 @@ BODIES: dict[tuple[str, str], list[dict[str, Any]]] = {
         {"branch_id": 1, "date": "2026-01-01", "score": 2},
     ],
     ("PATCH", "/api/v1/webhooks/{webhook_id}"): [{"active": True}, {"active": False}],
+    ("POST", "/api/v1/public/appointments"): [
+        {"branch_id": 1, "service_id": 1, "start": "2026-01-05T10:00:00+08:00"},
+        {"branch_id": 1, "service_id": 1, "start": "2026-01-05T10:00:00+08:00", "name": "a"},
+    ],
+    ("POST", "/api/v1/appointments/check-in"): [{"code": "ABCD"}, {"code": "ABCD", "kiosk_id": 1}],
 }
 
 

@@ -158,6 +158,7 @@ HALL1 = {
     "wait_s": {"mean": 333.3, "median": 240.0, "p90": 672.0, "max": 720.0},
     "service_s": {"mean": 165.0, "median": 165.0, "p90": 270.0},
     "sla_pct": 66.7, "over_limit": 0, "rating": {"mean": 4.0, "count": 2, "low": 0},
+    "appointments": {"booked": 0, "checked_in": 0, "missed": 0, "cancelled": 0},
 }  # fmt: skip
 
 
@@ -174,6 +175,7 @@ def test_summary_matches_the_figures_worked_out_by_hand(hall: Hall) -> None:
         "wait_s": {"mean": None, "median": None, "p90": None, "max": None},
         "service_s": {"mean": None, "median": None, "p90": None},
         "sla_pct": None, "over_limit": 0, "rating": {"mean": None, "count": 0, "low": 0},
+        "appointments": {"booked": 0, "checked_in": 0, "missed": 0, "cancelled": 0},
     }  # fmt: skip
 
 

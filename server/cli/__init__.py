@@ -9,12 +9,13 @@ from counter_client.terminal import counter_command
 from display.cli import display_command
 from kiosk.cli import kiosk_command
 from server.appraisal import cli as appraisal_cli
-from server.cli import audit, backups, hallfiles, people, regions, running
+from server.cli import appointments, audit, backups, hallfiles, people, regions, running
 from server.cli.common import app
 from server.stats.reports.cli import report_app
 
 __all__ = [
-    "app", "appraisal_cli", "audit", "backups", "hallfiles", "people", "regions", "running",
+    "app", "appointments", "appraisal_cli", "audit", "backups", "hallfiles", "people", "regions",
+    "running",
 ]  # fmt: skip
 
 app.add_typer(report_app, name="report")

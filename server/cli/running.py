@@ -11,6 +11,7 @@ import typer
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from server.appointments import service as appointments
 from server.cli.common import app, db_app, prepared, settings_for
 from server.core.settings import Settings
 from server.halls import bootstrap
@@ -78,6 +79,8 @@ def demo(
     with prepared(settings) as ctx:
         admin_password = bootstrap.ensure_admin(ctx, settings.admin_password)
         hall = bootstrap.seed_demo(ctx)
+        if hall:
+            appointments.seed_demo(ctx, DEMO_CUSTOMERS)
     base = public_base(settings, "127.0.0.1", port)
     if admin_password or hall:
         lines = []
@@ -96,7 +99,8 @@ def demo(
     typer.echo(
         f"hallq {base}\n  API docs:      {base}/docs\n  health:        {base}/healthz\n"
         f"  counter page:  {base}/counter\n  manager pages: {base}/admin\n"
-        f"  mobile ticket: {base}/t/<public id> (the QR code on each ticket)"
+        f"  mobile ticket: {base}/t/<public id> (the QR code on each ticket)\n"
+        f"  booking page:  {base}/book?branch=1"
     )
     if credentials.exists():
         typer.echo(f"first-run credentials ({credentials}):")
@@ -106,6 +110,8 @@ def demo(
         typer.echo("\n".join(_device_urls(base, saved)))
 
 
+DEMO_CUSTOMERS = (("张伟", "13800138001"), ("李娜", "13800138002"), ("Chan Tai Man", "91234567"))
+"""Bookings of service A for today's next slots (the admin's Today's appointments tab)."""
 URL_LINES = ("kiosk page", "hall TV page", "rating screen", "kiosk agent", "voice agent")
 
 

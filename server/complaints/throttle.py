@@ -29,7 +29,8 @@ class ClientLimit:
         self._lock = threading.Lock()
 
     def take(self, address: str, now: float | None = None) -> None:
-        """Count one complaint from `address`, or raise RateLimited when its window is full."""
+        """Count one request (a complaint, a booking) from `address`, or raise RateLimited
+        when its window is full."""
         at = time.monotonic() if now is None else now
         with self._lock:
             if len(self._seen) >= MAX_CLIENTS:

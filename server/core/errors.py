@@ -41,6 +41,22 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class SlotFull(DomainError):
+    code = "slot_full"
+
+
+class SlotUnavailable(DomainError):
+    code = "slot_unavailable"
+
+
+class TooEarly(DomainError):
+    code = "too_early"
+
+
+class TooLate(DomainError):
+    code = "too_late"
+
+
 class IdempotencyConflict(DomainError):
     code = "idempotency_conflict"
 

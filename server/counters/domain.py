@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from server.core.errors import Conflict, CounterNotOpen
 from server.halls.events import CounterUpdated
+from server.tickets.selection import in_priority_lane
 
 
 @dataclass
@@ -71,7 +72,7 @@ class Counter:
         which moves the interleave rhythm (a resumed ticket does not)."""
         self.ticket_id = ticket_id
         if priority is not None:
-            normal = priority == "normal"
+            normal = not in_priority_lane(priority)
             self.normals_since_priority = self.normals_since_priority + 1 if normal else 0
         self._updated()
 

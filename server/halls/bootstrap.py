@@ -87,6 +87,9 @@ def ensure_admin(ctx: Ctx, password: str | None) -> str | None:
     return generated if created and not password else None
 
 
+DEMO_BOOKABLE = {"A": 3}  # places per appointment slot (`/book?branch=1`)
+
+
 @dataclass
 class DemoHall:
     kiosk_token: str
@@ -112,7 +115,7 @@ def _seed(uow: UnitOfWork, clerk_password: str, clerk_hash: str) -> DemoHall | N
         marquee="欢迎光临", ticket_footer="请留意叫号 · Please wait to be called",
         hall_names={"zh-TW": "服務大廳", "en": "Service hall"},
         marquees={"zh-TW": "歡迎光臨", "en": "Welcome"},
-        priority_interleave=0,
+        priority_interleave=0, public_booking=True,
     ).model_dump(mode="json")  # fmt: skip
     by_prefix = {}
     for code, prefix, name, target, minutes in DEMO_SERVICES:
@@ -120,6 +123,7 @@ def _seed(uow: UnitOfWork, clerk_password: str, clerk_hash: str) -> DemoHall | N
             branch_id=branch.id, code=code, prefix=prefix, name=name, start_number=1,
             end_number=999, target_wait_min=target, service_min=minutes, daily_quota=None,
             active=True, deleted=False, priority=code == "priority",
+            appointment_capacity=DEMO_BOOKABLE.get(prefix, 0),
         )  # fmt: skip
         uow.session.add(service)
         uow.session.flush()

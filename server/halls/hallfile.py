@@ -28,7 +28,7 @@ from server.halls.views import branch_detail, service_wire
 
 SERVICE_FIELDS = (
     "code", "prefix", "name", "start_number", "end_number", "target_wait_min", "service_min",
-    "daily_quota", "max_service_min", "active", "priority",
+    "daily_quota", "max_service_min", "active", "priority", "appointment_capacity",
 )  # fmt: skip
 
 

@@ -34,6 +34,8 @@ class Service(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     # Its tickets are priority tickets (elderly, disabled): migration 0010.
     priority: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Bookings per appointment slot (0: not bookable): migration 0017.
+    appointment_capacity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Counter(Base):

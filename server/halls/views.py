@@ -58,6 +58,7 @@ def service_wire(service: Service) -> p.Service:
         max_service_min=service.max_service_min,
         active=service.active,
         priority=service.priority,
+        appointment_capacity=service.appointment_capacity,
     )
 
 

@@ -25,6 +25,33 @@ from server.protocol.alerts import (
 from server.protocol.alerts import (
     DeviceState as DeviceState,
 )
+from server.protocol.appointments import (
+    APPOINTMENT_EVENT_TYPES as APPOINTMENT_EVENT_TYPES,
+)
+from server.protocol.appointments import (
+    Appointment as Appointment,
+)
+from server.protocol.appointments import (
+    AppointmentCreate as AppointmentCreate,
+)
+from server.protocol.appointments import (
+    AppointmentState as AppointmentState,
+)
+from server.protocol.appointments import (
+    BookableService as BookableService,
+)
+from server.protocol.appointments import (
+    BookingInfo as BookingInfo,
+)
+from server.protocol.appointments import (
+    CheckIn as CheckIn,
+)
+from server.protocol.appointments import (
+    Slot as Slot,
+)
+from server.protocol.appointments import (
+    StaffAppointment as StaffAppointment,
+)
 from server.protocol.appraisal import (
     ClerkAppraisal as ClerkAppraisal,
 )
@@ -285,6 +312,9 @@ from server.protocol.results import (
 )
 from server.protocol.results import (
     PublishResults as PublishResults,
+)
+from server.protocol.stats import (
+    AppointmentFigures as AppointmentFigures,
 )
 from server.protocol.stats import (
     RatingFigures as RatingFigures,

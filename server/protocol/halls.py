@@ -59,6 +59,15 @@ class BranchSettings(BaseModel):
     # Published results (公开评议结果, docs/decisions.md): off, per service, or per service and
     # per counter, on /results and the TV.
     publish_results: PublishResults = False
+    # Appointments (API.md, Appointments): slot length, how far ahead one books, the check-in
+    # window around a slot's start, whether the public books without a login, and after how
+    # many days the name and phone of a booking are anonymised.
+    appointment_slot_min: int = Field(30, ge=5, le=24 * 60)
+    appointment_days_ahead: int = Field(7, ge=0, le=366)
+    appointment_early_min: int = Field(30, ge=0, le=24 * 60)
+    appointment_late_min: int = Field(15, ge=0, le=24 * 60)
+    public_booking: bool = False
+    appointment_personal_days: int = Field(30, ge=1, le=3650)
 
     @field_validator("opening_hours")
     @classmethod
@@ -132,6 +141,7 @@ class _ServiceFields(Request):
     max_service_min: int | None = Field(None, ge=1, le=24 * 60)
     active: bool = True
     priority: bool = False  # its tickets are priority tickets (boost, interleave)
+    appointment_capacity: int = Field(0, ge=0, le=10_000)  # bookings per slot; 0: not bookable
 
 
 class ServiceCreate(_ServiceFields):
@@ -159,6 +169,7 @@ class ServicePatch(Request):
     max_service_min: int | None = Field(None, ge=1, le=24 * 60)
     active: bool | None = None
     priority: bool | None = None
+    appointment_capacity: int | None = Field(None, ge=0, le=10_000)
 
 
 class Service(BaseModel):
@@ -175,6 +186,7 @@ class Service(BaseModel):
     max_service_min: int | None = None
     active: bool
     priority: bool = False
+    appointment_capacity: int = 0
 
 
 class CounterCreate(Request):

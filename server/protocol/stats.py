@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 # ---- statistics and audit (manager) ---------------------------------------------------------
 
@@ -30,6 +30,15 @@ class RatingFigures(BaseModel):
     low: int = 0  # scores of 1 or 2
 
 
+class AppointmentFigures(BaseModel):
+    """`booked`: every booking for a slot in the range; the others: what became of them."""
+
+    booked: int = 0
+    checked_in: int = 0
+    missed: int = 0
+    cancelled: int = 0
+
+
 class StatsSummary(BaseModel):
     """Seconds; `called` counts the waits measured (a transferred ticket waits once per queue)."""
 
@@ -44,6 +53,7 @@ class StatsSummary(BaseModel):
     sla_pct: float | None
     over_limit: int = 0  # services longer than their service's max_service_min
     rating: RatingFigures
+    appointments: AppointmentFigures = Field(default_factory=AppointmentFigures)
 
 
 class StatsRow(StatsSummary):

@@ -55,6 +55,8 @@ class Ticket(BaseModel):
     locale: str | None = None
     # While waiting: the open counters serving its service (0: no counter open, no estimate).
     open_counters: int | None = None
+    # An appointment's ticket: the start of its slot (it queues as if issued then).
+    appointment_start: datetime | None = None
 
 
 class PublicTicket(BaseModel):

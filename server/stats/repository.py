@@ -296,6 +296,7 @@ EXPORT_COLUMNS = (
     Ticket.priority, Ticket.channel, Ticket.state, Ticket.issued_at, Ticket.queued_at,
     Ticket.called_at, Ticket.started_at, Ticket.finished_at, Ticket.counter_id,
     Ticket.clerk_id, Ticket.calls, Ticket.rating, Ticket.outcome, Service.target_wait_min,
+    Ticket.appointment_start,
 )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from server.core.context import Ctx
 from server.core.errors import NotFound, ValidationFailed
 from server.core.models import Branch
 from server.halls import repository as halls_repo
+from server.stats import appointments as appointment_figures
 from server.stats import regions, rollup
 from server.stats import repository as repo_stats
 from server.stats.figures import Figures, Scope, Segment, earlier_segments, wait_buckets
@@ -161,7 +162,8 @@ def summary(ctx: Ctx, selection: Selection) -> p.StatsSummary:
     scope = _resolved(ctx, selection, None)
     with ctx.db.read() as session:
         total = figures(session, scope, None).get(0, Figures())
-    return p.StatsSummary.model_validate(total.report())
+        booked = appointment_figures.counts(session, scope, None).get(0)
+    return p.StatsSummary.model_validate(total.report() | {"appointments": booked or {}})
 
 
 def wait_distribution(ctx: Ctx, selection: Selection) -> list[p.StatsBucket]:
@@ -181,13 +183,22 @@ def breakdown(
         if group_by == "region":
             per_branch = figures(session, scope, "branch")
             groups = regions.by_region(session, per_branch, selection.region_id)
+            booked = appointment_figures.by_region(
+                session, appointment_figures.counts(session, scope, "branch"),
+                regions.child_of(session, selection.region_id),
+            )  # fmt: skip
         else:
             groups = figures(session, scope, group_by)
+            booked = appointment_figures.counts(session, scope, group_by)
+        for key in booked:
+            groups.setdefault(key, Figures())  # a day or service with bookings and no ticket
         labels = Labels.load(session, scope, locale)
     keys = sorted(groups, key=lambda k: (k is None, str(type(k)), k if k is not None else 0))
     return [
         p.StatsRow.model_validate(
-            {"key": k, "label": labels.label(group_by, k)} | groups[k].report()
+            {"key": k, "label": labels.label(group_by, k)}
+            | groups[k].report()
+            | {"appointments": booked.get(k) or {}}
         )
         for k in keys
     ]

@@ -68,6 +68,8 @@ class Ticket(Base):
     outcome: Mapped[str | None] = mapped_column(String(200))
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
+    # An appointment's ticket: its slot's start (migration 0017), shown on the counter page.
+    appointment_start: Mapped[datetime | None]
 
 
 class PrintJob(Base):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from server.core.prepared import Prepared
 from server.tickets.estimate import RECENT_WINDOW
 from server.tickets.models import ServiceDay, Ticket
+from server.tickets.selection import PRIORITY_LANE
 
 _RECENT_DURATIONS = (
     select(Ticket.finished_at, Ticket.started_at, Ticket.called_at)
@@ -74,9 +75,10 @@ def _queue_head(priority: bool) -> Select[Any]:
         .order_by(Ticket.effective_at, Ticket.id)
         .limit(1)
     )
+    # the lanes of selection.in_priority_lane: appointments queue with the walk-ins
     if priority:
-        return query.where(Ticket.priority != "normal")
-    return query.where(Ticket.priority == "normal")
+        return query.where(Ticket.priority == PRIORITY_LANE)
+    return query.where(Ticket.priority != PRIORITY_LANE)
 
 
 _QUEUE_HEADS = {flag: _queue_head(flag) for flag in (True, False)}

@@ -1,6 +1,7 @@
 """Who is called next: effective time ascending, bounded priority boost, optional interleave.
 
-Effective time = issue time − the priority class's boost. The boost is a fixed, bounded number
+Effective time = issue time − the priority class's boost; an appointment's ticket queues at its
+slot's start, in the walk-ins' lane. The boost is a fixed, bounded number
 of minutes, so a normal ticket can only be overtaken by priority tickets issued less than
 `boost` after it: nobody waits indefinitely. With an interleave of N set on a counter (or
 branch), the boost is replaced by a strict rhythm: the counter calls one priority ticket after
@@ -14,6 +15,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 PRIORITY_CLASSES = ("normal", "priority", "appointment")
+PRIORITY_LANE = "priority"
+"""The class queued apart (boost or interleave). An appointment's ticket queues with the
+walk-ins, at its slot's start: called after every walk-in issued before that start and before
+every one issued after it (API.md, Appointments, "Order"), whatever the interleave."""
+
+
+def in_priority_lane(priority: str) -> bool:
+    return priority == PRIORITY_LANE
+
+
+def appointment_time(slot_start: datetime) -> datetime:
+    """The time an appointment's ticket queues at: its slot's start, however early or late
+    it was checked in."""
+    return slot_start
 
 
 def effective_time(issued_at: datetime, priority: str, *, boost_min: int) -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import server.tickets.serializers  # noqa: F401  (registers the ticket events' serializer)
 from server import protocol as p
@@ -70,9 +70,35 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
         tickets_repo.issued_count(session, service.id, day) >= service.daily_quota
     ):
         raise QuotaReached(f"all {service.daily_quota} tickets of {service.code} today are taken")
-    daily_seq, waiting = tickets_repo.advance_service_day(session, service.id, day)
     # A priority service's tickets are priority tickets, whoever asked (an appointment stays one).
     priority = "priority" if service.priority and body.priority == "normal" else body.priority
+    return queue_ticket(
+        ctx, uow, branch, service, day=day, priority=priority,
+        channel=body.channel or DEFAULT_CHANNEL.get(ctx.principal.kind, "counter"),
+        locale=body.locale, kiosk_id=body.kiosk_id,
+        effective_at=effective_time(uow.now, priority, boost_min=boost_min(ctx, branch)),
+    )  # fmt: skip
+
+
+def queue_ticket(
+    ctx: Ctx,
+    uow: UnitOfWork,
+    branch: Branch,
+    service: Service,
+    *,
+    day: date,
+    priority: str,
+    channel: str,
+    locale: str | None,
+    kiosk_id: int | None,
+    effective_at: datetime,
+    appointment_start: datetime | None = None,
+) -> p.Ticket:
+    """Number a ticket of `service` for `day` and queue it at `effective_at` (the branch
+    locked, every check made by the caller: issuing, or an appointment's check-in); with
+    kiosk_id, queue a print job too."""
+    session = uow.session
+    daily_seq, waiting = tickets_repo.advance_service_day(session, service.id, day)
     values = {
         "public_id": secrets.token_urlsafe(12), "branch_id": branch.id,
         "service_id": service.id, "issued_service_id": service.id,
@@ -81,11 +107,9 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
         ),
         "daily_seq": daily_seq, "business_date": day, "state": TicketState.WAITING.value,
         "priority": priority,
-        "channel": body.channel or DEFAULT_CHANNEL.get(ctx.principal.kind, "counter"),
-        "locale": body.locale or branch.locale, "kiosk_id": body.kiosk_id,
-        "issued_at": uow.now, "queued_at": uow.now,
-        "effective_at": effective_time(uow.now, priority, boost_min=boost_min(ctx, branch)),
-        "calls": 0,
+        "channel": channel, "locale": locale or branch.locale, "kiosk_id": kiosk_id,
+        "issued_at": uow.now, "queued_at": uow.now, "effective_at": effective_at,
+        "calls": 0, "appointment_start": appointment_start,
     }  # fmt: skip
     # A plain INSERT (the hot path; the columns left out are NULL); the object is only a view of
     # the row for the wire form.
@@ -99,8 +123,8 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
     tickets.adopt(ticket, row)
     tickets.save(ticket)
     wire = tickets.wire(ticket)
-    if body.kiosk_id is not None:
-        queue_job(ctx, uow, row, body.kiosk_id, wire)
+    if kiosk_id is not None:
+        queue_job(ctx, uow, row, kiosk_id, wire)
     return with_public_id(wire, row)  # the issuer holds the customer's key
 
 

@@ -79,6 +79,7 @@ def ticket_wire(
         outcome=ticket.outcome,
         rating=ticket.rating,
         locale=ticket.locale,
+        appointment_start=ticket.appointment_start,
     )
 
 

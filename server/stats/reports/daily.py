@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from server.core import trail
 from server.core.context import Ctx
 from server.core.errors import NotFound
+from server.stats import appointments as appointment_figures
 from server.stats import service as stats
 from server.stats.figures import Figures, Scope, wait_buckets
 from server.stats.reports import charts
@@ -33,6 +34,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "wait_max": {"zh-CN": "最长等候", "zh-TW": "最長等候", "en": "Longest wait"},
     "service_mean": {"zh-CN": "平均办理", "zh-TW": "平均辦理", "en": "Service mean"},
     "open": {"zh-CN": "未办结", "zh-TW": "未辦結", "en": "Unfinished"},
+    "appointments": {"zh-CN": "预约 {booked} · 已签到 {checked_in} · 未到 {missed} · "
+                              "取消 {cancelled}",
+                     "zh-TW": "預約 {booked} · 已報到 {checked_in} · 未到 {missed} · "
+                              "取消 {cancelled}",
+                     "en": "Appointments {booked} · checked in {checked_in} · missed {missed} · "
+                           "cancelled {cancelled}"},
     "generated": {"zh-CN": "生成于", "zh-TW": "產生於", "en": "generated"},
     "by_hour": {"zh-CN": "各时段取号量", "zh-TW": "各時段取號量", "en": "Tickets by hour"},
     "waits": {"zh-CN": "等候时间分布（分钟）", "zh-TW": "等候時間分佈（分鐘）",
@@ -97,6 +104,9 @@ def build_period(
         clerks = stats.figures(session, scope, "clerk")
         labels = stats.Labels.load(session, scope, locale)
         head = trail.head_at(session, scope.utc_window()[1])
+        booked = appointment_figures.counts(session, scope, None).get(
+            0, appointment_figures.empty()
+        )
     branch = scope.branches[0]
     loc = labels.locale
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
@@ -112,6 +122,7 @@ def build_period(
     subtitle = f"{dates}   ·   {_t('generated', loc)} {now}"
     draw.text((62, 104), subtitle, font=small, fill="white")
     _key_figures(draw, total, loc, (mid, small))
+    draw.text((60, 488), _t("appointments", loc).format(**booked), font=small, fill=charts.INK)
     fonts = (mid, small, tiny)
     hour_keys = sorted(k for k in hours if isinstance(k, int))
     span = range(min([8, *hour_keys]), max([17, *hour_keys]) + 1)  # at least office hours

@@ -70,6 +70,7 @@ TICKET_COLUMNS: list[tuple[str, T3]] = [
     ("calls", ("叫号次数", "叫號次數", "Calls")),
     ("rating", ("评价", "評價", "Rating")),
     ("outcome", ("办理结果", "辦理結果", "Outcome")),
+    ("appointment_start", ("预约时段", "預約時段", "Appointment slot")),
 ]
 GROUP_NAMES: dict[str, T3] = {
     "service": ("业务类型", "業務類型", "Service"),
@@ -97,6 +98,10 @@ FIGURE_COLUMNS: list[tuple[str, T3]] = [
     ("sla_pct", ("达标率(%)", "達標率(%)", "Within target (%)")),
     ("rating.mean", ("平均评价", "平均評價", "Rating mean")),
     ("rating.count", ("评价数", "評價數", "Ratings")),
+    ("appointments.booked", ("预约", "預約", "Appointments")),
+    ("appointments.checked_in", ("预约签到", "預約報到", "Checked in")),
+    ("appointments.missed", ("预约未到", "預約未到", "Missed")),
+    ("appointments.cancelled", ("预约取消", "預約取消", "Appointments cancelled")),
 ]
 STATES: dict[str, T3] = {
     "waiting": ("等候中", "等候中", "waiting"),
@@ -146,6 +151,7 @@ def ticket_records(session: Session, scope: Scope, labels: Labels) -> Iterator[l
             None if service_ms is None else round(service_ms / 1000, 1),
             None if wait_ms is None else int(within_target(wait_ms, t.target_wait_min)),
             labels.counter(t.counter_id), labels.clerk(t.clerk_id), t.calls, t.rating, t.outcome,
+            local(t.appointment_start, t.branch_id),
         ]  # fmt: skip
 
 

@@ -589,7 +589,7 @@
     box.className = `hand ${h.state}`;
     box.replaceChildren(
       el("div", { class: "hand-label" }, t("inHand"), " · ", t("t." + h.state),
-        h.priority !== "normal" ? el("span", { class: "prio" }, "★ " + t("p." + h.priority)) : null),
+        h.priority !== "normal" ? el("span", { class: "prio" }, prioText(h)) : null),
       el("div", { class: "hand-number", id: "hand-number" }, h.number),
       el("div", { class: "hand-service" }, serviceName(h.service_id), " · ", t("calls", { n: h.calls })),
       el("div", { class: "timers" },
@@ -618,13 +618,23 @@
     }
   }
 
+  // An appointment's ticket shows its slot ("预约 10:30"): it queues as if issued then, which is
+  // why it stands where it does in the list.
+  function prioText(x) {
+    const label = "★ " + t("p." + x.priority);
+    if (!x.appointment_start) return label;
+    const branch = S.branches.find((b) => b.id === S.branchId);
+    return `${label} ${HallQ.zoned(new Date(x.appointment_start), S.lang, branch && branch.timezone,
+      { hour: "2-digit", minute: "2-digit", hour12: false })}`;
+  }
+
   function renderLists() {
     const now = Date.now();
     $("waiting-count").textContent = String(S.waiting.length);
     $("waiting").replaceChildren(...(S.waiting.length ? S.waiting.map((x) => el("li", { class: `row ${x.priority}`, "data-ticket": x.number },
       el("span", { class: "num" }, x.number),
       el("span", { class: "svc" }, serviceName(x.service_id)),
-      x.priority !== "normal" ? el("span", { class: "prio" }, "★ " + t("p." + x.priority)) : el("span"),
+      x.priority !== "normal" ? el("span", { class: "prio" }, prioText(x)) : el("span"),
       el("span", { class: "wait" }, HallQ.duration(since(x.issued_at, now))),
       el("button", { type: "button", class: "call-btn", disabled: why("callSpecific") !== null || S.busy,
         onclick: () => press({ id: "callSpecific", run: () => callDialog(x) }) }, t("call"))))

@@ -45,6 +45,7 @@ from server.stats import rollup
 from server.stats.router import router as stats_router
 from server.stream.router import router as stream_router
 from server.stream.service import fetch_events
+from server.tickets.closeout import CloseOut
 from server.tickets.router import router as tickets_router
 from server.web import pages
 from server.webhooks.dispatcher import Dispatcher
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         )
         pokes.listener = evaluator.poke
         dispatcher = Dispatcher(state.ctx)  # webhook deliveries from the outbox
+        # tickets left over when a business day ends (and days missed while down)
+        close_out = CloseOut(state.ctx) if settings.day_close else None
         # What exists now (modules, routes, schemas, engines) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise walk it all (measured:
         # ~130 ms pauses under load, the whole p99 of issuing).
@@ -101,6 +104,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             await print_jobs.stop()
             await evaluator.stop()
             await dispatcher.stop()
+            if close_out is not None:
+                await close_out.stop()
             housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await housekeeping

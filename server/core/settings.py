@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         description="This process takes part in evaluating alerts (one process at a time does; "
         "false: leave it to the others)",
     )
+    day_close: bool = Field(
+        True,
+        description="This process takes part in the end-of-day close-out of leftover tickets "
+        "(one process at a time does; false: leave it to the others)",
+    )
     webhook_allow: str = Field(
         "",
         description="Comma-separated networks (CIDR) and host names webhooks may post to "

@@ -68,6 +68,8 @@ class Ticket(Base):
     outcome: Mapped[str | None] = mapped_column(String(200))
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
+    # Reception's note for the clerks (API.md, "Staff issuing"): staff only, never public.
+    note: Mapped[str | None] = mapped_column(String(200))
 
 
 class PrintJob(Base):

@@ -35,6 +35,7 @@ from server.core.migrate import is_current
 from server.core.publisher import BusPublisher
 from server.core.settings import Settings
 from server.counters.router import router as counters_router
+from server.halls.public_router import router as public_router
 from server.halls.router import router as config_router
 from server.health import router as health_router
 from server.printing.expiry import Sweeper
@@ -123,7 +124,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     for router in (
         tickets_router, counters_router, health_router, auth_router, config_router, stream_router,
         print_router, stats_router, audit_router, appraisal_router, speech_router,
-        complaints_router, regions_router, alerts_router, webhooks_router,
+        complaints_router, regions_router, alerts_router, webhooks_router, public_router,
     ):  # fmt: skip
         app.include_router(router)
     pages.install(app)

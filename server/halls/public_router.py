@@ -1,0 +1,31 @@
+"""`GET /api/v1/public/branches/{id}`: a hall's public information, no login (API.md)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from server import protocol as p
+from server.auth.deps import IdPath, StateDep
+from server.auth.router import ERR
+from server.halls.public import CACHE_S, PublicCache
+
+router = APIRouter(prefix="/api/v1", tags=["public"])
+
+
+def _cache(request: Request) -> PublicCache:
+    """One cache per app (each test's app has its own database)."""
+    state = request.app.state
+    cache: PublicCache | None = getattr(state, "public_branches", None)
+    if cache is None:
+        cache = state.public_branches = PublicCache()
+    return cache
+
+
+@router.get("/public/branches/{branch_id}", response_model=p.PublicBranch, responses=ERR)
+def public_branch(
+    branch_id: IdPath, request: Request, response: Response, app: StateDep
+) -> p.PublicBranch:
+    """The hall's hours, the next special days, the notice and each service's queue and
+    commitments (公示), for anyone; answered from memory, at most CACHE_S old."""
+    response.headers["Cache-Control"] = f"public, max-age={int(CACHE_S)}"
+    return _cache(request).get(app.db, branch_id, app.clock())

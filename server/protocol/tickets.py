@@ -81,6 +81,7 @@ class PublicTicket(BaseModel):
     issued_at: datetime | None = None
     branch: str | None = None
     rated: bool = False  # the mobile page offers a rating once the ticket is done and not rated
+    branch_id: int | None = None  # the hall's public page (/hall?branch=) and its hours
 
 
 class CounterRef(BaseModel):

@@ -140,4 +140,5 @@ def public_ticket(session: Session, ticket: Ticket, now: datetime) -> p.PublicTi
         issued_at=ticket.issued_at,
         branch=branch.name if branch else None,
         rated=ticket.rating is not None,
+        branch_id=ticket.branch_id,
     )

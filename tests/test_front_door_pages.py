@@ -218,3 +218,101 @@ def test_the_hall_page_of_an_unknown_hall(browser: Any, server: LiveServer) -> N
         expect(page.locator("#error")).to_have_text("This hall was not found.", timeout=WAIT_MS)
     finally:
         context.close()
+
+
+def today_local() -> datetime:
+    local = datetime.now(UTC) + timedelta(hours=8)
+    if local.hour == 23 and local.minute >= 50:
+        pytest.skip("too close to midnight in the hall's timezone")
+    return local
+
+
+HOURS = {"zh-CN": "今日办公 00:00–23:59", "zh-TW": "今日辦公 00:00–23:59",
+         "en": "Open today 00:00–23:59"}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_kiosk_shows_today_s_hours_and_priority_only_when_allowed(
+    browser: Any, server: LiveServer, remote: Remote, desk: dict[str, Any], lang: str
+) -> None:
+    today = today_local().date().isoformat()
+    before = remote.get("/api/v1/branches/1")["settings"]
+    kiosk_id, token = remote.device("kiosk")
+    context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        patch_settings(remote, {**before, "special_days": {today: [["00:00", "23:59"]]},
+                                "self_priority": False, "offer_priority": False})  # fmt: skip
+        page.goto(f"{server.url}/kiosk?kiosk={kiosk_id}&token={token}")
+        expect(page.locator(f'[data-service="{desk["service"]["id"]}"]')).to_be_visible(
+            timeout=WAIT_MS
+        )
+        page.click(f'#langs [data-locale="{lang}"]')
+        expect(page.locator("#hours")).to_have_text(HOURS[lang], timeout=WAIT_MS)
+        expect(page.locator("#priority-bar")).to_be_hidden()
+        patch_settings(remote, {**before, "special_days": {today: [["00:00", "23:59"]]},
+                                "self_priority": True})  # fmt: skip
+        expect(page.locator("#priority-bar")).to_be_visible(timeout=WAIT_MS)
+        page.click(f'#langs [data-locale="{lang}"]')
+        shot(page, f"kiosk_hours_{lang}")
+        patch_settings(remote, {**before, "special_days": {today: []}})
+        expect(page.locator("#prompt")).to_have_class(re.compile("closed"), timeout=WAIT_MS)
+        page.click(f'#langs [data-locale="{lang}"]')
+        closed = {"zh-CN": "今日不办公", "zh-TW": "今日不辦公", "en": "Closed today"}[lang]
+        expect(page.locator("#hours")).to_have_text(closed)
+        shot(page, f"kiosk_closed_day_{lang}")
+    finally:
+        context.close()
+        patch_settings(remote, before)
+        remote.client.delete(f"/api/v1/devices/{kiosk_id}", headers=remote.admin)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_tv_shows_hours_the_notice_and_the_commitments(
+    browser: Any, server: LiveServer, remote: Remote, desk: dict[str, Any], lang: str
+) -> None:
+    today = today_local().date().isoformat()
+    before = remote.get("/api/v1/branches/1")["settings"]
+    notice = {"zh-CN": "本周六正常办公", "zh-TW": "本週六正常辦公", "en": "Open this Saturday"}
+    display_id, token = remote.device("display")
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        patch_settings(remote, {**before, "special_days": {today: [["00:00", "23:59"]]},
+                                "display_info": True, "notice": notice})  # fmt: skip
+        page.goto(f"{server.url}/display?token={token}&lang={lang}")
+        expect(page.locator("#today")).to_have_text(HOURS[lang], timeout=WAIT_MS)
+        expect(page.locator("#info")).to_be_visible()
+        expect(page.locator("#notice")).to_have_text(notice[lang])
+        row = page.locator(f'#commitments [data-service="{desk["service"]["id"]}"]')
+        expect(row).to_contain_text("20")
+        expect(row).to_contain_text("30")
+        shot(page, f"tv_info_{lang}")
+    finally:
+        context.close()
+        patch_settings(remote, before)
+        remote.client.delete(f"/api/v1/devices/{display_id}", headers=remote.admin)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_mobile_ticket_page_shows_hours_and_links_to_the_hall(
+    browser: Any, server: LiveServer, remote: Remote, desk: dict[str, Any], lang: str
+) -> None:
+    today = today_local().date().isoformat()
+    before = remote.get("/api/v1/branches/1")["settings"]
+    patch_settings(remote, {**before, "special_days": {today: [["00:00", "23:59"]]}})
+    ticket = remote.post("/api/v1/tickets", {"service_id": desk["service"]["id"]}, status=201)
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.add_init_script(f"localStorage.setItem('hallq.mobile.locale', '{lang}');")
+    try:
+        page.goto(f"{server.url}/t/{ticket['public_id']}")
+        expect(page.locator("#hall-hours")).to_have_text(HOURS[lang], timeout=WAIT_MS)
+        link = page.locator("#hall-link")
+        assert (link.get_attribute("href") or "").startswith("/hall?branch=1")
+        shot(page, f"mobile_hall_{lang}")
+        link.click()
+        expect(page.locator("#status")).to_be_visible(timeout=WAIT_MS)
+    finally:
+        context.close()
+        patch_settings(remote, before)

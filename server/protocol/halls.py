@@ -67,6 +67,9 @@ class BranchSettings(BaseModel):
     # Kiosks and public callers may take a priority ticket themselves (else staff grant it).
     # `offer_priority` (older name, the kiosk's button) turns it on when it is not set.
     self_priority: bool = False
+    # The TV shows the notice and the service commitments (target wait, time limit) in the
+    # space of the media when it has none.
+    display_info: bool = False
 
     @model_validator(mode="before")
     @classmethod

@@ -215,6 +215,8 @@
     arrange(open.length, state.services.size);
     renderMarquee();
     renderMedia();
+    renderToday();
+    renderInfo();
     renderClock();
     renderLatest(restartFlash);
     renderCounters(open);
@@ -232,6 +234,7 @@
     const idle = counters === 0;
     const recent = state.recent.length > 0;
     const media = Boolean((branch.settings.media_url || "").trim());
+    const info = showsInfo();
     const marquee = Boolean(marqueeText());
     const main = idle ? "waiting" : "counters";
     const rows = [["head", "auto"]];
@@ -241,12 +244,14 @@
       if (recent) rows.push(["recent", "minmax(0, 0.62fr)"]);
       if (!idle) rows.push(["waiting", "auto"]);
       if (media) rows.push(["media", "minmax(0, 0.7fr)"]);
+      if (info) rows.push(["info", "minmax(0, 0.7fr)"]);
     } else {
       const side = idle ? 44 : counters <= 4 ? 40 : counters <= 12 ? 36 : 31;
       columns = `minmax(0, ${side}fr) minmax(0, ${100 - side}fr)`;
       rows.push(["latest", "minmax(0, 1.2fr)"]);
       if (recent) rows.push(["recent", "minmax(0, 1fr)"]);
       if (media) rows.push(["media", "minmax(0, 1fr)"]);
+      if (info) rows.push(["info", "minmax(0, 1fr)"]);
       for (const r of rows.slice(1)) r[0] = `${r[0]} ${main}`;
       rows[0][0] = "head head";
       if (!idle) rows.push(["waiting waiting", "auto"]);
@@ -416,6 +421,51 @@
       : HallQ.el("img", { src: url, alt: "" }));
   }
 
+  // Today's hours in the head, and when the hall opens next while it is closed (queue view).
+  function renderToday() {
+    const box = $("today");
+    const hours = state.hoursToday;
+    let text = "";
+    if (Array.isArray(hours)) {
+      const allDay = hours.length === 1 && hours[0][0] === "00:00" && hours[0][1] === "24:00";
+      text = hours.length ? t("hours_today", { h: allDay ? t("all_day") : hours.map((i) => i.join("–")).join(", ") })
+        : t("closed_today");
+    }
+    if (state.opensAt) {
+      const at = new Date(state.opensAt);
+      const zone = branch.timezone;
+      const ymd = (d) => HallQ.zoned(d, "en-CA", zone, { year: "numeric", month: "2-digit", day: "2-digit" });
+      const today = ymd(new Date());
+      const next = new Date(`${today}T12:00:00Z`);
+      next.setUTCDate(next.getUTCDate() + 1);
+      const day = ymd(at) === today ? t("today") : ymd(at) === next.toISOString().slice(0, 10) ? t("tomorrow")
+        : HallQ.zoned(at, locale(), zone, { month: "long", day: "numeric", weekday: "short" });
+      const time = HallQ.zoned(at, "zh-CN", zone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+      text = [text, t("opens", { d: day, t: time })].filter(Boolean).join(" · ");
+    }
+    box.textContent = text;
+    box.classList.toggle("closed", Boolean(state.opensAt));
+  }
+
+  // The notice and the commitments (公示), where the media would be, when the hall asks for it.
+  function showsInfo() {
+    return Boolean(branch.settings.display_info) && !(branch.settings.media_url || "").trim();
+  }
+
+  function renderInfo() {
+    const box = $("info");
+    const shown = showsInfo();
+    box.classList.toggle("hq-hidden", !shown);
+    if (!shown) return;
+    const notice = branch.settings.notice || {};
+    $("notice").textContent = (notice[locale()] || notice[branch.locale] || notice["zh-CN"] || notice.en || "").trim();
+    $("commitments-title").textContent = t("commitments");
+    $("commitments").replaceChildren(...[...state.services.values()].map((s) => HallQ.el("li", { "data-service": s.id },
+      HallQ.el("b", {}, s.prefix), HallQ.name(s.name, locale(), branch.locale),
+      HallQ.el("span", {}, [s.targetWaitMin != null ? t("target", { m: s.targetWaitMin }) : null,
+        s.maxServiceMin ? t("limit", { m: s.maxServiceMin }) : null].filter(Boolean).join(" · ")))));
+  }
+
   function renderClock() {
     if (!branch) return;
     const now = new Date();
@@ -440,6 +490,9 @@
       renderConnection();
     }
   }, 1000);
+
+  // Today's hours and the next opening change with the clock, not with events.
+  setInterval(() => { if (branch) reloadQueue().then(() => render()).catch(() => {}); }, 300000);
 
   start();
 })();

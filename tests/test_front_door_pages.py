@@ -316,3 +316,46 @@ def test_the_mobile_ticket_page_shows_hours_and_links_to_the_hall(
     finally:
         context.close()
         patch_settings(remote, before)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_admin_configuration_edits_the_front_door_settings(
+    browser: Any, server: LiveServer, remote: Remote, lang: str
+) -> None:
+    from tests.test_admin_page import sign_in as admin_sign_in
+
+    before = remote.get("/api/v1/branches/1")["settings"]
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        admin_sign_in(page, server, view="config", lang=lang)
+        field = page.locator('#config-body [name="special_days"]')
+        expect(field).to_be_visible(timeout=WAIT_MS)
+        field.fill("2030-10-08 08:30-12:00, 13:30-17:30\n2030-10-03 closed\n2030-10-04 休息")
+        page.locator('#config-body [name="nt_zh-CN"]').fill("国庆期间调整办公时间")
+        page.locator('#config-body [name="nt_en"]').fill("Hours change over the holiday")
+        for name in ("public_issue", "self_priority", "display_info"):
+            page.locator(f'#config-body [name="{name}"]').check()
+        field.scroll_into_view_if_needed()
+        shot(page, f"admin_front_door_{lang}")
+        page.locator("#config-body button[type=submit]").click()
+        saved = {"zh-CN": "已保存", "zh-TW": "已儲存", "en": "Saved"}[lang]
+        expect(page.locator("#config-msg")).to_contain_text(saved[:2], timeout=WAIT_MS)
+        s = remote.get("/api/v1/branches/1")["settings"]
+        assert s["special_days"] == {"2030-10-08": [["08:30", "12:00"], ["13:30", "17:30"]],
+                                     "2030-10-03": [], "2030-10-04": []}  # fmt: skip
+        assert s["notice"] == {"zh-CN": "国庆期间调整办公时间",
+                               "en": "Hours change over the holiday"}  # fmt: skip
+        assert s["public_issue"] and s["self_priority"] and s["display_info"]
+        page.reload()
+        expect(page.locator('#config-body [name="special_days"]')).to_have_value(
+            re.compile(r"2030-10-03 \S+\n2030-10-04 \S+\n2030-10-08 08:30-12:00, 13:30-17:30"),
+            timeout=WAIT_MS,
+        )
+        field = page.locator('#config-body [name="special_days"]')
+        field.fill("2030-13-45 closed")  # the server refuses it; the page says so
+        page.locator("#config-body button[type=submit]").click()
+        expect(page.locator("#config-msg")).to_have_class(re.compile("error"), timeout=WAIT_MS)
+    finally:
+        context.close()
+        patch_settings(remote, before)

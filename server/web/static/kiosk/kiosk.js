@@ -112,6 +112,7 @@
       state.branch = await HallQ.api(`/api/v1/branches/${state.branchId}`, { token });
       state.settings = state.branch.settings || {};
       state.defaultLocale = state.branch.locale || "zh-CN";
+      tick(); // the hall's time at once, not the browser's until the next second
     } catch (err) {
       console.warn("branch not loaded", err);
     }

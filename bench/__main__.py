@@ -10,6 +10,7 @@
     python -m bench --only alerts   # condition to alert.raised, p50/p99 (not in a full run)
     python -m bench --only appraisal  # the clerk appraisal over 1M tickets (not in a full run)
     python -m bench --only webhooks  # commit → delivered, a hanging receiver, 1,000 calls/min
+    python -m bench --only public   # public hall information under a flood (not in a full run)
     python -m bench --no-pg --no-write
 
 Only 127.0.0.1 is contacted; every loop is bounded in count and time.
@@ -36,13 +37,14 @@ from bench import audit as audit_bench
 from bench import board as board_bench
 from bench import bodies, burst, fanout, hall, load, procs
 from bench import exports as exports_bench
+from bench import public as public_bench
 from bench import report as page
 from bench import stats as stats_bench
 from bench import webhooks as webhooks_bench
 from bench.rawhttp import request_bytes
 
 SCENARIOS = ("throughput", "openloop", "fanout", "coldstart", "stats", "burst", "webhooks")
-ON_REQUEST = ("bodies", "exports", "audit", "board", "alerts", "appraisal")  # only with --only
+ON_REQUEST = ("bodies", "exports", "audit", "board", "alerts", "appraisal", "public")  # --only
 DOC = procs.ROOT / "docs" / "benchmarks.md"
 NOFILE_WANTED = 8192
 T = TypeVar("T")
@@ -82,6 +84,7 @@ class Report:
     alerts: list[alerts_bench.AlertsResult] = field(default_factory=list)
     appraisal: list[appraisal_bench.AppraisalResult] = field(default_factory=list)
     webhooks: webhooks_bench.WebhookResult | None = None
+    public: public_bench.PublicResult | None = None
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -324,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         "alerts": alerts_bench.scenario,
         "appraisal": appraisal_bench.scenario,
         "webhooks": webhooks_bench.scenario,
+        "public": public_bench.scenario,
     }
     with tempfile.TemporaryDirectory(prefix="hallq-bench-") as tmp:
         work = Path(tmp)

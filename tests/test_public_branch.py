@@ -108,3 +108,31 @@ def test_answers_are_kept_for_a_moment(api: Api) -> None:
     assert ok(public(api))["services"][0]["waiting"] == 0  # kept
     fresh(api)
     assert ok(public(api))["services"][0]["waiting"] == 1
+
+
+def test_one_address_that_floods_it_gets_429(api: Api) -> None:
+    """HALLQ_PUBLIC_INFO_PER_MIN (120) per client address and minute; the answer says when to
+    try again. The window is the process's own clock (not the test's)."""
+    api.service("A")
+    limit = api.client.app.state.hallq.settings.public_info_per_min
+    assert limit == 120
+    for _ in range(limit):
+        ok(public(api))
+    r = public(api)
+    error_of(r, 429, "rate_limited")
+    assert 1 <= int(r.headers["Retry-After"]) <= 61
+
+
+def test_the_window_counts_per_address_and_starts_again() -> None:
+    from server.core.errors import RateLimited
+    from server.halls.public import ClientWindow
+
+    window = ClientWindow(2, window_s=60)
+    window.take("a", now=0)
+    window.take("a", now=1)
+    window.take("b", now=1)
+    with pytest.raises(RateLimited) as refused:
+        window.take("a", now=59)
+    assert refused.value.retry_after_s == 2
+    window.take("a", now=60)  # a new window
+    ClientWindow(0).take("a")  # 0: no limit

@@ -12,6 +12,7 @@
     python -m bench --only results  # the public results of a hall over 1M tickets (likewise)
     python -m bench --only checkin  # appointment check-in to printed ticket, p50/p99 of 100
     python -m bench --only webhooks  # commit → delivered, a hanging receiver, 1,000 calls/min
+    python -m bench --only public   # public hall information under a flood (not in a full run)
     python -m bench --no-pg --no-write
 
 Only 127.0.0.1 is contacted; every loop is bounded in count and time.
@@ -39,6 +40,7 @@ from bench import board as board_bench
 from bench import bodies, burst, fanout, hall, load, procs
 from bench import checkin as checkin_bench
 from bench import exports as exports_bench
+from bench import public as public_bench
 from bench import report as page
 from bench import results as results_bench
 from bench import stats as stats_bench
@@ -55,6 +57,7 @@ ON_REQUEST = (
     "appraisal",
     "results",
     "checkin",
+    "public",
 )  # only with --only
 DOC = procs.ROOT / "docs" / "benchmarks.md"
 NOFILE_WANTED = 8192
@@ -97,6 +100,7 @@ class Report:
     appraisal: list[appraisal_bench.AppraisalResult] = field(default_factory=list)
     results: list[results_bench.ResultsResult] = field(default_factory=list)
     webhooks: webhooks_bench.WebhookResult | None = None
+    public: public_bench.PublicResult | None = None
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -341,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         "appraisal": appraisal_bench.scenario,
         "results": results_bench.scenario,
         "webhooks": webhooks_bench.scenario,
+        "public": public_bench.scenario,
     }
     with tempfile.TemporaryDirectory(prefix="hallq-bench-") as tmp:
         work = Path(tmp)

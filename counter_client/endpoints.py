@@ -115,15 +115,25 @@ class Endpoints(ConfigEndpoints):
         kiosk_id: int | None = None,
         locale: p.Locale | None = None,
         idempotency_key: Key = None,
+        note: str | None = None,
+        priority_reason: str | None = None,
+        override_cutoff: bool = False,
     ) -> Call[p.Ticket]:
+        """Staff may add a note and a priority reason (clerks see them) and issue past the
+        cut-off (`override_cutoff`, until closing)."""
         new = p.TicketCreate(
             service_id=service_id,
             priority=priority,
             channel=channel,
             kiosk_id=kiosk_id,
             locale=locale,
+            note=note,
+            priority_reason=priority_reason,
+            override_cutoff=override_cutoff,
         )
         json = new.model_dump(mode="json", exclude_none=True)
+        if not override_cutoff:
+            del json["override_cutoff"]  # as before: only what the caller asked for
         return _post("/tickets", model(p.Ticket), json, idempotency_key)
 
     @endpoint
@@ -162,6 +172,11 @@ class Endpoints(ConfigEndpoints):
     ) -> Call[p.PrintJob]:
         body = {"kiosk_id": kiosk_id}
         return _post(f"/tickets/{ticket_id}/reprint", model(p.PrintJob), body, idempotency_key)
+
+    @endpoint
+    def public_branch(self, branch_id: int) -> Call[p.PublicBranch]:
+        """A hall's public information: hours, special days, notice, each service's queue."""
+        return Call("GET", f"{V1}/public/branches/{branch_id}", model(p.PublicBranch), public=True)
 
     @endpoint
     def public_ticket(self, public_id: str) -> Call[p.PublicTicket]:

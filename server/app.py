@@ -37,6 +37,7 @@ from server.core.migrate import is_current
 from server.core.publisher import BusPublisher
 from server.core.settings import Settings
 from server.counters.router import router as counters_router
+from server.halls.public_router import router as public_router
 from server.halls.router import router as config_router
 from server.health import router as health_router
 from server.printing.expiry import Sweeper
@@ -48,6 +49,7 @@ from server.stats import rollup
 from server.stats.router import router as stats_router
 from server.stream.router import router as stream_router
 from server.stream.service import fetch_events
+from server.tickets.closeout import CloseOut
 from server.tickets.router import router as tickets_router
 from server.web import pages
 from server.webhooks.dispatcher import Dispatcher
@@ -93,6 +95,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         )
         pokes.listener = evaluator.poke
         dispatcher = Dispatcher(state.ctx)  # webhook deliveries from the outbox
+        # tickets left over when a business day ends (and days missed while down)
+        close_out = CloseOut(state.ctx) if settings.day_close else None
         # What exists now (modules, routes, schemas, engines) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise walk it all (measured:
         # ~130 ms pauses under load, the whole p99 of issuing).
@@ -106,6 +110,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             await missed.stop()
             await evaluator.stop()
             await dispatcher.stop()
+            if close_out is not None:
+                await close_out.stop()
             housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await housekeeping
@@ -124,7 +130,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         tickets_router, counters_router, health_router, auth_router, config_router, stream_router,
         print_router, stats_router, audit_router, appraisal_router, speech_router,
         complaints_router, regions_router, alerts_router, webhooks_router, results_router,
-        appointments_router,
+        appointments_router, public_router,
     ):  # fmt: skip
         app.include_router(router)
     pages.install(app)

@@ -77,10 +77,11 @@ def bus_url(backend: str) -> str:
 
 @pytest.fixture
 def settings(db_url: str, bus_url: str) -> Settings:
-    """The alerts' background rounds are off: a test's stream sees only its own events (the
-    alert tests run rounds themselves, with the moved clock)."""
+    """The alerts' background rounds and the end-of-day close-out are off: a test's stream
+    sees only its own events (the alert and close-out tests run rounds themselves, with the
+    moved clock)."""
     return Settings(database_url=db_url, bus_url=bus_url, admin_password=ADMIN_PASSWORD,
-                    alerts_evaluate=False)  # fmt: skip
+                    alerts_evaluate=False, day_close=False)  # fmt: skip
 
 
 @pytest.fixture

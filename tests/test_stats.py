@@ -154,7 +154,8 @@ def run_scenario(h: Hall) -> None:
 
 
 HALL1 = {
-    "issued": 9, "served": 6, "no_show": 1, "cancelled": 1, "waiting_now": 1, "called": 9,
+    "issued": 9, "served": 6, "no_show": 1, "cancelled": 1, "day_closed": 0, "waiting_now": 1,
+    "called": 9,
     "wait_s": {"mean": 333.3, "median": 240.0, "p90": 672.0, "max": 720.0},
     "service_s": {"mean": 165.0, "median": 165.0, "p90": 270.0},
     "sla_pct": 66.7, "over_limit": 0, "rating": {"mean": 4.0, "count": 2, "low": 0},
@@ -171,7 +172,8 @@ def test_summary_matches_the_figures_worked_out_by_hand(hall: Hall) -> None:
     ]  # fmt: skip
     assert buckets[-1] == {"from_s": 3600, "to_s": None, "count": 0}
     assert hall.stats("summary", branch_id=1, **{"from": "2026-01-14", "to": "2026-01-14"}) == {
-        "issued": 0, "served": 0, "no_show": 0, "cancelled": 0, "waiting_now": 0, "called": 0,
+        "issued": 0, "served": 0, "no_show": 0, "cancelled": 0, "day_closed": 0, "waiting_now": 0,
+        "called": 0,
         "wait_s": {"mean": None, "median": None, "p90": None, "max": None},
         "service_s": {"mean": None, "median": None, "p90": None},
         "sla_pct": None, "over_limit": 0, "rating": {"mean": None, "count": 0, "low": 0},

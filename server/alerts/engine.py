@@ -52,31 +52,32 @@ def holder_id() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def take_lease(uow: UnitOfWork, holder: str, ttl_s: float = LEASE_S) -> bool:
-    """Hold or renew the evaluator's lease for `ttl_s`: True when this holder has it."""
+def take_lease(uow: UnitOfWork, holder: str, ttl_s: float = LEASE_S, name: str = LEASE) -> bool:
+    """Hold or renew the lease `name` (the evaluator's, or another server task's that one
+    process runs) for `ttl_s`: True when this holder has it."""
     now = uow.now
     until = now + timedelta(seconds=ttl_s)
     taken = uow.session.execute(
         update(AlertLease)
-        .where(AlertLease.name == LEASE)
+        .where(AlertLease.name == name)
         .where((AlertLease.holder == holder) | (AlertLease.expires_at <= now))
         .values(holder=holder, expires_at=until)
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount == 1:  # type: ignore[attr-defined]
         return True
-    if uow.session.get(AlertLease, LEASE) is None:  # the first round of a new database
-        uow.session.add(AlertLease(name=LEASE, holder=holder, expires_at=until))
+    if uow.session.get(AlertLease, name) is None:  # the first round of a new database
+        uow.session.add(AlertLease(name=name, holder=holder, expires_at=until))
         uow.session.flush()
         return True
     return False
 
 
-def release_lease(uow: UnitOfWork, holder: str) -> None:
+def release_lease(uow: UnitOfWork, holder: str, name: str = LEASE) -> None:
     """Give the lease up at shutdown: another process takes over at its next round."""
     uow.session.execute(
         update(AlertLease)
-        .where(AlertLease.name == LEASE, AlertLease.holder == holder)
+        .where(AlertLease.name == name, AlertLease.holder == holder)
         .values(expires_at=uow.now)
         .execution_options(synchronize_session=False)
     )

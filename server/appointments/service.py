@@ -19,7 +19,6 @@ from server.appointments import domain
 from server.appointments import repository as repo
 from server.appointments.domain import AppointmentBooked, AppointmentCancelled
 from server.appointments.models import Appointment
-from server.appointments.public import bookable
 from server.appointments.views import customer_wire, staff_wire, window
 from server.core import repository as core_repo
 from server.core.context import Ctx, Principal
@@ -37,6 +36,7 @@ from server.core.unit_of_work import UnitOfWork
 from server.halls import repository as halls_repo
 from server.halls.hours import Schedule
 from server.halls.models import Service
+from server.halls.public import bookable
 from server.halls.settings import branch_settings
 from server.halls.views import schedule
 

@@ -64,6 +64,9 @@ def event_note(uow: UnitOfWork, row: dict[str, Any]) -> Note:
             "event": row["data"]}  # fmt: skip
     user_id, device_id = row["user_id"], row["device_id"]
     customer = user_id is None and device_id is None and kind in CUSTOMER_EVENTS
+    event = row["data"]
+    if isinstance(event, dict) and event.get("outcome") == "day_closed":
+        customer = False  # the end-of-day close-out: the system's
     name = uow.actor.name if (user_id or device_id) else None
     as_ = "customer" if customer else None
     return Note(kind, subject, data, branch_id, as_, name, user_id, device_id)

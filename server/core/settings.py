@@ -70,6 +70,18 @@ class Settings(BaseSettings):
         description="This process takes part in evaluating alerts (one process at a time does; "
         "false: leave it to the others)",
     )
+    day_close: bool = Field(
+        True,
+        description="This process takes part in the end-of-day close-out of leftover tickets "
+        "(one process at a time does; false: leave it to the others)",
+    )
+    public_info_per_min: int = Field(
+        120,
+        ge=0,
+        le=1_000_000,
+        description="Requests per minute one client address may make for a hall's public "
+        "information (GET /api/v1/public/branches/{id}); more: 429 (0: no limit)",
+    )
     webhook_allow: str = Field(
         "",
         description="Comma-separated networks (CIDR) and host names webhooks may post to "

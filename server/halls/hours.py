@@ -6,10 +6,16 @@ for a fresh install); once any weekday has hours, days without an entry are clos
 A day's hours are sessions (`08:30-12:00, 13:30-17:00`: a lunch break between them). The
 cut-off applies to each session before its own close, so issuing stops at 11:40 and opens again
 at 13:30; `opens_at` answers when issuing opens next, for the kiosk to say so.
+
+`hours_of(day)` is the one answer to "the hours of this date" that everything uses (issuing and
+its cut-off, the kiosk, `open_now`, the alerts' opening hours, the public page): a special day
+(`special_days`, the hours of one date: an extra working day, a shortened or extended day, an
+extra closed day) overrides the holidays and the weekday's hours.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
@@ -25,6 +31,31 @@ class Schedule:
     opening_hours: dict[str, list[list[str]]] = field(default_factory=dict)
     holidays: frozenset[str] = frozenset()
     cutoff_min: int = 0
+    special_days: Mapping[str, list[list[str]]] = field(default_factory=dict)
+
+    @property
+    def around_the_clock(self) -> bool:
+        """No weekday hours configured: open every day all day (bar holidays, special days)."""
+        return not any(self.opening_hours.values())
+
+    def hours_of(self, day: date) -> list[list[str]] | None:
+        """The opening intervals of `day`: a special day's, else [] on a holiday, else the
+        weekday's; None when the hall keeps no hours at all (open around the clock)."""
+        key = day.isoformat()
+        special = self.special_days.get(key)
+        if special is not None:
+            return [list(i) for i in special]
+        if key in self.holidays:
+            return []
+        if self.around_the_clock:
+            return None
+        return [list(i) for i in self.opening_hours.get(WEEKDAYS[day.weekday()], [])]
+
+    def open_now(self, now: datetime) -> bool:
+        """The hall is inside one of today's sessions (the cut-off aside: serving goes on)."""
+        local = self.local(now)
+        sessions = self._sessions(local.date(), local.tzinfo, every_day=True)
+        return any(opens <= local < closes for opens, closes in sessions)
 
     def local(self, now: datetime) -> datetime:
         return now.astimezone(ZoneInfo(self.timezone))
@@ -32,6 +63,15 @@ class Schedule:
     def business_date(self, now: datetime) -> date:
         """The calendar date at the branch: tickets are numbered per business date."""
         return self.local(now).date()
+
+    def special_days_ahead(self, today: date, days: int) -> dict[str, list[list[str]]]:
+        """The special days from `today` on, `days` days of them (the public page's list)."""
+        last = (today + timedelta(days=days - 1)).isoformat()
+        return {
+            key: [list(i) for i in hours]
+            for key, hours in sorted(self.special_days.items())
+            if today.isoformat() <= key <= last
+        }
 
     def issuing_refusal(self, now: datetime) -> str | None:
         """Why a ticket cannot be issued now (a sentence), or None when issuing is open."""
@@ -46,12 +86,14 @@ class Schedule:
     def issuing_closed(self, now: datetime) -> tuple[str, str] | None:
         """(code, sentence) when issuing is closed now: code `holiday`, `closed` or `cutoff`."""
         local = self.local(now)
-        if local.date().isoformat() in self.holidays:
-            return "holiday", "the hall is closed today (holiday)"
-        if not any(self.opening_hours.values()):
+        intervals = self.hours_of(local.date())
+        if intervals is None:
             return None
         sessions = self._sessions(local.date(), local.tzinfo)
         if not sessions:
+            key = local.date().isoformat()
+            if key in self.holidays and key not in self.special_days:
+                return "holiday", "the hall is closed today (holiday)"
             return "closed", "the hall is closed today"
         for opens, closes in sessions:
             if opens <= local < closes:
@@ -72,8 +114,6 @@ class Schedule:
         cutoff = timedelta(minutes=self.cutoff_min)
         for offset in range(LOOK_AHEAD_DAYS):
             day = local.date() + timedelta(days=offset)
-            if day.isoformat() in self.holidays:
-                continue
             for opens, closes in self._sessions(day, local.tzinfo, every_day=True):
                 if opens > local and opens < closes - cutoff:  # a session shorter than the
                     return opens  # cut-off never issues
@@ -92,10 +132,9 @@ class Schedule:
     ) -> list[tuple[datetime, datetime]]:
         """The day's sessions (open, close) in local time, touching ones joined. With no hours
         configured at all, `every_day` gives the whole day (open around the clock)."""
-        if every_day and not any(self.opening_hours.values()):
-            intervals = [["00:00", "24:00"]]
-        else:
-            intervals = self.opening_hours.get(WEEKDAYS[day.weekday()], [])
+        intervals = self.hours_of(day)
+        if intervals is None:
+            intervals = [["00:00", "24:00"]] if every_day else []
         sessions: list[tuple[datetime, datetime]] = []
         for opens_text, closes_text in sorted(intervals):
             opens = datetime.combine(day, parse_hhmm(opens_text) or time(0), zone)

@@ -22,6 +22,7 @@ def schedule(branch: Branch) -> Schedule:
         opening_hours=settings.opening_hours,
         holidays=frozenset(d.isoformat() for d in settings.holidays),
         cutoff_min=settings.cutoff_min,
+        special_days={d.isoformat(): hours for d, hours in settings.special_days.items()},
     )
 
 

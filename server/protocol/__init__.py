@@ -271,6 +271,12 @@ from server.protocol.printing import (
 from server.protocol.printing import (
     ReprintRequest as ReprintRequest,
 )
+from server.protocol.public import (
+    PublicBranch as PublicBranch,
+)
+from server.protocol.public import (
+    PublicService as PublicService,
+)
 from server.protocol.regions import (
     ChecklistItem as ChecklistItem,
 )

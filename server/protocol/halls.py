@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from server.protocol.common import CounterState, Id, Locale, Names, Request
-from server.protocol.hours import validate_opening_hours
+from server.protocol.hours import validate_intervals, validate_opening_hours
 from server.protocol.results import PublishResults
 
 # ---- branches, services, counters ---------------------------------------------------------
 
 MAX_INTERVALS = 8  # opening intervals per weekday
 MAX_HOLIDAYS = 1000  # a few years of public holidays
+MAX_SPECIAL_DAYS = 400  # a year of special days, announced ahead
+MAX_NOTICE = 2000  # the hall's public notice, per locale
 HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")]
 
 
@@ -68,6 +70,36 @@ class BranchSettings(BaseModel):
     appointment_late_min: int = Field(15, ge=0, le=24 * 60)
     public_booking: bool = False
     appointment_personal_days: int = Field(30, ge=1, le=3650)
+    # Opening days and public information (API.md): the hours of one date, overriding the
+    # weekday's hours and the holidays ([] closed); the public notice per locale.
+    special_days: dict[
+        date, Annotated[list[Annotated[list[HHMM], Field(min_length=2, max_length=2)]],
+                        Field(max_length=MAX_INTERVALS)]
+    ] = Field(default_factory=dict, max_length=MAX_SPECIAL_DAYS)  # fmt: skip
+    notice: dict[Locale, Annotated[str, Field(max_length=MAX_NOTICE)]] = Field(default_factory=dict)
+    # Kiosks and public callers may take a priority ticket themselves (else staff grant it).
+    # `offer_priority` (older name, the kiosk's button) turns it on when it is not set.
+    self_priority: bool = False
+    # The TV shows the notice and the service commitments (target wait, time limit) in the
+    # space of the media when it has none.
+    display_info: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_names(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("offer_priority") and "self_priority" not in data:
+            return {**data, "self_priority": True}
+        return data
+
+    @field_validator("special_days")
+    @classmethod
+    def _special(cls, value: dict[date, list[list[str]]]) -> dict[date, list[list[str]]]:
+        for day, intervals in value.items():
+            try:
+                validate_intervals(day.isoformat(), intervals)
+            except ValueError as error:
+                raise ValueError(f"special_days {error}") from None
+        return value
 
     @field_validator("opening_hours")
     @classmethod

@@ -21,12 +21,17 @@ def validate_opening_hours(hours: dict[str, list[list[str]]]) -> None:
     for day, intervals in hours.items():
         if day not in WEEKDAYS:
             raise ValueError(f"unknown weekday {day!r}; use one of {', '.join(WEEKDAYS)}")
-        for interval in intervals:
-            if len(interval) != 2:
-                raise ValueError(f"{day}: an interval is [open, close]")
-            try:
-                opens, closes = parse_hhmm(interval[0]), parse_hhmm(interval[1])
-            except ValueError:
-                raise ValueError(f"{day}: times are HH:MM, got {interval!r}") from None
-            if opens is None or (closes is not None and closes <= opens):
-                raise ValueError(f"{day}: {interval[0]}-{interval[1]} does not open before closing")
+        validate_intervals(day, intervals)
+
+
+def validate_intervals(day: str, intervals: list[list[str]]) -> None:
+    """Raise ValueError on a malformed or unordered interval of one day."""
+    for interval in intervals:
+        if len(interval) != 2:
+            raise ValueError(f"{day}: an interval is [open, close]")
+        try:
+            opens, closes = parse_hhmm(interval[0]), parse_hhmm(interval[1])
+        except ValueError:
+            raise ValueError(f"{day}: times are HH:MM, got {interval!r}") from None
+        if opens is None or (closes is not None and closes <= opens):
+            raise ValueError(f"{day}: {interval[0]}-{interval[1]} does not open before closing")

@@ -45,7 +45,8 @@ class StatsSummary(BaseModel):
     issued: int
     served: int
     no_show: int
-    cancelled: int
+    cancelled: int  # by the customer or staff
+    day_closed: int = 0  # left over at the end of the business day (closed out)
     waiting_now: int
     called: int
     wait_s: WaitFigures

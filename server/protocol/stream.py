@@ -64,6 +64,9 @@ class QueueView(BaseModel):
     # While the hall does not issue (lunch break, after the cut-off, closed day): when issuing
     # opens next, in the branch's time; null while it issues or when no opening is scheduled.
     opens_at: datetime | None = None
+    # Today's opening hours (a special day's, else the weekday's; [] closed today, null: the
+    # hall keeps no hours, open around the clock), for the kiosk and the TV to show.
+    hours_today: list[list[str]] | None = None
 
 
 class Event(BaseModel):

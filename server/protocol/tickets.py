@@ -20,12 +20,21 @@ from server.protocol.common import (
 # ---- tickets ------------------------------------------------------------------------------
 
 
+MAX_NOTE = 200  # reception's note for the clerks
+MAX_PRIORITY_REASON = 100
+
+
 class TicketCreate(Request):
     service_id: Id
     priority: Priority = "normal"
     channel: Channel | None = None
     kiosk_id: Id | None = None
     locale: Locale | None = None
+    # Staff issuing for a customer (API.md, "Staff issuing and priority"): clerks, managers and
+    # admins only. The note and the reason for a priority ticket are shown to clerks only.
+    note: str | None = Field(None, max_length=MAX_NOTE)
+    priority_reason: str | None = Field(None, max_length=MAX_PRIORITY_REASON)
+    override_cutoff: bool = False
 
 
 class Ticket(BaseModel):
@@ -57,6 +66,10 @@ class Ticket(BaseModel):
     open_counters: int | None = None
     # An appointment's ticket: the start of its slot (it queues as if issued then).
     appointment_start: datetime | None = None
+    # Reception's note and the reason for its priority: for staff (clerks, managers, admins)
+    # only; null in events, for devices and on every public endpoint.
+    note: str | None = None
+    priority_reason: str | None = None
 
 
 class PublicTicket(BaseModel):
@@ -70,6 +83,7 @@ class PublicTicket(BaseModel):
     issued_at: datetime | None = None
     branch: str | None = None
     rated: bool = False  # the mobile page offers a rating once the ticket is done and not rated
+    branch_id: int | None = None  # the hall's public page (/hall?branch=) and its hours
 
 
 class CounterRef(BaseModel):

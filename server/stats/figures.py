@@ -62,7 +62,8 @@ class Figures:
     issued: int = 0
     served: int = 0
     no_show: int = 0
-    cancelled: int = 0
+    cancelled: int = 0  # by the customer or staff
+    day_closed: int = 0  # left over at the end of the business day (outcome `day_closed`)
     waiting_now: int = 0
     called: int = 0  # waits measured (queue segments that reached a call)
     within: int = 0
@@ -111,6 +112,7 @@ class Figures:
         self.served += other.served
         self.no_show += other.no_show
         self.cancelled += other.cancelled
+        self.day_closed += other.day_closed
         self.waiting_now += other.waiting_now
         self.called += other.called
         self.within += other.within
@@ -135,6 +137,7 @@ class Figures:
             "served": self.served,
             "no_show": self.no_show,
             "cancelled": self.cancelled,
+            "day_closed": self.day_closed,
             "waiting_now": self.waiting_now,
             "called": self.called,
             "wait_s": {

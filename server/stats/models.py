@@ -41,6 +41,7 @@ class StatsRollup(Base):
     served: Mapped[int] = mapped_column(Integer, default=0)
     no_show: Mapped[int] = mapped_column(Integer, default=0)
     cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    day_closed: Mapped[int] = mapped_column(Integer, default=0)  # closed out at the day's end
     called: Mapped[int] = mapped_column(Integer, default=0)
     within: Mapped[int] = mapped_column(Integer, default=0)
     wait_sum_ms: Mapped[int] = mapped_column(BigInteger, default=0)

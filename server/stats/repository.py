@@ -40,7 +40,7 @@ from server.auth.models import Device, User
 from server.core.models import TicketEvent
 from server.halls.models import Counter, Service
 from server.stats.figures import LOW_RATING, SEGMENT_EVENTS, Scope, SegmentEvent, offset_changes
-from server.tickets.domain import TicketRequeued, TicketTransferred
+from server.tickets.domain import DAY_CLOSED, TicketRequeued, TicketTransferred
 from server.tickets.models import Ticket
 
 
@@ -131,6 +131,15 @@ def _waiting_now(scope: Scope) -> ColumnElement[bool]:
     return and_(Ticket.state == "waiting", today)
 
 
+def stat_state() -> ColumnElement[Any]:
+    """The ticket's state as statistics count it: `day_closed` for a ticket cancelled by the
+    end-of-day close-out, apart from the customers' and staff's cancellations."""
+    return case(
+        (and_(Ticket.state == "cancelled", Ticket.outcome == DAY_CLOSED), literal(DAY_CLOSED)),
+        else_=Ticket.state,
+    )
+
+
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.sum(case((condition, 1), else_=0))
 
@@ -169,7 +178,7 @@ def ticket_figures(session: Session, scope: Scope, group: str | None) -> Sequenc
         select(
             group_key(session, scope, group).label("g"),
             _service_ms().label("svc"),
-            Ticket.state.label("state"),
+            stat_state().label("state"),
             case((_waiting_now(scope), 1), else_=0).label("waiting"),
             Ticket.rating.label("rating"),
             Service.max_service_min.label("limit_min"),
@@ -184,6 +193,7 @@ def ticket_figures(session: Session, scope: Scope, group: str | None) -> Sequenc
         _count_if(t.c.state == "done").label("served"),
         _count_if(t.c.state == "no_show").label("no_show"),
         _count_if(t.c.state == "cancelled").label("cancelled"),
+        _count_if(t.c.state == DAY_CLOSED).label("day_closed"),
         func.sum(t.c.waiting).label("waiting_now"),
         func.count(t.c.svc).label("service_n"),
         func.coalesce(func.sum(t.c.svc), 0).label("service_sum_ms"),
@@ -275,7 +285,7 @@ def ticket_facts(session: Session, scope: Scope) -> Sequence[Row[*tuple[Any, ...
     (the same expressions): what a day's rollup is made of."""
     columns = (
         Ticket.business_date, Ticket.service_id, Ticket.counter_id, Ticket.clerk_id,
-        _local_hour(session, scope).label("hour"), Ticket.state, Ticket.rating,
+        _local_hour(session, scope).label("hour"), stat_state().label("state"), Ticket.rating,
         _service_ms().label("service_ms"), _wait_ms().label("wait_ms"),
         Service.target_wait_min.label("target_min"), Service.max_service_min.label("limit_min"),
     )  # fmt: skip

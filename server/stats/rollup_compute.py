@@ -31,7 +31,8 @@ from server.stats.periods import ONE_DAY, Period, days
 from server.stats.rollup_repository import DIMENSIONS, TOTAL, RowKey
 
 Built = dict[Period, dict[RowKey, Figures]]
-STATE_COUNT = {"done": 1, "no_show": 2, "cancelled": 3}  # index in Sums.counts
+# index in Sums.counts
+STATE_COUNT = {"done": 1, "no_show": 2, "cancelled": 3, "day_closed": 12}
 
 
 def compute(session: Session, branch: BranchScope, periods: Sequence[Period]) -> Built:
@@ -67,8 +68,8 @@ class Sums:
 
     def __init__(self) -> None:
         # issued, served, no_show, cancelled, rating_n, rating_sum, within, rating_low,
-        # over_limit, open_ms, paused_ms, idle_ms
-        self.counts = [0] * 12
+        # over_limit, open_ms, paused_ms, idle_ms, day_closed
+        self.counts = [0] * 13
         self.service_ms: list[int] = []
         self.wait_ms: list[int] = []  # last queue segments (whole seconds as SQL makes them)
         self.moved_ms: list[int] = []  # earlier segments (as Figures.add_wait makes them)
@@ -81,10 +82,11 @@ class Sums:
 
     def figures(self) -> Figures:
         (issued, served, no_show, cancelled, rating_n, rating_sum, within, rating_low, over,
-         open_ms, paused_ms, idle_ms) = self.counts  # fmt: skip
+         open_ms, paused_ms, idle_ms, day_closed) = self.counts  # fmt: skip
         waits = (self.wait_ms, self.moved_ms)
         return Figures(
             issued=issued, served=served, no_show=no_show, cancelled=cancelled,
+            day_closed=day_closed,
             called=sum(map(len, waits)), within=within, wait_sum_ms=sum(map(sum, waits)),
             wait_max_ms=max(chain(*waits), default=None),
             wait_hist=_histogram(self.wait_ms, self.moved_ms),

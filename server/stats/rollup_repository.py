@@ -29,9 +29,9 @@ from server.tickets.models import Ticket
 TOTAL = "total"
 DIMENSIONS = (TOTAL, "service", "counter", "clerk", "hour")
 NO_KEY = -1  # the group of tickets without one (never called: no counter, no clerk)
-COUNTS = ("issued", "served", "no_show", "cancelled", "called", "within", "wait_sum_ms",
-          "wait_max_ms", "service_n", "service_sum_ms", "rating_n", "rating_sum", "rating_low",
-          "over_limit", "open_ms", "paused_ms", "idle_ms")  # fmt: skip
+COUNTS = ("issued", "served", "no_show", "cancelled", "day_closed", "called", "within",
+          "wait_sum_ms", "wait_max_ms", "service_n", "service_sum_ms", "rating_n", "rating_sum",
+          "rating_low", "over_limit", "open_ms", "paused_ms", "idle_ms")  # fmt: skip
 RowKey = tuple[str, int | None]  # (dimension, group key)
 TABLE = Base.metadata.tables["stats_rollup"]  # plain (Core) inserts: no ORM bookkeeping
 

@@ -109,6 +109,7 @@ def _live(session: Session, scope: Scope, group: str | None, result: dict[Key, F
         f.served += int(row.served)
         f.no_show += int(row.no_show)
         f.cancelled += int(row.cancelled)
+        f.day_closed += int(row.day_closed)
         f.waiting_now += int(row.waiting_now)
         f.rating_n += row.rating_n
         f.rating_sum += int(row.rating_sum)

@@ -93,4 +93,5 @@ def queue_view(session: Session, branch: Branch, now: datetime) -> p.QueueView:
         counters=queue_counters,
         recent_calls=recent,
         opens_at=hours.opens_at(now) if closed else None,
+        hours_today=hours.hours_of(today),
     )

@@ -16,6 +16,7 @@ from server.core.errors import InvalidTransition
 from server.tickets.states import IN_HAND, Action, TicketState, transition
 
 S = TicketState
+DAY_CLOSED = "day_closed"  # the outcome of a ticket cancelled by the end-of-day close-out
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,14 @@ class Ticket:
         held = self.counter_id if self.in_hand else None
         before = self._move(Action.CANCEL)
         self.finished_at = now
+        self.events.append(TicketCancelled(self.id, self.branch_id, before, held))
+
+    def close_day(self, now: datetime) -> None:
+        """Left over at the end of its business day (waiting, called or parked): cancelled
+        with the outcome `day_closed`, counted apart from the customers' cancellations."""
+        held = self.counter_id if self.in_hand else None
+        before = self._move(Action.CANCEL)
+        self.finished_at, self.outcome = now, DAY_CLOSED
         self.events.append(TicketCancelled(self.id, self.branch_id, before, held))
 
     def rate(self, score: int, comment: str | None) -> None:

@@ -70,6 +70,9 @@ class Ticket(Base):
     rating_comment: Mapped[str | None] = mapped_column(Text)
     # An appointment's ticket: its slot's start (migration 0017), shown on the counter page.
     appointment_start: Mapped[datetime | None]
+    # Reception's note for the clerks (API.md, "Staff issuing"): staff only, never public.
+    note: Mapped[str | None] = mapped_column(String(200))
+    priority_reason: Mapped[str | None] = mapped_column(String(100))
 
 
 class PrintJob(Base):

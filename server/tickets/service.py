@@ -11,6 +11,7 @@ from server import protocol as p
 from server.core import repository as core_repo
 from server.core.context import Ctx, Principal
 from server.core.errors import (
+    Forbidden,
     NotFound,
     QuotaReached,
     ServiceClosed,
@@ -29,9 +30,16 @@ from server.tickets.printjobs import queue_job
 from server.tickets.selection import effective_time
 from server.tickets.states import Action, TicketState, transition
 from server.tickets.store import Tickets
-from server.tickets.views import public_ticket, shown_to, ticket_wire, with_public_id
+from server.tickets.views import (
+    public_ticket,
+    shown_to,
+    ticket_wire,
+    with_public_id,
+    with_staff_notes,
+)
 
 ISSUERS = ("admin", "manager", "clerk", "kiosk")
+STAFF_ISSUERS = frozenset({"admin", "manager", "clerk"})
 DEFAULT_CHANNEL = {"kiosk": "kiosk", "anonymous": "web"}
 
 
@@ -47,6 +55,25 @@ def _may_issue(principal: Principal, branch: Branch) -> None:
     principal.require_branch(branch.id)
 
 
+def _may_ask(principal: Principal, branch: Branch, body: p.TicketCreate) -> None:
+    """What only staff may ask for (API.md, "Staff issuing and priority"): the reception
+    channel, a note, a priority reason, issuing past the cut-off, and a priority ticket unless
+    the hall lets kiosks and the public take one themselves (`self_priority`). An appointment
+    ticket comes from the appointment's check-in, never from a kiosk or the public here."""
+    if principal.kind in STAFF_ISSUERS:
+        return
+    if body.channel == "reception" or body.note or body.priority_reason or body.override_cutoff:
+        raise Forbidden("only staff issue at reception (a note, a reason, past the cut-off)")
+    if body.priority == "priority" and not branch_settings(branch).self_priority:
+        raise Forbidden("a priority ticket is given by the hall's staff")
+    if body.priority == "appointment":
+        raise Forbidden("an appointment ticket is issued by checking in the appointment")
+
+
+def _text(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
 def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
     """Number a new ticket for today and queue it; with kiosk_id, queue a print job too."""
     session = uow.session
@@ -59,12 +86,14 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
             raise Unauthorized("this hall does not issue tickets without a login")
     branch = uow.lock_branch(service.branch_id)
     _may_issue(ctx.principal, branch)
+    _may_ask(ctx.principal, branch, body)
     if not service.active:
         raise ServiceClosed(f"service {service.code} is not offered at the moment")
     hours = schedule(branch)
-    refusal = hours.issuing_refusal(uow.now)
-    if refusal:
-        raise ServiceClosed(refusal)
+    closed = hours.issuing_closed(uow.now)
+    overridden = closed is not None and closed[0] == "cutoff" and body.override_cutoff
+    if closed is not None and not overridden:
+        raise ServiceClosed(hours.issuing_refusal(uow.now) or closed[1])
     day = hours.business_date(uow.now)
     if service.daily_quota is not None and (
         tickets_repo.issued_count(session, service.id, day) >= service.daily_quota
@@ -72,12 +101,22 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
         raise QuotaReached(f"all {service.daily_quota} tickets of {service.code} today are taken")
     # A priority service's tickets are priority tickets, whoever asked (an appointment stays one).
     priority = "priority" if service.priority and body.priority == "normal" else body.priority
-    return queue_ticket(
+    ticket = queue_ticket(
         ctx, uow, branch, service, day=day, priority=priority,
         channel=body.channel or DEFAULT_CHANNEL.get(ctx.principal.kind, "counter"),
         locale=body.locale, kiosk_id=body.kiosk_id,
         effective_at=effective_time(uow.now, priority, boost_min=boost_min(ctx, branch)),
+        note=body.note, priority_reason=body.priority_reason,
     )  # fmt: skip
+    if body.channel == "reception" or ticket.note or ticket.priority_reason or body.override_cutoff:
+        uow.audit(
+            "ticket.reception", f"ticket:{ticket.id}",
+            {"number": ticket.number, "service_id": service.id, "priority": priority,
+             "priority_reason": ticket.priority_reason, "note": ticket.note,
+             "override_cutoff": bool(overridden), "kiosk_id": body.kiosk_id},
+            branch_id=branch.id,
+        )  # fmt: skip
+    return ticket
 
 
 def queue_ticket(
@@ -93,6 +132,8 @@ def queue_ticket(
     kiosk_id: int | None,
     effective_at: datetime,
     appointment_start: datetime | None = None,
+    note: str | None = None,
+    priority_reason: str | None = None,
 ) -> p.Ticket:
     """Number a ticket of `service` for `day` and queue it at `effective_at` (the branch
     locked, every check made by the caller: issuing, or an appointment's check-in); with
@@ -110,6 +151,7 @@ def queue_ticket(
         "channel": channel, "locale": locale or branch.locale, "kiosk_id": kiosk_id,
         "issued_at": uow.now, "queued_at": uow.now, "effective_at": effective_at,
         "calls": 0, "appointment_start": appointment_start,
+        "note": _text(note), "priority_reason": _text(priority_reason),
     }  # fmt: skip
     # A plain INSERT (the hot path; the columns left out are NULL); the object is only a view of
     # the row for the wire form.
@@ -125,6 +167,7 @@ def queue_ticket(
     wire = tickets.wire(ticket)
     if kiosk_id is not None:
         queue_job(ctx, uow, row, kiosk_id, wire)
+    wire = with_staff_notes(ctx.principal, wire, row)
     return with_public_id(wire, row)  # the issuer holds the customer's key
 
 

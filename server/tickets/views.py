@@ -32,8 +32,20 @@ def with_public_id(wire: p.Ticket, ticket: Ticket) -> p.Ticket:
     return wire.model_copy(update={"public_id": ticket.public_id})
 
 
+STAFF = frozenset({"admin", "manager", "clerk"})
+
+
+def with_staff_notes(principal: Principal, wire: p.Ticket, ticket: Ticket) -> p.Ticket:
+    """`wire` with reception's note and priority reason, for staff only (API.md, "Staff
+    issuing": shown to clerks; never in events, to devices or on public endpoints)."""
+    if principal.kind not in STAFF or (ticket.note is None and ticket.priority_reason is None):
+        return wire
+    return wire.model_copy(update={"note": ticket.note, "priority_reason": ticket.priority_reason})
+
+
 def shown_to(principal: Principal, wire: p.Ticket, ticket: Ticket) -> p.Ticket:
     """The wire ticket as `principal` may see it."""
+    wire = with_staff_notes(principal, wire, ticket)
     return with_public_id(wire, ticket) if sees_public_ids(principal) else wire
 
 
@@ -129,4 +141,5 @@ def public_ticket(session: Session, ticket: Ticket, now: datetime) -> p.PublicTi
         issued_at=ticket.issued_at,
         branch=branch.name if branch else None,
         rated=ticket.rating is not None,
+        branch_id=ticket.branch_id,
     )

@@ -12,7 +12,8 @@ from fastapi.staticfiles import StaticFiles
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"/kiosk": "kiosk", "/display": "display", "/counter": "counter", "/rate": "rate",
-         "/admin": "admin", "/admin/overview": "overview", "/results": "results"}  # fmt: skip
+         "/admin": "admin", "/admin/overview": "overview", "/results": "results",
+         "/reception": "reception", "/hall": "hall"}  # fmt: skip
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 

@@ -162,7 +162,7 @@ def _key_figures(draw: ImageDraw.ImageDraw, total: Figures, loc: str,
     wait, service, rating = report["wait_s"], report["service_s"], report["rating"]
     assert isinstance(wait, dict) and isinstance(service, dict) and isinstance(rating, dict)
     sla = report["sla_pct"]
-    unfinished = total.issued - total.served - total.no_show - total.cancelled
+    unfinished = total.issued - total.served - total.no_show - total.cancelled - total.day_closed
     rating_text = "–" if rating["mean"] is None else f"{rating['mean']:.2f} ({rating['count']})"
     boxes = [
         ("issued", str(total.issued)), ("served", str(total.served)),

@@ -86,6 +86,7 @@ FIGURE_COLUMNS: list[tuple[str, T3]] = [
     ("served", ("办结", "辦結", "Served")),
     ("no_show", ("过号", "過號", "No-show")),
     ("cancelled", ("取消", "取消", "Cancelled")),
+    ("day_closed", ("日终未办", "日終未辦", "Closed at day end")),
     ("waiting_now", ("当前等候", "目前等候", "Waiting now")),
     ("called", ("叫号", "叫號", "Called")),
     ("wait_s.mean", ("平均等候(秒)", "平均等候(秒)", "Wait mean (s)")),

@@ -70,6 +70,25 @@
 
   // ---- hall settings ----------------------------------------------------------------------
 
+  // special_days as text, one date a line: "2026-10-08 08:30-12:00, 13:30-17:30" or
+  // "2026-10-03 closed" (the server checks the dates and times: a bad line is a 422).
+  const CLOSED_WORDS = ["closed", "休息", "休", "-", "x"];
+  function specialText(days) {
+    return Object.entries(days).sort(([a], [b]) => a.localeCompare(b))
+      .map(([day, ranges]) => `${day} ${ranges.length ? ranges.map((r) => r.join("-")).join(", ") : t("closedWord")}`).join("\n");
+  }
+
+  function parseSpecial(text) {
+    const out = {};
+    for (const line of text.split("\n").map((x) => x.trim()).filter(Boolean)) {
+      const [day, ...rest] = line.split(/\s+/);
+      const hours = rest.join(" ").trim();
+      out[day] = !hours || CLOSED_WORDS.includes(hours.toLowerCase()) || hours === t("closedWord") ? []
+        : hours.split(/[,，;]/).map((x) => x.trim()).filter(Boolean).map((x) => x.split(/\s*[-–~]\s*/));
+    }
+    return out;
+  }
+
   async function branchSettings(body) {
     const b = await api(`/api/v1/branches/${S.branchId}`);
     const s = b.settings;
@@ -81,6 +100,7 @@
       { key: "region", label: t("region"), value: b.region || "" },
       ...hours,
       { key: "holidays", label: t("holidays"), type: "textarea", value: s.holidays.join("\n") },
+      { key: "special_days", label: t("specialDays"), type: "textarea", rows: 4, value: specialText(s.special_days || {}) },
       { key: "cutoff_min", label: t("cutoff"), type: "number", value: s.cutoff_min, attrs: { min: 0 } },
       { key: "pause_alert_min", label: t("pauseAlert"), type: "number", value: s.pause_alert_min, attrs: { min: 1 } },
       { key: "called_alert_min", label: t("calledAlert"), type: "number", value: s.called_alert_min, attrs: { min: 1, max: 1440 } },
@@ -96,10 +116,14 @@
       // per language, for the TV; empty: the name / marquee above
       ...HallQ.LOCALES.map((l) => ({ key: `hn_${l}`, label: `${t("hallNameIn")} ${l}`, value: (s.hall_names || {})[l] || "" })),
       ...HallQ.LOCALES.map((l) => ({ key: `mq_${l}`, label: `${t("marqueeIn")} ${l}`, type: "textarea", value: (s.marquees || {})[l] || "" })),
+      ...HallQ.LOCALES.map((l) => ({ key: `nt_${l}`, label: `${t("noticeIn")} ${l}`, type: "textarea", value: (s.notice || {})[l] || "" })),
+      { key: "public_issue", label: t("publicIssue"), type: "checkbox", value: s.public_issue },
+      { key: "self_priority", label: t("selfPriority"), type: "checkbox", value: s.self_priority },
+      { key: "display_info", label: t("displayInfo"), type: "checkbox", value: s.display_info },
       { key: "ticket_footer", label: t("footer"), type: "textarea", value: s.ticket_footer },
       ...HallQ.LOCALES.map((l) => ({ key: `v_${l}`, label: `${t("voiceTemplates")} ${l}`, value: s.voice_templates[l] || "" })),
     ];
-    body.replaceChildren(el("p", { class: "note" }, t("hoursHint")), form(fields, async (v) => {
+    body.replaceChildren(el("p", { class: "note" }, t("hoursHint")), el("p", { class: "note" }, t("specialHint")), form(fields, async (v) => {
       const opening = {};
       for (const d of DAYS) {
         const ranges = v[`h_${d}`].split(/[,，;]/).map((x) => x.trim()).filter(Boolean).map((x) => x.split(/\s*[-–~]\s*/));
@@ -117,6 +141,9 @@
         queue_alert_per_counter: v.queue_alert_per_counter || 8, device_offline_s: v.device_offline_s || 120,
         priority_interleave: v.priority_interleave || 0, marquee: v.marquee, ticket_footer: v.ticket_footer,
         voice_templates: voice, hall_names: perLocale("hn"), marquees: perLocale("mq"),
+        special_days: parseSpecial(v.special_days), notice: perLocale("nt"),
+        public_issue: v.public_issue, self_priority: v.self_priority, display_info: v.display_info,
+        offer_priority: v.self_priority,
       };
       await api(`/api/v1/branches/${S.branchId}`, { method: "PATCH", body: {
         name: v.name, timezone: v.timezone, locale: v.locale, region: v.region.trim() || null, settings } });

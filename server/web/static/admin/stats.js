@@ -7,7 +7,8 @@
   const el = HallQ.el;
   const FIGURES = [
     ["issued", (r) => r.issued], ["served", (r) => r.served], ["no_show", (r) => r.no_show],
-    ["cancelled", (r) => r.cancelled], ["waiting_now", (r) => r.waiting_now],
+    ["cancelled", (r) => r.cancelled], ["day_closed", (r) => r.day_closed ?? 0],
+    ["waiting_now", (r) => r.waiting_now],
     ["wait_mean", (r) => dur(r.wait_s.mean)], ["wait_median", (r) => dur(r.wait_s.median)],
     ["wait_p90", (r) => dur(r.wait_s.p90)], ["wait_max", (r) => dur(r.wait_s.max)],
     ["service_mean", (r) => dur(r.service_s.mean)], ["service_median", (r) => dur(r.service_s.median)],

@@ -592,6 +592,9 @@
         h.priority !== "normal" ? el("span", { class: "prio" }, prioText(h)) : null),
       el("div", { class: "hand-number", id: "hand-number" }, h.number),
       el("div", { class: "hand-service" }, serviceName(h.service_id), " · ", t("calls", { n: h.calls })),
+      // Reception's word for the clerk (never shown to the customer): why priority, and a note.
+      h.priority_reason ? el("div", { class: "hand-reason", id: "hand-reason" }, t("priorityReason"), ": ", h.priority_reason) : null,
+      h.note ? el("div", { class: "hand-note", id: "hand-note" }, t("note"), ": ", h.note) : null,
       el("div", { class: "timers" },
         el("span", {}, t("waited"), " ", el("b", { id: "waited" }, HallQ.duration(waited))),
         servedTimer(h, clock)));

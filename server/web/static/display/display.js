@@ -262,6 +262,8 @@
     renderMarquee();
     renderMedia();
     renderResults();
+    renderToday();
+    renderInfo();
     renderClock();
     renderLatest(restartFlash);
     renderCounters(open);
@@ -280,6 +282,7 @@
     const recent = state.recent.length > 0;
     const media = Boolean((branch.settings.media_url || "").trim());
     const shown = resultSlides().length > 0;
+    const info = showsInfo();
     const marquee = Boolean(marqueeText());
     const main = idle ? "waiting" : "counters";
     const rows = [["head", "auto"]];
@@ -290,6 +293,7 @@
       if (!idle) rows.push(["waiting", "auto"]);
       if (media) rows.push(["media", "minmax(0, 0.7fr)"]);
       if (shown) rows.push(["results", "minmax(0, 0.55fr)"]);
+      if (info) rows.push(["info", "minmax(0, 0.7fr)"]);
     } else {
       const side = idle ? 44 : counters <= 4 ? 40 : counters <= 12 ? 36 : 31;
       columns = `minmax(0, ${side}fr) minmax(0, ${100 - side}fr)`;
@@ -297,6 +301,7 @@
       if (recent) rows.push(["recent", "minmax(0, 1fr)"]);
       if (media) rows.push(["media", "minmax(0, 1fr)"]);
       if (shown) rows.push(["results", "minmax(0, 0.8fr)"]);
+      if (info) rows.push(["info", "minmax(0, 1fr)"]);
       for (const r of rows.slice(1)) r[0] = `${r[0]} ${main}`;
       rows[0][0] = "head head";
       if (!idle) rows.push(["waiting waiting", "auto"]);
@@ -494,6 +499,51 @@
     renderResults();
   }
 
+  // Today's hours in the head, and when the hall opens next while it is closed (queue view).
+  function renderToday() {
+    const box = $("today");
+    const hours = state.hoursToday;
+    let text = "";
+    if (Array.isArray(hours)) {
+      const allDay = hours.length === 1 && hours[0][0] === "00:00" && hours[0][1] === "24:00";
+      text = hours.length ? t("hours_today", { h: allDay ? t("all_day") : hours.map((i) => i.join("–")).join(", ") })
+        : t("closed_today");
+    }
+    if (state.opensAt) {
+      const at = new Date(state.opensAt);
+      const zone = branch.timezone;
+      const ymd = (d) => HallQ.zoned(d, "en-CA", zone, { year: "numeric", month: "2-digit", day: "2-digit" });
+      const today = ymd(new Date());
+      const next = new Date(`${today}T12:00:00Z`);
+      next.setUTCDate(next.getUTCDate() + 1);
+      const day = ymd(at) === today ? t("today") : ymd(at) === next.toISOString().slice(0, 10) ? t("tomorrow")
+        : HallQ.zoned(at, locale(), zone, { month: "long", day: "numeric", weekday: "short" });
+      const time = HallQ.zoned(at, "zh-CN", zone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+      text = [text, t("opens", { d: day, t: time })].filter(Boolean).join(" · ");
+    }
+    box.textContent = text;
+    box.classList.toggle("closed", Boolean(state.opensAt));
+  }
+
+  // The notice and the commitments (公示), where the media would be, when the hall asks for it.
+  function showsInfo() {
+    return Boolean(branch.settings.display_info) && !(branch.settings.media_url || "").trim();
+  }
+
+  function renderInfo() {
+    const box = $("info");
+    const shown = showsInfo();
+    box.classList.toggle("hq-hidden", !shown);
+    if (!shown) return;
+    const notice = branch.settings.notice || {};
+    $("notice").textContent = (notice[locale()] || notice[branch.locale] || notice["zh-CN"] || notice.en || "").trim();
+    $("commitments-title").textContent = t("commitments");
+    $("commitments").replaceChildren(...[...state.services.values()].map((s) => HallQ.el("li", { "data-service": s.id },
+      HallQ.el("b", {}, s.prefix), HallQ.name(s.name, locale(), branch.locale),
+      HallQ.el("span", {}, [s.targetWaitMin != null ? t("target", { m: s.targetWaitMin }) : null,
+        s.maxServiceMin ? t("limit", { m: s.maxServiceMin }) : null].filter(Boolean).join(" · ")))));
+  }
+
   function renderClock() {
     if (!branch) return;
     const now = new Date();
@@ -520,6 +570,9 @@
     applyResults();
     turnResults();
   }, 1000);
+
+  // Today's hours and the next opening change with the clock, not with events.
+  setInterval(() => { if (branch) reloadQueue().then(() => render()).catch(() => {}); }, 300000);
 
   start();
 })();

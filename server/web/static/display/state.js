@@ -27,8 +27,11 @@ const TvState = (() => {
         id: s.id, prefix: s.prefix || s.code, name: s.name || {}, waiting: s.waiting,
         estimatedWaitS: s.estimated_wait_s, perPersonS: s.waiting > 0 && s.estimated_wait_s != null ? s.estimated_wait_s / s.waiting : null,
         open: s.open !== false, closedReason: s.closed_reason || null,
+        targetWaitMin: s.target_wait_min ?? null, maxServiceMin: s.max_service_min ?? null,
       });
     }
+    state.hoursToday = view.hours_today === undefined ? null : view.hours_today;
+    state.opensAt = view.opens_at || null;
     // The snapshot lists call events (a recall too): keep each ticket's latest call only.
     const seen = new Set();
     state.recent = (view.recent_calls || []).filter((r) => !seen.has(r.ticket_id) && seen.add(r.ticket_id))

@@ -19,6 +19,7 @@
       network: "网络故障，请稍后再试或联系工作人员", error: "取号失败，请联系工作人员",
       offline: "连接中断，正在重连……", setup: "本机未配置：请在地址中提供 kiosk 与 token。",
       denied: "设备令牌无效，请联系管理员。", none: "暂无可办理的业务", noCounter: "暂无窗口办理",
+      hoursToday: "今日办公 {h}", closedToday: "今日不办公", allDay: "全天",
     },
     "zh-TW": {
       prompt: "請選擇業務，輕觸取號", waiting: "等候 {n} 人", wait: "約 {m} 分鐘", noWait: "無需等候",
@@ -34,6 +35,7 @@
       network: "網路故障，請稍後再試或聯絡工作人員", error: "取號失敗，請聯絡工作人員",
       offline: "連線中斷，正在重新連線……", setup: "本機未設定：請在網址中提供 kiosk 與 token。",
       denied: "裝置權杖無效，請聯絡管理員。", none: "暫無可辦理的業務", noCounter: "暫無窗口辦理",
+      hoursToday: "今日辦公 {h}", closedToday: "今日不辦公", allDay: "全天",
     },
     en: {
       prompt: "Choose a service and tap to take a number", waiting: "{n} waiting", wait: "about {m} min",
@@ -52,7 +54,8 @@
       network: "Network problem, please try again or ask the staff", error: "No ticket, please ask the staff",
       offline: "Connection lost, reconnecting…", setup: "Kiosk not set up: give kiosk and token in the address.",
       denied: "The device token was refused; please ask the administrator.", none: "No service available now",
-      noCounter: "no counter open",
+      noCounter: "no counter open", hoursToday: "Open today {h}", closedToday: "Closed today",
+      allDay: "all day",
     },
   };
   const LANG_LABEL = { "zh-CN": "简体", "zh-TW": "繁體", en: "EN" };
@@ -109,6 +112,7 @@
       state.branch = await HallQ.api(`/api/v1/branches/${state.branchId}`, { token });
       state.settings = state.branch.settings || {};
       state.defaultLocale = state.branch.locale || "zh-CN";
+      tick(); // the hall's time at once, not the browser's until the next second
     } catch (err) {
       console.warn("branch not loaded", err);
     }
@@ -169,12 +173,15 @@
     const closed = closedText();
     $("prompt").textContent = closed || tr("prompt");
     $("prompt").classList.toggle("closed", Boolean(closed));
+    $("hours").textContent = hoursText(state.queue);
     const langs = $("langs");
     langs.replaceChildren(...langOrder().map((l) => HallQ.el("button", {
       type: "button", class: "lang" + (l === state.locale ? " on" : ""), lang: l, "data-locale": l,
       onclick: () => setLocale(l),
     }, LANG_LABEL[l])));
-    const offer = Boolean(state.settings.offer_priority);
+    // Only where the hall lets customers take priority themselves (self_priority); otherwise
+    // staff give it at reception.
+    const offer = Boolean(state.settings.self_priority);
     $("priority-bar").classList.toggle("hq-hidden", !offer);
     if (!offer) state.priority = false;
     $("prio-normal").textContent = tr("normal");
@@ -195,6 +202,16 @@
     const reason = services.length ? reasonText(reasons[0]) : tr("closed");
     const opens = opensText(opensAt);
     return opens ? `${reason} · ${opens}` : reason;
+  }
+
+  // Today's opening hours (a special day's when today is one), from the queue view.
+  function hoursText(queue) {
+    if (!queue || queue.hours_today === undefined) return "";
+    const hours = queue.hours_today;
+    if (hours === null) return "";  // no hours kept: open around the clock, nothing to say
+    if (!hours.length) return tr("closedToday");
+    const allDay = hours.length === 1 && hours[0][0] === "00:00" && hours[0][1] === "24:00";
+    return tr("hoursToday", { h: allDay ? tr("allDay") : hours.map((i) => i.join("–")).join(", ") });
   }
 
   function reasonText(reason) {

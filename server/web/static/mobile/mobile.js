@@ -15,6 +15,8 @@
       missing: "没有找到这个号。", updated: "更新于 {t}", offline: "网络断开，正在重试",
       cancelFailed: "现在不能取消这个号",
       rateQ: "请为本次服务评价", rated: "感谢您的评价！",
+      hoursToday: "今日办公 {h}", closedToday: "今日不办公", allDay: "全天", opens: "下次开始办理：{d} {t}",
+      today: "今天", tomorrow: "明天", hallLink: "大厅信息：办公时间、各业务等候情况",
     },
     "zh-TW": {
       number: "您的號碼", ahead: "前面還有", people: "{n} 人", wait: "預計等候", minutes: "約 {m} 分鐘",
@@ -26,6 +28,8 @@
       missing: "找不到這個號碼。", updated: "更新於 {t}", offline: "網路中斷，正在重試",
       cancelFailed: "現在不能取消這個號碼",
       rateQ: "請為本次服務評價", rated: "感謝您的評價！",
+      hoursToday: "今日辦公 {h}", closedToday: "今日不辦公", allDay: "全天", opens: "下次開始辦理：{d} {t}",
+      today: "今天", tomorrow: "明天", hallLink: "大廳資訊：辦公時間、各業務等候情況",
     },
     en: {
       number: "Your number", ahead: "People ahead", people: "{n}", wait: "Estimated wait",
@@ -39,6 +43,8 @@
       missing: "This ticket was not found.", updated: "Updated {t}", offline: "Offline, retrying",
       cancelFailed: "This ticket can no longer be cancelled",
       rateQ: "How was our service?", rated: "Thank you for your rating!",
+      hoursToday: "Open today {h}", closedToday: "Closed today", allDay: "all day", opens: "Opens next: {d} {t}",
+      today: "today", tomorrow: "tomorrow", hallLink: "The hall: opening hours and every queue",
     },
   };
   // The star labels are the rating screen's (common/ratings.js).
@@ -119,6 +125,44 @@
     $("cancel").classList.toggle("hq-hidden", !(waiting || t.state === "parked"));
     if (!(waiting || t.state === "parked")) $("confirm").classList.add("hq-hidden");
     renderRating(t);
+    renderHall();
+  }
+
+  // The hall's hours today and when it opens next, from its public page's data, with a link to
+  // that page (/hall?branch=).
+  async function loadHall() {
+    const t = state.ticket;
+    if (!t || !t.branch_id) return;
+    try {
+      state.hall = await HallQ.api(`/api/v1/public/branches/${t.branch_id}`);
+      render();
+    } catch (_) { /* the ticket matters more: try again later */ }
+  }
+
+  function renderHall() {
+    const t = state.ticket;
+    const h = state.hall;
+    $("hall").classList.toggle("hq-hidden", !(t && t.branch_id));
+    if (!t || !t.branch_id) return;
+    $("hall-link").href = `/hall?branch=${t.branch_id}&lang=${state.locale}`;
+    $("hall-link").textContent = tr("hallLink");
+    if (!h) return;
+    const hours = h.hours_today;
+    const allDay = hours.length === 1 && hours[0][0] === "00:00" && hours[0][1] === "24:00";
+    $("hall-hours").textContent = !hours.length ? tr("closedToday")
+      : tr("hoursToday", { h: allDay ? tr("allDay") : hours.map((i) => i.join("–")).join(", ") });
+    let opens = "";
+    if (h.opens_at) {
+      const at = new Date(h.opens_at);
+      const ymd = (d) => HallQ.zoned(d, "en-CA", h.timezone, { year: "numeric", month: "2-digit", day: "2-digit" });
+      const today = ymd(new Date());
+      const next = new Date(`${today}T12:00:00Z`);
+      next.setUTCDate(next.getUTCDate() + 1);
+      const day = ymd(at) === today ? tr("today") : ymd(at) === next.toISOString().slice(0, 10) ? tr("tomorrow")
+        : HallQ.zoned(at, state.locale, h.timezone, { month: "long", day: "numeric", weekday: "short" });
+      opens = tr("opens", { d: day, t: HallQ.zoned(at, "zh-CN", h.timezone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }) });
+    }
+    $("hall-opens").textContent = opens;
   }
 
   // The same 1–5 rating as the counter's rating screen, once, after the ticket is done.
@@ -166,6 +210,7 @@
       $("offline").classList.add("hq-hidden");
       state.updatedAt = new Date();
       render();
+      if (!state.hall || Date.now() - (state.hallAt || 0) > 300000) { state.hallAt = Date.now(); loadHall(); }
       if (FINAL.has(t.state)) return; // nothing will change any more
       const near = t.state !== "waiting" || (t.position != null && t.position <= 3);
       state.timer = setTimeout(poll, document.hidden ? 15000 : near ? 2000 : 4000);

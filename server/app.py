@@ -37,11 +37,11 @@ from server.core.migrate import is_current
 from server.core.publisher import BusPublisher
 from server.core.settings import Settings
 from server.counters.router import router as counters_router
-from server.halls.public_router import router as public_router
 from server.halls.router import router as config_router
 from server.health import router as health_router
 from server.printing.expiry import Sweeper
 from server.printing.router import router as print_router
+from server.public.router import router as public_router
 from server.regions.router import router as regions_router
 from server.results.router import router as results_router
 from server.speech.router import router as speech_router

@@ -7,6 +7,7 @@ from server.appointments import models as _appointments
 from server.audit import models as _audit
 from server.auth import models as _auth
 from server.complaints import models as _complaints
+from server.core import lease as _lease
 from server.core.models import Base
 from server.halls import models as _halls
 from server.regions import models as _regions
@@ -22,6 +23,7 @@ DOMAIN_MODELS = (
     _auth,
     _complaints,
     _halls,
+    _lease,
     _regions,
     _stats,
     _tickets,

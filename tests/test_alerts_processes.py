@@ -24,7 +24,11 @@ def lease_holder(url: str) -> str:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return str(conn.execute(text("SELECT holder FROM alert_lease")).scalar_one())
+            return str(
+                conn.execute(
+                    text("SELECT holder FROM alert_lease WHERE name = 'alerts'")
+                ).scalar_one()
+            )
     finally:
         engine.dispose()
 

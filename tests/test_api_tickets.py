@@ -274,8 +274,7 @@ PERSONAL_OR_INTERNAL = {
     "outcome",
     "rating",
     "rating_comment",
-    "branch_id",
-}
+}  # branch_id is public: the mobile page links to the hall's page, /hall?branch=<id>
 
 
 def test_the_public_ticket_needs_no_login_and_hides_personal_data(api: Api) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from server.alerts.engine import take_lease
 from server.core.context import Ctx
+from server.core.lease import take_lease
 from server.core.run import write
 from server.tickets.closeout import LEASE, CloseOut, close_ended_days
 from tests.conftest import ADMIN_PASSWORD, Api
@@ -122,7 +122,7 @@ def test_one_process_holds_the_close_out_lease(api: Api) -> None:
     assert write(ctx, partial(take_lease, holder="one", ttl_s=300, name=LEASE))
     assert not write(ctx, partial(take_lease, holder="two", ttl_s=300, name=LEASE))
     # the alerts' lease is another row
-    assert write(ctx, partial(take_lease, holder="two", ttl_s=300))
+    assert write(ctx, partial(take_lease, holder="two", ttl_s=300, name="alerts"))
 
 
 @pytest.mark.parametrize(

@@ -125,7 +125,7 @@ def test_one_address_that_floods_it_gets_429(api: Api) -> None:
 
 def test_the_window_counts_per_address_and_starts_again() -> None:
     from server.core.errors import RateLimited
-    from server.halls.public import ClientWindow
+    from server.public.info import ClientWindow
 
     window = ClientWindow(2, window_s=60)
     window.take("a", now=0)

@@ -16,17 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from server.alerts import board as _board  # noqa: F401  (the HQ board's active alerts)
@@ -35,9 +32,11 @@ from server.alerts.conditions import branch_evaluation
 from server.alerts.domain import Condition, changes
 from server.alerts.events import AlertCleared, AlertRaised
 from server.alerts.heartbeats import flush_seen
-from server.alerts.models import Alert, AlertLease
+from server.alerts.models import Alert
+from server.core import lease
 from server.core.context import Ctx
 from server.core.hub import EventHub, channel_prefix
+from server.core.lease import holder_id
 from server.core.models import Branch
 from server.core.run import write
 from server.core.seen import SeenDevices
@@ -48,39 +47,13 @@ LEASE = "alerts"
 LEASE_S = 10.0  # a stopped leader's lease is taken over after this
 
 
-def holder_id() -> str:
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 def take_lease(uow: UnitOfWork, holder: str, ttl_s: float = LEASE_S, name: str = LEASE) -> bool:
-    """Hold or renew the lease `name` (the evaluator's, or another server task's that one
-    process runs) for `ttl_s`: True when this holder has it."""
-    now = uow.now
-    until = now + timedelta(seconds=ttl_s)
-    taken = uow.session.execute(
-        update(AlertLease)
-        .where(AlertLease.name == name)
-        .where((AlertLease.holder == holder) | (AlertLease.expires_at <= now))
-        .values(holder=holder, expires_at=until)
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount == 1:  # type: ignore[attr-defined]
-        return True
-    if uow.session.get(AlertLease, name) is None:  # the first round of a new database
-        uow.session.add(AlertLease(name=name, holder=holder, expires_at=until))
-        uow.session.flush()
-        return True
-    return False
+    """The evaluator's lease (server/core/lease.py)."""
+    return lease.take_lease(uow, holder, ttl_s, name)
 
 
 def release_lease(uow: UnitOfWork, holder: str, name: str = LEASE) -> None:
-    """Give the lease up at shutdown: another process takes over at its next round."""
-    uow.session.execute(
-        update(AlertLease)
-        .where(AlertLease.name == name, AlertLease.holder == holder)
-        .values(expires_at=uow.now)
-        .execution_options(synchronize_session=False)
-    )
+    return lease.release_lease(uow, holder, name)
 
 
 def active_alerts(uow_or_session: object, branch_id: int) -> dict[tuple[str, str], int]:

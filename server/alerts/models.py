@@ -41,17 +41,6 @@ class Alert(Base):
     acked_by: Mapped[int | None] = mapped_column(Integer)  # app_user.id
 
 
-class AlertLease(Base):
-    """Who evaluates alerts now: one row per task name. A process evaluates only while it
-    holds the lease (renewed each round; taken over once expired): on SQLite and PostgreSQL
-    alike, across workers and machines."""
-
-    __tablename__ = "alert_lease"
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(64))
-    expires_at: Mapped[datetime]
-
-
 class DeviceSeen(Base):
     """When a device (kiosk, display: TV page, rating screen, agents) was last seen through
     a request or an open event stream."""

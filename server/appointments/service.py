@@ -36,9 +36,8 @@ from server.core.unit_of_work import UnitOfWork
 from server.halls import repository as halls_repo
 from server.halls.hours import Schedule
 from server.halls.models import Service
-from server.halls.public import bookable
 from server.halls.settings import branch_settings
-from server.halls.views import schedule
+from server.halls.views import bookable, schedule
 
 STAFF = ("admin", "manager", "clerk")
 KEY_HOLDERS = ("admin", "manager")

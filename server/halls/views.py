@@ -26,6 +26,12 @@ def schedule(branch: Branch) -> Schedule:
     )
 
 
+def bookable(service: Service) -> bool:
+    """Whether the service takes appointments (it has places per slot and is offered). The
+    hall page links to `/book?branch=` for those only when the hall books publicly."""
+    return service.appointment_capacity > 0 and service.active and not service.deleted
+
+
 def branch_wire(branch: Branch) -> p.Branch:
     return p.Branch(
         id=branch.id,

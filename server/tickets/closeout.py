@@ -25,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.alerts.engine import holder_id, release_lease, take_lease
 from server.core.context import Ctx
+from server.core.lease import holder_id, release_lease, take_lease
 from server.core.run import write
 from server.core.unit_of_work import UnitOfWork
 from server.halls import repository as halls_repo

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from server import protocol as p
 from server.auth.deps import IdPath, StateDep
 from server.auth.router import ERR
-from server.halls.public import CACHE_S, ClientWindow, PublicCache
+from server.public.info import CACHE_S, ClientWindow, PublicCache
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
 

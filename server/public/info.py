@@ -21,9 +21,8 @@ from server.core.engine import Database
 from server.core.errors import NotFound, RateLimited
 from server.core.models import Branch
 from server.halls import repository as halls_repo
-from server.halls.models import Service
 from server.halls.settings import branch_settings
-from server.halls.views import schedule
+from server.halls.views import bookable, schedule
 from server.stream.views import queue_view
 
 CACHE_S = 2.0  # a page polling every few seconds sees figures at most this old
@@ -34,12 +33,6 @@ MAX_CLIENTS = 100_000
 AHEAD_DAYS = 30  # the special days and holidays announced
 MAX_CACHED = 10_000  # halls kept in memory (far more than an installation has)
 AROUND_THE_CLOCK = [["00:00", "24:00"]]
-
-
-def bookable(service: Service) -> bool:
-    """Whether the service takes appointments (it has places per slot and is offered). The
-    hall page links to `/book?branch=` for those only when the hall books publicly."""
-    return service.appointment_capacity > 0 and service.active and not service.deleted
 
 
 def public_branch(session: Session, branch: Branch, now: datetime) -> p.PublicBranch:

@@ -2,7 +2,7 @@
 
 It claims due rows through the writer (a lease: `next_attempt_at` moved past the attempt's
 timeout; on PostgreSQL with FOR UPDATE SKIP LOCKED, so that the processes of one installation
-never take the same row), posts them on the event loop (httpx, server/webhooks/http.py), at most
+never take the same row), posts them on the event loop (h11, server/webhooks/http.py), at most
 `HALLQ_WEBHOOK_CONCURRENCY` at once and `PER_WEBHOOK` per receiver, and stores the answers in
 batches. Nothing here runs inside a request: a receiver that hangs holds its own slots for at
 most the timeout, never the writer or the issuing of tickets.

@@ -173,7 +173,12 @@ const Admin = (() => {
       b.addEventListener("click", () => showView(b.dataset.view));
     }
     for (const b of document.querySelectorAll("[data-lang]")) {
-      b.addEventListener("click", () => { S.lang = b.dataset.lang; localStorage.setItem(LANG_KEY, S.lang); relabel(); });
+      b.addEventListener("click", () => {
+        // The language it already shows: nothing to do (a tab would render its form again and
+        // lose what the manager is typing).
+        if (b.dataset.lang === S.lang) return;
+        S.lang = b.dataset.lang; localStorage.setItem(LANG_KEY, S.lang); relabel();
+      });
     }
     $("branch-select").addEventListener("change", () => {
       S.branchId = Number($("branch-select").value);

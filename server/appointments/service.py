@@ -136,7 +136,8 @@ def booking_info(ctx: Ctx, branch_id: int) -> p.BookingInfo:
             timezone=branch.timezone, locale=branch.locale,
             today=schedule(branch).business_date(now), days_ahead=settings.appointment_days_ahead,
             slot_min=settings.appointment_slot_min, early_min=settings.appointment_early_min,
-            late_min=settings.appointment_late_min, services=services,
+            late_min=settings.appointment_late_min,
+            personal_days=settings.appointment_personal_days, services=services,
         )  # fmt: skip
 
 

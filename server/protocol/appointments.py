@@ -97,4 +97,5 @@ class BookingInfo(BaseModel):
     slot_min: int
     early_min: int
     late_min: int
+    personal_days: int  # name and phone are anonymised this many days after the slot
     services: list[BookableService]

@@ -207,3 +207,34 @@ def test_todays_appointments_in_admin(
     assert page.locator("#appointments-table tbody tr").count() == 2
     shot(page, f"admin-appointments-{lang}")
     context.close()
+
+
+def test_the_configuration_edits_the_booking_settings_and_capacity(
+    browser: Any, server: LiveServer, hall: KioskHall
+) -> None:
+    context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.add_init_script(f"localStorage.setItem('hallq.admin.branch', '{hall.branch_id}');")
+    sign_in(page, server, view="config", lang="en")
+    page.click('#config-tabs [data-sub="branch"]')
+    form = page.locator("#config-body form")
+    expect(form.locator('[name="appointment_slot_min"]')).to_have_value("30", timeout=WAIT_MS)
+    assert form.locator('[name="public_booking"]').is_checked()
+    form.locator('[name="appointment_slot_min"]').fill("20")
+    form.locator('[name="appointment_days_ahead"]').fill("3")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#config-msg")).to_have_text("Saved", timeout=WAIT_MS)
+    settings = hall.remote.get(f"/api/v1/branches/{hall.branch_id}")["settings"]
+    assert (settings["appointment_slot_min"], settings["appointment_days_ahead"]) == (20, 3)
+    assert settings["public_booking"] is True and settings["appointment_late_min"] == 15
+    page.click('#config-tabs [data-sub="services"]')
+    page.locator(f'#config-body tr[data-service-id="{hall.services["B"]}"] button').first.click()
+    field = page.locator('#service-form [name="appointment_capacity"]')
+    expect(field).to_have_value("0", timeout=WAIT_MS)
+    field.fill("2")
+    page.locator("#service-form button[type=submit]").click()
+    expect(page.locator("#config-msg")).to_have_text("Saved", timeout=WAIT_MS)
+    services = {s["id"]: s for s in hall.remote.get("/api/v1/services", branch_id=hall.branch_id)}
+    assert services[hall.services["B"]]["appointment_capacity"] == 2
+    shot(page, "admin-config-appointments")
+    context.close()

@@ -16,7 +16,7 @@ import pytest
 
 from tests.browser import ARTIFACTS, expect, shot
 from tests.fake_printer import AgentThread, FakePrinter, KioskHall, numbers
-from tests.support import LiveServer, wait_until
+from tests.support import LiveServer, Remote, wait_until
 from tests.test_admin_page import WAIT_MS, sign_in
 
 pytestmark = pytest.mark.browser
@@ -237,4 +237,33 @@ def test_the_configuration_edits_the_booking_settings_and_capacity(
     services = {s["id"]: s for s in hall.remote.get("/api/v1/services", branch_id=hall.branch_id)}
     assert services[hall.services["B"]]["appointment_capacity"] == 2
     shot(page, "admin-config-appointments")
+    context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_counter_page_shows_an_appointment_tickets_slot(
+    browser: Any, server: LiveServer, remote: Remote, lang: str
+) -> None:
+    from tests.test_counter_page import desk
+    from tests.test_counter_page import sign_in as counter_sign_in
+
+    service, (counter,), (clerk,) = desk(remote)
+    remote.client.patch("/api/v1/branches/1", headers=remote.admin,
+                        json={"settings": {"public_booking": True}}).raise_for_status()  # fmt: skip
+    remote.client.patch(f"/api/v1/services/{service['id']}", headers=remote.admin,
+                        json={"appointment_capacity": 2}).raise_for_status()  # fmt: skip
+    start = next_slot()
+    booked = remote.post(
+        "/api/v1/public/appointments",
+        {"branch_id": 1, "service_id": service["id"], "start": start.isoformat()},
+        status=201,
+    )
+    ticket = remote.post("/api/v1/appointments/check-in", {"code": booked["code"]}, status=201)
+    context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    counter_sign_in(page, server, clerk, counter, lang=lang)
+    row = page.locator(f'#waiting [data-ticket="{ticket["number"]}"]')
+    star = {"zh-CN": "预约", "zh-TW": "預約", "en": "appointment"}[lang]
+    expect(row).to_contain_text(f"★ {star} {start:%H:%M}", timeout=WAIT_MS)
+    shot(page, f"counter-appointment-{lang}")
     context.close()

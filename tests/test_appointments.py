@@ -250,12 +250,21 @@ def test_rate_limits_per_client_and_per_phone(api: Api, clock: Clock) -> None:
 def test_an_unknown_timezone_day_far_off_gives_no_error(api: Api, clock: Clock) -> None:
     service = bookable(api)
     assert all(s["available"] == 0 for s in slots(api, service, "2099-01-01"))
+    assert all(s["available"] == 0 for s in slots(api, service, "2999-12-31"))
     assert slots(api, api.service("B"), local(clock, 0)[:10]) == []
     r = api.client.get(
         "/api/v1/public/branches/1/slots",
         params={"service_id": service["id"], "date": "2026-02-30"},
     )
     error_of(r, 422, "validation_error")
+    for day in ("9999-12-31", "0001-01-01"):
+        r = api.client.get("/api/v1/public/branches/1/slots",
+                           params={"service_id": service["id"], "date": day})  # fmt: skip
+        error_of(r, 422, "validation_error")
+    for start in ("9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+08:00"):
+        r = api.client.post("/api/v1/public/appointments", headers=api.admin, json={
+            "branch_id": 1, "service_id": service["id"], "start": start})  # fmt: skip
+        error_of(r, 422, "validation_error")
     r = api.client.get(
         "/api/v1/public/branches/5/slots",
         params={"service_id": service["id"], "date": "2026-02-03"},

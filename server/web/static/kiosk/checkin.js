@@ -146,10 +146,22 @@
     if (e.key.length === 1 && /[0-9A-Za-z-]/.test(e.key)) state.scanned += e.key;
   });
 
+  // The button only where something can be booked (a service with places per slot).
+  async function offer() {
+    if (!kiosk.branchId) { setTimeout(offer, 1000); return; }
+    try {
+      const services = await HallQ.api(`/api/v1/services?branch_id=${kiosk.branchId}`, { token: screen.token });
+      $("appt-open").classList.toggle("hq-hidden", !services.some((s) => s.active && s.appointment_capacity > 0));
+    } catch (err) { /* keep it as it is; tried again below */ }
+    setTimeout(offer, 60000);
+  }
+
+  $("appt-open").classList.add("hq-hidden");
   $("appt-open").addEventListener("click", open);
   $("appt-back").addEventListener("click", () => { close(); screen.armIdle(); });
   $("appt-go").addEventListener("click", () => checkIn(state.code));
   // The language buttons re-render the kiosk; follow them.
   new MutationObserver(render).observe(document.documentElement, { attributes: true, attributeFilter: ["lang"] });
   render();
+  offer();
 })();

@@ -197,6 +197,10 @@ def test_roles_without_public_booking(api: Api, clock: Clock) -> None:
         payload = {"branch_id": 1, "service_id": service["id"], "start": start}
         r = api.client.post("/api/v1/public/appointments", json=payload, headers=who)
         assert r.status_code == status, r.text
+        # an unknown service of a hall that does not book online is not told apart
+        r = api.client.get("/api/v1/public/branches/1/slots", headers=who,
+                           params={"service_id": 999, "date": day})  # fmt: skip
+        assert r.status_code == status, r.text
         r = api.client.get("/api/v1/appointments", headers=who, params={"branch_id": 1})
         assert r.status_code == (401 if not who else 403), r.text
     assert slots(api, service, day, headers=clerk)

@@ -137,6 +137,14 @@ class Endpoints(ConfigEndpoints):
         return _post("/tickets", model(p.Ticket), json, idempotency_key)
 
     @endpoint
+    def check_in(
+        self, code: str, kiosk_id: int | None = None, idempotency_key: Key = None
+    ) -> Call[p.Ticket]:
+        """An appointment's code (typed or scanned) → its ticket (kiosk devices and staff)."""
+        body = p.CheckIn(code=code, kiosk_id=kiosk_id).model_dump(mode="json", exclude_none=True)
+        return _post("/appointments/check-in", model(p.Ticket), body, idempotency_key)
+
+    @endpoint
     def ticket(self, ticket_id: int) -> Call[p.Ticket]:
         return Call("GET", f"{V1}/tickets/{ticket_id}", model(p.Ticket))
 

@@ -1,5 +1,6 @@
 """The kiosk agent: follows this kiosk's print jobs, prints each at most once, reports every
-result and the printer's status, and (with `--keys`) issues tickets from a button box.
+result and the printer's status, and (with `--keys`) issues tickets from a button box and
+checks in appointments whose code a USB scanner on the same input types (the code and Enter).
 
 Jobs come from `GET /print-jobs?state=pending` (this kiosk's own jobs, the only place that
 carries the ticket's public_id for the QR code): at once on a `print.requested` event for this
@@ -323,16 +324,42 @@ class KioskAgent:
         self.echo(f"button box ready: {names}")
         keys: asyncio.Queue[str] = asyncio.Queue()
         with keypresses(asyncio.get_running_loop(), keys):
-            while (key := await keys.get()) != "":
-                if not key.isdigit() or not 1 <= int(key) <= len(services):
+            while (first := await keys.get()) != "":
+                typed, entered = await _burst(keys, first)
+                if entered:  # a scanner: the code and Enter
+                    if len(typed) >= SCAN_MIN:
+                        await self._check_in(typed)
                     continue
-                try:
-                    service = (await self._services_for_keys())[int(key) - 1]
-                except ApiError as exc:
-                    self.echo(f"key {key}: services not loaded ({exc.code})")
+                for key in typed:  # buttons, one key each (a few pressed at once: in turn)
+                    await self._button(services, key)
+
+    async def _button(self, services: list[p.Service | None], key: str) -> None:
+        """Key n of the box: a ticket of the n-th service of `--keys`; other keys do nothing."""
+        if not key.isdigit() or not 1 <= int(key) <= len(services):
+            return
+        try:
+            service = (await self._services_for_keys())[int(key) - 1]
+        except ApiError as exc:
+            self.echo(f"key {key}: services not loaded ({exc.code})")
+            return
+        if service is not None:
+            await self._issue(service)
+
+    async def _check_in(self, code: str) -> None:
+        """A scanned appointment code: its ticket, printed here like any other."""
+        key = str(uuid.uuid4())
+        for attempt in range(5):
+            try:
+                ticket = await self.client.check_in(code, kiosk_id=self.kiosk_id,
+                                                    idempotency_key=key)  # fmt: skip
+            except ApiError as exc:
+                if _retryable(exc) and attempt < 4:
+                    await asyncio.sleep(0.5 * 2**attempt)
                     continue
-                if service is not None:
-                    await self._issue(service)
+                self.echo(f"appointment {code}: no ticket ({exc.code}: {exc.detail})")
+                return
+            self.echo(f"appointment checked in: ticket {ticket.number}")
+            return
 
     async def _issue(self, service: p.Service) -> None:
         """One ticket per keypress: the same Idempotency-Key on every retry."""
@@ -350,3 +377,26 @@ class KioskAgent:
                 return
             self.echo(f"ticket {ticket.number} issued")
             return
+
+
+SCAN_GAP_S = 0.1
+"""A barcode or QR scanner types a code and Enter with a few ms between keys; a button of the
+box is one key alone (or a few pressed together, without Enter)."""
+SCAN_MIN = 6
+
+
+async def _burst(keys: asyncio.Queue[str], first: str) -> tuple[str, bool]:
+    """The keys typed right after `first` (each within SCAN_GAP_S of the last), and whether
+    they ended with Enter (a scan)."""
+    typed = first
+    while True:
+        try:
+            key = await asyncio.wait_for(keys.get(), SCAN_GAP_S)
+        except TimeoutError:
+            return typed, False
+        if key in ("\r", "\n"):
+            return typed, True
+        if key == "":
+            keys.put_nowait("")  # stdin closed: the loop ends after these keys
+            return typed, False
+        typed += key

@@ -36,7 +36,8 @@ def test_summary_breakdowns_exports_and_report_count_bookings(api: Api, clock: C
                        headers=api.admin), 201)  # fmt: skip
     ok(api.client.post(f"/api/v1/public/appointments/{gone['public_id']}/cancel"))
     clock.advance(minutes=16)
-    assert sweep.sweep(ctx(api)) == 1 and missed
+    sweep.sweep(ctx(api))  # marks `missed` (unless the server's own round was first)
+    assert missed["id"] in {a["id"] for a in api.get("/api/v1/appointments", state="missed")}
     span = {"branch_id": 1, "from": day, "to": day}
     summary = api.get("/api/v1/stats/summary", **span)
     assert summary["appointments"] == {"booked": 4, "checked_in": 1, "missed": 1, "cancelled": 1}

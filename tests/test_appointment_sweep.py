@@ -32,7 +32,7 @@ def test_a_booking_past_its_window_is_missed_once(api: Api, clock: Clock) -> Non
     seq = last_seq(api)
     assert sweep.sweep(ctx(api)) == 0
     clock.advance(minutes=16)  # 12:16: the noon slot's window closed at 12:15
-    assert sweep.sweep(ctx(api)) == 1
+    sweep.sweep(ctx(api))  # (the server's own sweeper may have been first: 15 s rounds)
     assert sweep.sweep(ctx(api)) == 0  # once
     (event,) = events_after(api, seq)
     assert event["type"] == "appointment.missed" and event["data"]["id"] == early["id"]

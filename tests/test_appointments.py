@@ -136,6 +136,21 @@ def test_refusals_past_closed_too_far_unbookable_and_not_a_slot(api: Api, clock:
         "name": "x" * 101}), 422, "validation_error")  # fmt: skip
 
 
+def test_special_days_decide_the_slots_of_their_date(api: Api, clock: Clock) -> None:
+    """A special day wins over the holidays and the weekday's hours (API.md, Opening days)."""
+    holiday, closed = local(clock, 0, days=1)[:10], local(clock, 0, days=2)[:10]
+    hours = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    service = bookable(api, 1, opening_hours=hours, holidays=[holiday],
+                       special_days={holiday: [["09:00", "10:00"]], closed: []})  # fmt: skip
+    assert [s["start"][11:16] for s in slots(api, service, holiday)] == ["09:00", "09:30"]
+    assert slots(api, service, closed) == []
+    book(api, service, local(clock, 9, 30, days=1))
+    r = api.client.post("/api/v1/public/appointments", headers=api.admin,
+                        json={"branch_id": 1, "service_id": service["id"],
+                              "start": local(clock, 10, days=2)})  # fmt: skip
+    error_of(r, 409, "slot_unavailable")
+
+
 def test_lowered_capacity_keeps_bookings_and_changed_hours_are_marked(
     api: Api, clock: Clock
 ) -> None:
@@ -197,6 +212,10 @@ def test_roles_without_public_booking(api: Api, clock: Clock) -> None:
         payload = {"branch_id": 1, "service_id": service["id"], "start": start}
         r = api.client.post("/api/v1/public/appointments", json=payload, headers=who)
         assert r.status_code == status, r.text
+        # an unknown service of a hall that does not book online is not told apart
+        r = api.client.get("/api/v1/public/branches/1/slots", headers=who,
+                           params={"service_id": 999, "date": day})  # fmt: skip
+        assert r.status_code == status, r.text
         r = api.client.get("/api/v1/appointments", headers=who, params={"branch_id": 1})
         assert r.status_code == (401 if not who else 403), r.text
     assert slots(api, service, day, headers=clerk)
@@ -250,12 +269,21 @@ def test_rate_limits_per_client_and_per_phone(api: Api, clock: Clock) -> None:
 def test_an_unknown_timezone_day_far_off_gives_no_error(api: Api, clock: Clock) -> None:
     service = bookable(api)
     assert all(s["available"] == 0 for s in slots(api, service, "2099-01-01"))
+    assert all(s["available"] == 0 for s in slots(api, service, "2999-12-31"))
     assert slots(api, api.service("B"), local(clock, 0)[:10]) == []
     r = api.client.get(
         "/api/v1/public/branches/1/slots",
         params={"service_id": service["id"], "date": "2026-02-30"},
     )
     error_of(r, 422, "validation_error")
+    for day in ("9999-12-31", "0001-01-01"):
+        r = api.client.get("/api/v1/public/branches/1/slots",
+                           params={"service_id": service["id"], "date": day})  # fmt: skip
+        error_of(r, 422, "validation_error")
+    for start in ("9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+08:00"):
+        r = api.client.post("/api/v1/public/appointments", headers=api.admin, json={
+            "branch_id": 1, "service_id": service["id"], "start": start})  # fmt: skip
+        error_of(r, 422, "validation_error")
     r = api.client.get(
         "/api/v1/public/branches/5/slots",
         params={"service_id": service["id"], "date": "2026-02-03"},

@@ -11,8 +11,10 @@ import select
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -266,12 +268,39 @@ def test_button_box_keys_through_a_pty(server: LiveServer, tmp_path: Path) -> No
             wait_until(lambda: numbers(printer.tickets()) == ["B001", "A001"], 20, "A001")
             assert read_until("ticket A001 issued")
             wait_until(lambda: all_done(hall, 2), 20, "both reported")
+            # a scanner on the same input types an appointment's code and Enter: checked in
+            remote = hall.remote
+            remote.client.patch(
+                f"/api/v1/branches/{hall.branch_id}",
+                headers=remote.admin,
+                json={"settings": {"public_booking": True}},
+            ).raise_for_status()
+            remote.client.patch(
+                f"/api/v1/services/{hall.services['A']}",
+                headers=remote.admin,
+                json={"appointment_capacity": 1},
+            ).raise_for_status()
+            now = datetime.now(ZoneInfo("Asia/Shanghai"))
+            start = now.replace(second=0, microsecond=0) + timedelta(minutes=30 - now.minute % 30)
+            booked = remote.post(
+                "/api/v1/public/appointments",
+                {
+                    "branch_id": hall.branch_id,
+                    "service_id": hall.services["A"],
+                    "start": start.isoformat(),
+                },
+                status=201,
+            )
+            os.write(master, booked["code"].lower().encode() + b"\r")
+            wait_until(lambda: numbers(printer.tickets()) == ["B001", "A001", "A002"], 20, "A002")
+            assert read_until("appointment checked in: ticket A002")
         finally:
             proc.terminate()
             proc.wait(10)
             os.close(master)
         issued = hall.remote.get("/api/v1/tickets", branch_id=hall.branch_id)
-        assert [t["number"] for t in issued] == ["B001", "A001"]
+        assert [t["number"] for t in issued] == ["B001", "A001", "A002"]
+        assert issued[2]["priority"] == "appointment"
 
 
 def test_a_refused_token_stops_the_agent_with_a_clear_error(server: LiveServer) -> None:

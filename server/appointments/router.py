@@ -14,6 +14,7 @@ from server.appointments import service as appointments
 from server.auth.deps import BranchQuery, CtxDep, IdPath, Limit, Offset, respond
 from server.auth.router import CONFLICTS, ERR
 from server.complaints.throttle import ClientLimit
+from server.core.errors import ValidationFailed
 
 router = APIRouter(prefix="/api/v1", tags=["appointments"])
 PublicId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -49,6 +50,8 @@ def slots(
 ) -> list[p.Slot]:  # fmt: skip
     """A service's slots of one date with the places still free (anyone when the hall books
     online, else its staff)."""
+    if not p.APPOINTMENT_YEARS[0] <= date.year <= p.APPOINTMENT_YEARS[1]:
+        raise ValidationFailed(f"date must lie between years {p.APPOINTMENT_YEARS}")
     return appointments.slots(ctx, branch_id, service_id, date)
 
 

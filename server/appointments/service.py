@@ -78,11 +78,14 @@ def open_for_booking(hours: Schedule, settings: p.BranchSettings, start: datetim
     return now <= start + late
 
 
-def _branch_and_service(session: Session, branch_id: int, service_id: int,
-                        ) -> tuple[Branch, Service]:  # fmt: skip
+def _branch_and_service(session: Session, principal: Principal, branch_id: int,
+                        service_id: int) -> tuple[Branch, Service]:  # fmt: skip
+    """The hall, once the caller may book there (no service of a closed hall is probed), and
+    its service."""
     branch = core_repo.row(session, Branch, branch_id)
     if branch is None:
         raise NotFound(f"branch {branch_id} does not exist")
+    may_book(principal, branch)
     service = core_repo.row(session, Service, service_id)
     if service is None or service.deleted or service.branch_id != branch_id:
         raise NotFound(f"service {service_id} does not exist in branch {branch_id}")
@@ -94,8 +97,7 @@ def slots(ctx: Ctx, branch_id: int, service_id: int, day: date) -> list[p.Slot]:
     booked now: past, or further ahead than the hall books)."""
     now = ctx.clock()
     with ctx.db.read() as session:
-        branch, service = _branch_and_service(session, branch_id, service_id)
-        may_book(ctx.principal, branch)
+        branch, service = _branch_and_service(session, ctx.principal, branch_id, service_id)
         if not bookable(service):
             return []
         settings = branch_settings(branch)
@@ -135,7 +137,8 @@ def booking_info(ctx: Ctx, branch_id: int) -> p.BookingInfo:
             timezone=branch.timezone, locale=branch.locale,
             today=schedule(branch).business_date(now), days_ahead=settings.appointment_days_ahead,
             slot_min=settings.appointment_slot_min, early_min=settings.appointment_early_min,
-            late_min=settings.appointment_late_min, services=services,
+            late_min=settings.appointment_late_min,
+            personal_days=settings.appointment_personal_days, services=services,
         )  # fmt: skip
 
 
@@ -171,8 +174,8 @@ def book(ctx: Ctx, uow: UnitOfWork, body: p.AppointmentCreate) -> p.Appointment:
         raise ValidationFailed("start: give the time with its offset (ISO 8601)")
     phone = domain.read_phone(body.phone)
     name = (body.name or "").strip() or None
-    branch, service = _branch_and_service(uow.session, body.branch_id, body.service_id)
-    may_book(ctx.principal, branch)
+    branch, service = _branch_and_service(uow.session, ctx.principal, body.branch_id,
+                                          body.service_id)  # fmt: skip
     branch = uow.lock_branch(branch.id)
     uow.reread(service)
     if not bookable(service):

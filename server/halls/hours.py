@@ -122,9 +122,7 @@ class Schedule:
     def sessions_on(self, day: date) -> list[tuple[datetime, datetime]]:
         """The hours of one date (open, close; local time): none on a holiday, the whole day
         when no hours are configured at all. Whatever decides a date's hours (holidays, special
-        days) belongs here, so that appointments' slots follow it."""
-        if day.isoformat() in self.holidays:
-            return []
+        days) is in `hours_of`, so that appointments' slots follow it."""
         return self._sessions(day, ZoneInfo(self.timezone), every_day=True)
 
     def _sessions(

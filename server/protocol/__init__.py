@@ -29,6 +29,9 @@ from server.protocol.appointments import (
     APPOINTMENT_EVENT_TYPES as APPOINTMENT_EVENT_TYPES,
 )
 from server.protocol.appointments import (
+    APPOINTMENT_YEARS as APPOINTMENT_YEARS,
+)
+from server.protocol.appointments import (
     Appointment as Appointment,
 )
 from server.protocol.appointments import (

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from server.protocol.common import Id, Locale, Request
 
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+APPOINTMENT_YEARS = (FIRST_YEAR, LAST_YEAR)
 AppointmentState = Literal["booked", "checked_in", "cancelled", "missed"]
 APPOINTMENT_EVENT_TYPES = (
     "appointment.booked", "appointment.cancelled", "appointment.checked_in",
@@ -30,6 +32,14 @@ class AppointmentCreate(Request):
     name: str | None = Field(None, max_length=100)
     phone: str | None = Field(None, max_length=32)
     locale: Locale | None = None
+
+    @field_validator("start")
+    @classmethod
+    def _plausible(cls, value: datetime) -> datetime:
+        """Years a hall books in (and whose times convert between zones without overflow)."""
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValueError(f"start must lie between {FIRST_YEAR} and {LAST_YEAR}")
+        return value
 
 
 class Appointment(BaseModel):
@@ -97,4 +107,5 @@ class BookingInfo(BaseModel):
     slot_min: int
     early_min: int
     late_min: int
+    personal_days: int  # name and phone are anonymised this many days after the slot
     services: list[BookableService]

@@ -13,7 +13,8 @@ from fastapi.staticfiles import StaticFiles
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"/kiosk": "kiosk", "/display": "display", "/counter": "counter", "/rate": "rate",
          "/admin": "admin", "/admin/overview": "overview", "/results": "results",
-         "/reception": "reception", "/hall": "hall"}  # fmt: skip
+         "/reception": "reception", "/hall": "hall",
+         "/book": "book"}  # fmt: skip
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
@@ -36,6 +37,10 @@ def install(app: FastAPI) -> None:
     @router.get("/t/{public_id}")
     async def mobile_ticket(public_id: str) -> FileResponse:
         return page_file("mobile")
+
+    @router.get("/a/{public_id}")
+    async def appointment(public_id: str) -> FileResponse:
+        return page_file("appointment")
 
     @router.get("/")
     async def home() -> RedirectResponse:

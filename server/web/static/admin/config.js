@@ -112,6 +112,12 @@
       { key: "queue_alert_per_counter", label: t("queueAlert"), type: "number", value: s.queue_alert_per_counter, attrs: { min: 1, max: 1000 } },
       { key: "device_offline_s", label: t("offlineAlert"), type: "number", value: s.device_offline_s, attrs: { min: 10, max: 86400 } },
       { key: "priority_interleave", label: t("interleave"), type: "number", value: s.priority_interleave, attrs: { min: 0 } },
+      { key: "public_booking", label: t("publicBooking"), type: "checkbox", value: s.public_booking ?? false },
+      { key: "appointment_slot_min", label: t("slotMin"), type: "number", value: s.appointment_slot_min ?? 30, attrs: { min: 5, max: 1440 } },
+      { key: "appointment_days_ahead", label: t("daysAhead"), type: "number", value: s.appointment_days_ahead ?? 7, attrs: { min: 0, max: 366 } },
+      { key: "appointment_early_min", label: t("earlyMin"), type: "number", value: s.appointment_early_min ?? 30, attrs: { min: 0, max: 1440 } },
+      { key: "appointment_late_min", label: t("lateMin"), type: "number", value: s.appointment_late_min ?? 15, attrs: { min: 0, max: 1440 } },
+      { key: "appointment_personal_days", label: t("personalDays"), type: "number", value: s.appointment_personal_days ?? 30, attrs: { min: 1, max: 3650 } },
       { key: "marquee", label: t("marquee"), type: "textarea", value: s.marquee },
       // per language, for the TV; empty: the name / marquee above
       ...HallQ.LOCALES.map((l) => ({ key: `hn_${l}`, label: `${t("hallNameIn")} ${l}`, value: (s.hall_names || {})[l] || "" })),
@@ -144,6 +150,9 @@
         special_days: parseSpecial(v.special_days), notice: perLocale("nt"),
         public_issue: v.public_issue, self_priority: v.self_priority, display_info: v.display_info,
         offer_priority: v.self_priority,
+        public_booking: v.public_booking, appointment_slot_min: v.appointment_slot_min || 30,
+        appointment_days_ahead: v.appointment_days_ahead ?? 7, appointment_early_min: v.appointment_early_min ?? 30,
+        appointment_late_min: v.appointment_late_min ?? 15, appointment_personal_days: v.appointment_personal_days || 30,
       };
       await api(`/api/v1/branches/${S.branchId}`, { method: "PATCH", body: {
         name: v.name, timezone: v.timezone, locale: v.locale, region: v.region.trim() || null, settings } });
@@ -169,6 +178,7 @@
       { key: "max_service_min", label: t("maxServiceMin"), type: "number", value: s.max_service_min, attrs: { min: 1, max: 1440 } },
       { key: "active", label: t("active"), type: "checkbox", value: s.active ?? true },
       { key: "priority", label: t("priorityService"), type: "checkbox", value: s.priority ?? false },
+      { key: "appointment_capacity", label: t("bookable"), type: "number", value: s.appointment_capacity ?? 0, attrs: { min: 0, max: 10000 } },
     ];
     const save = async (v) => {
       const name = {};
@@ -176,7 +186,7 @@
       const data = { code: v.code.trim(), prefix: v.prefix.trim().toUpperCase(), name,
         start_number: v.start_number, end_number: v.end_number, target_wait_min: v.target_wait_min,
         service_min: v.service_min, daily_quota: v.daily_quota || null, max_service_min: v.max_service_min || null,
-        active: v.active, priority: v.priority };
+        active: v.active, priority: v.priority, appointment_capacity: v.appointment_capacity || 0 };
       if (editing) await api(`/api/v1/services/${editing.id}`, { method: "PATCH", body: data });
       else await api("/api/v1/services", { method: "POST", body: { ...data, branch_id: S.branchId } });
       say(t("saved"));

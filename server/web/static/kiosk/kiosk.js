@@ -417,5 +417,7 @@
   $("prio-normal").addEventListener("click", () => { state.priority = false; renderChrome(); armIdle(); });
   $("prio-priority").addEventListener("click", () => { state.priority = true; renderChrome(); armIdle(); });
   document.addEventListener("contextmenu", (e) => e.preventDefault()); // long press on a touch screen
+  // For the appointment check-in (checkin.js): the ticket screen, and what it needs to know.
+  window.hallqKioskScreen = { showTicket, showError, armIdle, goIdle, token, state };
   start();
 })();

@@ -269,6 +269,21 @@ from server.protocol.regions import (
     RegionSettings as RegionSettings,
 )
 from server.protocol.stats import (
+    EstimateAccuracy as EstimateAccuracy,
+)
+from server.protocol.stats import (
+    EstimateFigures as EstimateFigures,
+)
+from server.protocol.stats import (
+    EstimateGroup as EstimateGroup,
+)
+from server.protocol.stats import (
+    EstimateHour as EstimateHour,
+)
+from server.protocol.stats import (
+    EstimateService as EstimateService,
+)
+from server.protocol.stats import (
     RatingFigures as RatingFigures,
 )
 from server.protocol.stats import (

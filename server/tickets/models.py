@@ -68,6 +68,10 @@ class Ticket(Base):
     outcome: Mapped[str | None] = mapped_column(String(200))
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
+    # The estimated waits given at issue (migration 0019): hallq's, and the naive one of
+    # server/tickets/estimate.py, for GET /api/v1/stats/estimates. Null: no counter was open.
+    issue_estimate_s: Mapped[int | None] = mapped_column(Integer)
+    naive_estimate_s: Mapped[int | None] = mapped_column(Integer)
 
 
 class PrintJob(Base):

@@ -10,7 +10,8 @@ from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, updat
 from sqlalchemy.orm import Session
 
 from server.core.prepared import Prepared
-from server.tickets.estimate import RECENT_WINDOW
+from server.halls.models import Counter
+from server.tickets.estimate import RECENT_WINDOW, Waiting
 from server.tickets.models import ServiceDay, Ticket
 
 _RECENT_DURATIONS = (
@@ -43,6 +44,70 @@ def recent_service_durations(
                 durations.append((finished - began).total_seconds())
         result[service_id] = durations
     return result
+
+
+_RECENT_TURNS = (
+    select(Ticket.finished_at, Ticket.called_at)
+    .where(
+        Ticket.service_id == bindparam("service_id"),
+        Ticket.state.in_(("done", "no_show")),
+        Ticket.finished_at >= bindparam("since"),
+    )
+    .order_by(Ticket.finished_at.desc())
+    .limit(RECENT_WINDOW)
+)
+
+
+def recent_turns(session: Session, service_id: int, since: datetime) -> list[float]:
+    """How long (s) each of the last RECENT_WINDOW tickets of a service kept its counter, from
+    the call to done or no-show, since `since`."""
+    rows = (
+        session.connection()
+        .execute(_RECENT_TURNS, {"service_id": service_id, "since": since})
+        .all()
+    )
+    return [(f - c).total_seconds() for f, c in rows if f is not None and c is not None]
+
+
+_QUEUE = (
+    select(
+        Ticket.id, Ticket.service_id, Ticket.priority, Ticket.effective_at,
+        Ticket.target_counter_id,
+    )
+    .where(
+        Ticket.branch_id == bindparam("branch_id"),
+        Ticket.state == "waiting",
+        Ticket.business_date == bindparam("day"),
+    )
+    .order_by(Ticket.effective_at, Ticket.id)
+)  # fmt: skip
+
+
+def queue_of(session: Session, branch_id: int, business_date: date) -> list[Waiting]:
+    """Every ticket waiting in a branch today, in queue order, as the forecast sees it."""
+    rows = session.connection().execute(_QUEUE, {"branch_id": branch_id, "day": business_date})
+    return [Waiting(*row) for row in rows]
+
+
+_DESKS = (
+    select(
+        Counter.id, Counter.state, Counter.priority_interleave, Counter.normals_since_priority,
+        Ticket.service_id, Ticket.called_at, Ticket.state,
+    )
+    .outerjoin(Ticket, Ticket.id == Counter.ticket_id)
+    .where(
+        Counter.branch_id == bindparam("branch_id"),
+        Counter.state.in_(("open", "paused")),
+        Counter.deleted.is_(False),
+    )
+    .order_by(Counter.number)
+)  # fmt: skip
+
+
+def desks_of(session: Session, branch_id: int) -> list[Any]:
+    """The open and paused counters of a branch: (id, state, interleave, normals since a
+    priority one, and the service, first call and state of the ticket in hand, if any)."""
+    return list(session.connection().execute(_DESKS, {"branch_id": branch_id}).all())
 
 
 def waiting_tickets(session: Session, branch_id: int, business_date: date) -> Sequence[Ticket]:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from server.cli.common import app, db_app, prepared, settings_for
 from server.core.settings import Settings
 from server.halls import bootstrap
+from server.simulate.run import demo_history
 
 ANY_ADDRESS = ("", "0.0.0.0", "::")
 
@@ -78,6 +79,11 @@ def demo(
     with prepared(settings) as ctx:
         admin_password = bootstrap.ensure_admin(ctx, settings.admin_password)
         hall = bootstrap.seed_demo(ctx)
+        history = demo_history(ctx)
+    if history is not None:
+        c = history.counts
+        typer.echo(f"demo history: {len(history.days)} business days, {c.issued} tickets, "
+                   f"made in {history.seconds:.1f} s")  # fmt: skip
     base = public_base(settings, "127.0.0.1", port)
     if admin_password or hall:
         lines = []

@@ -121,7 +121,7 @@ def forecast(
 ) -> dict[int, float]:
     """Seconds from now until each waiting ticket is called; a ticket no desk will call is
     left out. `queue` is in queue order; `turn_s` is each service's usual turn."""
-    by_service, by_counter = _lines(queue)
+    by_service, by_counter = _lines(sorted(queue, key=lambda t: (t.effective_at, t.id)))
     called: dict[int, float] = {}
     taken: set[int] = set()
     rhythm = {d.id: d.normals_since_priority for d in desks}

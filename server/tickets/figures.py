@@ -17,6 +17,7 @@ ticket or a counter forgets it (`queue_changed`).
 
 from __future__ import annotations
 
+import bisect
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -96,13 +97,34 @@ def _aware(at: datetime, now: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=now.tzinfo)
 
 
+def _queue(session: Session, branch_id: int, day: date) -> list[Waiting]:
+    """The branch's waiting tickets, kept until a ticket or counter changes (`queue_changed`);
+    an issue adds its ticket (`queued`), so a batch of issues reads the queue once."""
+    kept: tuple[date, list[Waiting]] = core_repo.memo(
+        session, ("queue", branch_id), lambda: (day, tickets_repo.queue_of(session, branch_id, day))
+    )
+    if kept[0] != day:
+        core_repo.forget(session, ("queue", branch_id))
+        return _queue(session, branch_id, day)
+    return kept[1]
+
+
+def queued(session: Session, branch_id: int, day: date, ticket: Waiting) -> None:
+    """A ticket was just issued: add it to the kept queue, in its place."""
+    store = core_repo.memo(session, ("queue", branch_id), lambda: None)
+    if store is None:
+        core_repo.forget(session, ("queue", branch_id))
+    elif store[0] == day:
+        bisect.insort(store[1], ticket, key=lambda t: (t.effective_at, t.id))
+
+
 def _forecast(
     session: Session, branch: Branch, day: date, now: datetime, new: Waiting | None = None
 ) -> dict[int, float]:
     session.flush()  # the queries below read the connection directly
-    queue = tickets_repo.queue_of(session, branch.id, day)
+    queue = _queue(session, branch.id, day)
     if new is not None:
-        queue.append(new)
+        queue = [*queue, new]
     turns = {s: turn_s(session, s, now) for s in {t.service_id for t in queue}}
     return forecast(_desks(session, branch, now), queue, turns)
 
@@ -143,6 +165,7 @@ def adopt_forecast(
 
 def queue_changed(session: Session, branch_id: int) -> None:
     core_repo.forget(session, ("forecast", branch_id))
+    core_repo.forget(session, ("queue", branch_id))
 
 
 def counters_changed(session: Session, branch_id: int) -> None:

@@ -109,6 +109,8 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
     values["naive_estimate_s"] = row.naive_estimate_s = naive
     # A plain INSERT (the hot path; the columns left out are NULL).
     row.id = tickets_repo.insert_ticket(session, values)
+    figures.queued(session, branch.id, day, Waiting(row.id, service.id, priority,
+                                                   row.effective_at, None))  # fmt: skip
     if forecast is not None:
         figures.adopt_forecast(session, branch.id, forecast, row.id, uow.now)
     ticket = Ticket.issued(

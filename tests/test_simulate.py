@@ -1,7 +1,7 @@
 """`hallq simulate` (issue 18): business days of new halls played through the real use cases,
 deterministic for a seed, on SQLite and PostgreSQL, and the accuracy goal of the estimates:
 hallq's mean absolute error at least 30 % below the naive estimate's on the default and peak
-profiles. Small runs (one hall, one day): seconds."""
+profiles. Small runs (one hall, one Saturday morning): seconds."""
 
 from __future__ import annotations
 
@@ -28,12 +28,14 @@ from tests.support import Clock
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cheap_hashing")]
 
-TUESDAY_NOON = datetime(2026, 12, 8, 4, 0, tzinfo=UTC)  # the day before: a Monday (its peak)
+# The day before is a Saturday: the halls open 09:00–12:00, its morning peak only, so that a
+# day takes seconds (docs/estimates.md has the figures of whole weeks).
+SUNDAY_NOON = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
 
 
 def ctx_on(url: str) -> Ctx:
     settings = Settings(database_url=url, bus_url="memory://")
-    return Ctx(Database(url), settings, Clock(TUESDAY_NOON), None, ROOT)
+    return Ctx(Database(url), settings, Clock(SUNDAY_NOON), None, ROOT)
 
 
 def simulated(url: str, profile: str, seed: int = 7, days: int = 1) -> run.Outcome:
@@ -48,9 +50,9 @@ def simulated(url: str, profile: str, seed: int = 7, days: int = 1) -> run.Outco
 
 def test_a_day_is_made_through_the_use_cases_and_reported_like_the_endpoint(db_url: str) -> None:
     outcome = simulated(db_url, "quiet")
-    assert outcome.days == [date(2026, 12, 7)]
+    assert outcome.days == [date(2026, 12, 5)]
     c = outcome.counts
-    assert c.issued > 100 and c.served > 0.8 * c.issued and c.no_show > 0 and c.rated > 0
+    assert c.issued > 40 and c.served > 0.8 * c.issued and c.no_show > 0 and c.rated > 0
     assert c.issued == c.served + c.no_show + c.cancelled  # nobody is left waiting
     ctx = ctx_on(db_url)
     try:
@@ -76,7 +78,7 @@ def test_hallqs_estimates_beat_the_naive_ones_by_30_percent(
 ) -> None:
     outcome = simulated(templates.sqlite(tmp_path / "hallq.db"), profile)
     report = outcome.report
-    assert report is not None and report.tickets > 300
+    assert report is not None and report.tickets > 100
     assert report.hallq.mae_s is not None and report.naive.mae_s is not None
     assert report.hallq.mae_s <= 0.7 * report.naive.mae_s, report
 

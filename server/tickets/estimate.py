@@ -18,6 +18,7 @@ next still waits for the first counter to free. See docs/estimates.md.
 from __future__ import annotations
 
 import heapq
+import math
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -116,15 +117,65 @@ def _first(lines: list[_Line], priority: bool, taken: set[int]) -> Waiting | Non
     return best
 
 
+WINDOW = 300
+"""The forecast plays the first WINDOW tickets of the queue; a ticket further back is placed
+after them at the rate of the open counters serving its service (`Forecast.after`)."""
+
+
+@dataclass
+class Forecast:
+    """When each ticket of the queue's window is called (seconds from the forecast's moment),
+    and when each desk is free after them; `complete`: the window is the whole queue."""
+
+    calls: dict[int, float]
+    desks: Sequence[Desk]
+    free_at: list[float]
+    turn_s: Mapping[int, float]
+    complete: bool
+    in_window: dict[int, int]  # tickets of each service's queue in the window
+
+    def after(self, ticket: Waiting, position: int, open_counters: int, *, keep: bool) -> float:
+        """When a normal ticket queued behind every ticket of the window is called: by the
+        first desk serving it to be free (the window is the whole queue), or later by its
+        people ahead beyond the window at the open counters' rate. `keep`: it is in the queue
+        now (issued): the desk that calls it is busy for its turn, and it is remembered."""
+        turn = self.turn_s.get(ticket.service_id, 300.0)
+        serving = [
+            i for i, d in enumerate(self.desks)
+            if (ticket.service_id in d.service_ids if ticket.target_counter_id is None
+                else d.id == ticket.target_counter_id)
+        ]  # fmt: skip
+        if not serving:
+            return math.inf
+        first = min(serving, key=lambda i: (self.free_at[i], i))
+        at = self.free_at[first]
+        if not self.complete:
+            beyond = max(0, position - self.in_window.get(ticket.service_id, 0))
+            at += beyond * turn / max(1, open_counters)
+        elif keep:
+            self.free_at[first] = at + turn
+        if keep:
+            self.calls[ticket.id] = at
+            self.in_window[ticket.service_id] = self.in_window.get(ticket.service_id, 0) + 1
+        return at
+
+
 def forecast(
-    desks: Sequence[Desk], queue: Sequence[Waiting], turn_s: Mapping[int, float]
-) -> dict[int, float]:
-    """Seconds from now until each waiting ticket is called; a ticket no desk will call is
-    left out. `queue` is in queue order; `turn_s` is each service's usual turn."""
-    by_service, by_counter = _lines(sorted(queue, key=lambda t: (t.effective_at, t.id)))
+    desks: Sequence[Desk],
+    queue: Sequence[Waiting],
+    turn_s: Mapping[int, float],
+    *,
+    complete: bool = True,
+) -> Forecast:
+    """Play the queue (its first tickets, or all: `complete`) forward from now: seconds until
+    each ticket is called; a ticket no desk will call is left out. `turn_s` is each service's
+    usual turn."""
+    ordered = sorted(queue, key=lambda t: (t.effective_at, t.id))
+    by_service, by_counter = _lines(ordered)
     called: dict[int, float] = {}
     taken: set[int] = set()
     rhythm = {d.id: d.normals_since_priority for d in desks}
+    free_at = [d.free_in_s for d in desks]
     heap = [(d.free_in_s, i) for i, d in enumerate(desks)]
     heapq.heapify(heap)
     lines_of = [
@@ -150,8 +201,13 @@ def forecast(
         taken.add(ticket.id)
         called[ticket.id] = at
         rhythm[desk.id] = rhythm[desk.id] + 1 if ticket.priority == "normal" else 0
-        heapq.heappush(heap, (at + turn_s.get(ticket.service_id, 300.0), index))
-    return called
+        free_at[index] = at + turn_s.get(ticket.service_id, 300.0)
+        heapq.heappush(heap, (free_at[index], index))
+    in_window: dict[int, int] = {}
+    for ticket in ordered:
+        if ticket.target_counter_id is None:
+            in_window[ticket.service_id] = in_window.get(ticket.service_id, 0) + 1
+    return Forecast(called, desks, free_at, turn_s, complete, in_window)
 
 
 def _candidate(ticket: Waiting | None) -> Candidate | None:

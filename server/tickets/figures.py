@@ -18,6 +18,7 @@ ticket or a counter forgets it (`queue_changed`).
 from __future__ import annotations
 
 import bisect
+import math
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -28,7 +29,7 @@ from server.halls import repository as halls_repo
 from server.halls.models import Service
 from server.halls.settings import branch_settings
 from server.tickets import repository as tickets_repo
-from server.tickets.estimate import NEW, Desk, Waiting, forecast, remaining_s
+from server.tickets.estimate import NEW, WINDOW, Desk, Forecast, Waiting, forecast, remaining_s
 from server.tickets.estimate import mean_service_s as mean_of
 
 RECENT_DAYS = 7
@@ -98,10 +99,13 @@ def _aware(at: datetime, now: datetime) -> datetime:
 
 
 def _queue(session: Session, branch_id: int, day: date) -> list[Waiting]:
-    """The branch's waiting tickets, kept until a ticket or counter changes (`queue_changed`);
-    an issue adds its ticket (`queued`), so a batch of issues reads the queue once."""
+    """The branch's first WINDOW waiting tickets, kept until a ticket or counter changes
+    (`queue_changed`); an issue adds its ticket (`queued`), so a batch of issues reads the
+    queue once."""
     kept: tuple[date, list[Waiting]] = core_repo.memo(
-        session, ("queue", branch_id), lambda: (day, tickets_repo.queue_of(session, branch_id, day))
+        session,
+        ("queue", branch_id),
+        lambda: (day, tickets_repo.queue_of(session, branch_id, day, WINDOW)),
     )
     if kept[0] != day:
         core_repo.forget(session, ("queue", branch_id))
@@ -110,57 +114,99 @@ def _queue(session: Session, branch_id: int, day: date) -> list[Waiting]:
 
 
 def queued(session: Session, branch_id: int, day: date, ticket: Waiting) -> None:
-    """A ticket was just issued: add it to the kept queue, in its place."""
+    """A ticket was just issued: add it to the kept queue in its place (within the window)."""
     store = core_repo.memo(session, ("queue", branch_id), lambda: None)
-    if store is None:
+    if store is None or store[0] != day:
         core_repo.forget(session, ("queue", branch_id))
-    elif store[0] == day:
-        bisect.insort(store[1], ticket, key=lambda t: (t.effective_at, t.id))
+        return
+    queue = store[1]
+    bisect.insort(queue, ticket, key=lambda t: (t.effective_at, t.id))
+    del queue[WINDOW:]
 
 
 def _forecast(
     session: Session, branch: Branch, day: date, now: datetime, new: Waiting | None = None
-) -> dict[int, float]:
+) -> Forecast:
     session.flush()  # the queries below read the connection directly
     queue = _queue(session, branch.id, day)
+    complete = len(queue) < WINDOW
     if new is not None:
         queue = [*queue, new]
     turns = {s: turn_s(session, s, now) for s in {t.service_id for t in queue}}
-    return forecast(_desks(session, branch, now), queue, turns)
+    return forecast(_desks(session, branch, now), queue, turns, complete=complete)
 
 
-def forecast_wait_s(session: Session, branch: Branch, day: date, ticket_id: int,
-                    now: datetime) -> int | None:  # fmt: skip
-    """hallq's estimate for a waiting ticket: seconds until it is called (None: no counter
-    that will call it)."""
+def _kept_forecast(session: Session, branch: Branch, day: date, now: datetime,
+                   ) -> tuple[datetime, Forecast]:  # fmt: skip
+    """The branch's forecast made at some moment of this transaction (kept until a ticket or
+    counter changes), with that moment."""
     key = ("forecast", branch.id)
-    kept = core_repo.memo(session, key, lambda: (now, _forecast(session, branch, day, now)))
-    if kept[0] != now:
+    kept: tuple[datetime, date, Forecast] = core_repo.memo(
+        session, key, lambda: (now, day, _forecast(session, branch, day, now))
+    )
+    if kept[1] != day:
         core_repo.forget(session, key)
-        kept = core_repo.memo(session, key, lambda: (now, _forecast(session, branch, day, now)))
-    found = kept[1].get(ticket_id)
-    return None if found is None else round(found)
+        return _kept_forecast(session, branch, day, now)
+    return kept[0], kept[2]
 
 
-def new_ticket_wait_s(
-    session: Session, branch: Branch, day: date, new: Waiting, now: datetime
-) -> tuple[int | None, dict[int, float]]:
-    """hallq's estimate for a ticket about to be queued (`new`, id NEW), and the forecast it is
-    part of (`adopt_forecast` keeps it once the ticket has its id)."""
-    calls = _forecast(session, branch, day, now, new)
-    found = calls.get(NEW)
-    return (None if found is None else round(found)), calls
+def _from(at: float, made: datetime, now: datetime) -> int | None:
+    """Seconds from `now` until a call foreseen `at` seconds after `made`."""
+    if math.isinf(at):
+        return None
+    return max(0, round(at - (now - made).total_seconds()))
 
 
-def adopt_forecast(
-    session: Session, branch_id: int, calls: dict[int, float], ticket_id: int, now: datetime
-) -> None:
-    """Keep the forecast made for a new ticket, now that it has its id."""
-    if NEW in calls:
-        calls[ticket_id] = calls.pop(NEW)
-    key = ("forecast", branch_id)
+def forecast_wait_s(session: Session, branch: Branch, day: date, ticket: Waiting,
+                    position: int, now: datetime) -> int | None:  # fmt: skip
+    """hallq's estimate for a waiting ticket of `day`: seconds until it is called (None: no
+    counter that will call it)."""
+    made, fc = _kept_forecast(session, branch, day, now)
+    at = fc.calls.get(ticket.id)
+    if at is None:  # beyond the window
+        opened = open_counters(session, branch.id).get(ticket.service_id, 0)
+        at = fc.after(ticket, position, opened, keep=False)
+    return _from(at, made, now)
+
+
+def new_ticket_wait_s(session: Session, branch: Branch, day: date, new: Waiting,
+                      position: int, now: datetime) -> int | None:  # fmt: skip
+    """hallq's estimate for a ticket about to be queued (`new`, id NEW); `adopt` gives it its
+    id once inserted. A normal ticket queues behind everyone: the kept forecast places it
+    after them; a priority ticket may go ahead, and the forecast is made again with it."""
+    opened = open_counters(session, branch.id).get(new.service_id, 0)
+    made, fc = _kept_forecast(session, branch, day, now)
+    queue = _queue(session, branch.id, day)
+    last = queue[-1] if queue else None
+    if last is None or (last.effective_at, last.id) < (new.effective_at, new.id):
+        return _from(fc.after(new, position, opened, keep=True), made, now)
+    key = ("forecast", branch.id)
     core_repo.forget(session, key)
-    core_repo.memo(session, key, lambda: (now, calls))
+    fc = _forecast(session, branch, day, now, new)
+    core_repo.memo(session, key, lambda: (now, day, fc))
+    at = fc.calls.get(NEW)
+    if at is None:  # behind a full window after all
+        at = fc.after(new, position, opened, keep=True)
+    return _from(at, now, now)
+
+
+def adopt(session: Session, branch_id: int, ticket_id: int) -> None:
+    """The ticket issued as NEW has its id now: the kept forecast knows it by it."""
+    kept = core_repo.memo(session, ("forecast", branch_id), lambda: None)
+    if kept is None:
+        core_repo.forget(session, ("forecast", branch_id))
+    elif NEW in kept[2].calls:
+        kept[2].calls[ticket_id] = kept[2].calls.pop(NEW)
+
+
+def next_wait_s(session: Session, branch: Branch, day: date, service_id: int, waiting: int,
+                now: datetime) -> int | None:  # fmt: skip
+    """hallq's estimate for a ticket of the service if one were issued now (the kiosk, the hall
+    TV): placed behind everyone waiting."""
+    opened = open_counters(session, branch.id).get(service_id, 0)
+    made, fc = _kept_forecast(session, branch, day, now)
+    new = Waiting(NEW, service_id, "normal", now)
+    return _from(fc.after(new, waiting, opened, keep=False), made, now)
 
 
 def queue_changed(session: Session, branch_id: int) -> None:

@@ -80,12 +80,16 @@ _QUEUE = (
         Ticket.business_date == bindparam("day"),
     )
     .order_by(Ticket.effective_at, Ticket.id)
+    .limit(bindparam("limit"))
 )  # fmt: skip
 
 
-def queue_of(session: Session, branch_id: int, business_date: date) -> list[Waiting]:
-    """Every ticket waiting in a branch today, in queue order, as the forecast sees it."""
-    rows = session.connection().execute(_QUEUE, {"branch_id": branch_id, "day": business_date})
+def queue_of(session: Session, branch_id: int, business_date: date, limit: int) -> list[Waiting]:
+    """The first `limit` tickets waiting in a branch today, in queue order, as the forecast
+    sees them."""
+    rows = session.connection().execute(
+        _QUEUE, {"branch_id": branch_id, "day": business_date, "limit": limit}
+    )
     return [Waiting(*row) for row in rows]
 
 

@@ -101,18 +101,17 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
     # The estimates given now are kept on the ticket (GET /api/v1/stats/estimates): hallq's,
     # the forecast of the queue with this ticket in it, and the naive one beside it.
     naive = naive_wait_s(session, service, position, uow.now)
-    estimate, forecast = None, None
+    estimate = None
     if naive is not None:  # a counter serving it is open
         new = Waiting(NEW, service.id, priority, row.effective_at, None)
-        estimate, forecast = figures.new_ticket_wait_s(session, branch, day, new, uow.now)
+        estimate = figures.new_ticket_wait_s(session, branch, day, new, position, uow.now)
     values["issue_estimate_s"] = row.issue_estimate_s = estimate
     values["naive_estimate_s"] = row.naive_estimate_s = naive
     # A plain INSERT (the hot path; the columns left out are NULL).
     row.id = tickets_repo.insert_ticket(session, values)
     figures.queued(session, branch.id, day, Waiting(row.id, service.id, priority,
                                                    row.effective_at, None))  # fmt: skip
-    if forecast is not None:
-        figures.adopt_forecast(session, branch.id, forecast, row.id, uow.now)
+    figures.adopt(session, branch.id, row.id)
     ticket = Ticket.issued(
         id=row.id, branch_id=row.branch_id, service_id=row.service_id, number=row.number,
         business_date=day, priority=row.priority, now=uow.now, effective_at=row.effective_at,

@@ -15,7 +15,7 @@ from server.halls.models import Counter, Service
 from server.halls.views import counter_ref, schedule
 from server.tickets import figures
 from server.tickets import repository as tickets_repo
-from server.tickets.estimate import NEW, Waiting, estimated_wait_s
+from server.tickets.estimate import Waiting, estimated_wait_s
 from server.tickets.models import Ticket
 
 KEY_HOLDERS = frozenset({"admin", "manager"})
@@ -56,8 +56,10 @@ def ticket_wire(
         if opened:
             branch = core_repo.row(session, Branch, ticket.branch_id)
             assert branch is not None
+            waiting = Waiting(ticket.id, ticket.service_id, ticket.priority,
+                              ticket.effective_at, ticket.target_counter_id)  # fmt: skip
             estimate = figures.forecast_wait_s(
-                session, branch, ticket.business_date, ticket.id, now
+                session, branch, ticket.business_date, waiting, position, now
             )
     return p.Ticket(
         id=ticket.id,
@@ -108,8 +110,7 @@ def service_waits(
         opened = open_counters.get(s.id, 0)
         estimate = None
         if opened:
-            new = Waiting(NEW, s.id, "priority" if s.priority else "normal", now)
-            estimate = figures.new_ticket_wait_s(session, branch, day, new, now)[0]
+            estimate = figures.next_wait_s(session, branch, day, s.id, waiting[s.id], now)
         result[s.id] = (waiting[s.id], estimate, opened)
     return result
 

@@ -117,7 +117,7 @@ def _first(lines: list[_Line], priority: bool, taken: set[int]) -> Waiting | Non
     return best
 
 
-WINDOW = 300
+WINDOW = 60
 """The forecast plays the first WINDOW tickets of the queue; a ticket further back is placed
 after them at the rate of the open counters serving its service (`Forecast.after`)."""
 
@@ -188,16 +188,17 @@ def forecast(
         desk = desks[index]
         lines = lines_of[index]
         normal, priority = _first(lines, False, taken), _first(lines, True, taken)
-        chosen = choose_next(
-            first_normal=_candidate(normal),
-            first_priority=_candidate(priority),
-            interleave=desk.interleave,
-            normals_since_priority=rhythm[desk.id],
-        )
-        if chosen is None:
+        ticket = normal or priority
+        if normal is not None and priority is not None:  # call-next's rules choose
+            chosen = choose_next(
+                first_normal=_candidate(normal),
+                first_priority=_candidate(priority),
+                interleave=desk.interleave,
+                normals_since_priority=rhythm[desk.id],
+            )
+            ticket = normal if chosen is not None and chosen.ticket_id == normal.id else priority
+        if ticket is None:
             continue  # nothing left that this desk serves: it calls no more
-        ticket = normal if normal is not None and chosen.ticket_id == normal.id else priority
-        assert ticket is not None
         taken.add(ticket.id)
         called[ticket.id] = at
         rhythm[desk.id] = rhythm[desk.id] + 1 if ticket.priority == "normal" else 0

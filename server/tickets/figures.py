@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import math
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -37,45 +38,56 @@ PAUSE_LEFT_S = 300.0
 """A paused counter is expected back this long from now (what is left of a usual pause)."""
 
 
+def _desk_rows(session: Session, branch_id: int) -> list[Any]:
+    """The open and paused counters of a branch with their ticket in hand (one query), kept
+    until a ticket or counter changes."""
+    return core_repo.memo(
+        session, ("desks", branch_id), lambda: tickets_repo.desks_of(session, branch_id)
+    )
+
+
 def open_counters(session: Session, branch_id: int) -> dict[int, int]:
     """Open counters per service id of a branch."""
+
+    def compute() -> dict[int, int]:
+        found: dict[int, int] = {}
+        for row in _desk_rows(session, branch_id):
+            if row[1] == "open":
+                for service_id in halls_repo.served_by(session, row[0]):
+                    found[service_id] = found.get(service_id, 0) + 1
+        return found
+
+    return core_repo.memo(session, ("open_counters", branch_id), compute)
+
+
+def _recent(session: Session, service_id: int, now: datetime) -> tuple[list[float], list[float]]:
+    """The service's recent service times (done) and turns (done or no-show), one query."""
+    since = now - timedelta(days=RECENT_DAYS)
     return core_repo.memo(
-        session,
-        ("open_counters", branch_id),
-        lambda: halls_repo.open_counters_by_service(session, branch_id),
-    )
+        session, ("recent", service_id),
+        lambda: tickets_repo.recent_finished(session, service_id, since),
+    )  # fmt: skip
 
 
 def mean_service_s(session: Session, service: Service, now: datetime) -> float:
     """Mean service time of the service's recent tickets (else its configured minutes)."""
-
-    def compute() -> float:
-        since = now - timedelta(days=RECENT_DAYS)
-        durations = tickets_repo.recent_service_durations(session, [service.id], since)
-        return mean_of(durations[service.id], configured_min=service.service_min)
-
-    return core_repo.memo(session, ("mean_service_s", service.id), compute)
+    return mean_of(_recent(session, service.id, now)[0], configured_min=service.service_min)
 
 
 def turn_s(session: Session, service_id: int, now: datetime) -> float:
     """How long a call of the service keeps a counter, call to done or no-show, of its recent
     tickets (else its configured minutes)."""
-
-    def compute() -> float:
-        since = now - timedelta(days=RECENT_DAYS)
-        turns = tickets_repo.recent_turns(session, service_id, since)
-        if turns:
-            return mean_of(turns, configured_min=0)
-        service = core_repo.row(session, Service, service_id)
-        return (service.service_min if service else 5.0) * 60.0
-
-    return core_repo.memo(session, ("turn_s", service_id), compute)
+    turns = _recent(session, service_id, now)[1]
+    if turns:
+        return mean_of(turns, configured_min=0)
+    service = core_repo.row(session, Service, service_id)
+    return (service.service_min if service else 5.0) * 60.0
 
 
 def _desks(session: Session, branch: Branch, now: datetime) -> list[Desk]:
     default_interleave = branch_settings(branch).priority_interleave
     desks = []
-    for cid, state, interleave, normals, in_hand, called_at, ticket_state in tickets_repo.desks_of(
+    for cid, state, interleave, normals, in_hand, called_at, ticket_state in _desk_rows(
         session, branch.id
     ):
         if state == "paused":
@@ -212,12 +224,14 @@ def next_wait_s(session: Session, branch: Branch, day: date, service_id: int, wa
 def queue_changed(session: Session, branch_id: int) -> None:
     core_repo.forget(session, ("forecast", branch_id))
     core_repo.forget(session, ("queue", branch_id))
+    core_repo.forget(session, ("desks", branch_id))
+    core_repo.forget(session, ("open_counters", branch_id))
 
 
 def counters_changed(session: Session, branch_id: int) -> None:
     core_repo.forget(session, ("open_counters", branch_id))
+    core_repo.forget(session, ("desks", branch_id))
 
 
 def service_finished(session: Session, service_id: int) -> None:
-    core_repo.forget(session, ("mean_service_s", service_id))
-    core_repo.forget(session, ("turn_s", service_id))
+    core_repo.forget(session, ("recent", service_id))

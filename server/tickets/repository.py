@@ -14,59 +14,40 @@ from server.halls.models import Counter
 from server.tickets.estimate import RECENT_WINDOW, Waiting
 from server.tickets.models import ServiceDay, Ticket
 
-_RECENT_DURATIONS = (
-    select(Ticket.finished_at, Ticket.started_at, Ticket.called_at)
-    .where(
-        Ticket.service_id == bindparam("service_id"),
-        Ticket.state == "done",
-        Ticket.finished_at >= bindparam("since"),
-    )
-    .order_by(Ticket.finished_at.desc())
-    .limit(RECENT_WINDOW)
-)
-
-
-def recent_service_durations(
-    session: Session, service_ids: Sequence[int], since: datetime
-) -> dict[int, list[float]]:
-    """Durations (s) of the last RECENT_WINDOW finished tickets per service since `since`."""
-    result: dict[int, list[float]] = {}
-    for service_id in service_ids:
-        rows = (
-            session.connection()
-            .execute(_RECENT_DURATIONS, {"service_id": service_id, "since": since})
-            .all()
-        )
-        durations = []
-        for finished, started, called in rows:
-            began = started or called
-            if finished is not None and began is not None:
-                durations.append((finished - began).total_seconds())
-        result[service_id] = durations
-    return result
-
-
-_RECENT_TURNS = (
-    select(Ticket.finished_at, Ticket.called_at)
+_RECENT_FINISHED = (
+    select(Ticket.state, Ticket.finished_at, Ticket.started_at, Ticket.called_at)
     .where(
         Ticket.service_id == bindparam("service_id"),
         Ticket.state.in_(("done", "no_show")),
         Ticket.finished_at >= bindparam("since"),
     )
     .order_by(Ticket.finished_at.desc())
-    .limit(RECENT_WINDOW)
+    .limit(2 * RECENT_WINDOW)
 )
 
 
-def recent_turns(session: Session, service_id: int, since: datetime) -> list[float]:
-    """How long (s) each of the last RECENT_WINDOW tickets of a service kept its counter, from
-    the call to done or no-show, since `since`."""
+def recent_finished(
+    session: Session, service_id: int, since: datetime
+) -> tuple[list[float], list[float]]:
+    """Of a service's tickets finished since `since`, newest first: the service times (s) of
+    the last RECENT_WINDOW done (from the start, else the call), and how long each of the last
+    RECENT_WINDOW done or no-show kept its counter (from the call). One query."""
     rows = (
         session.connection()
-        .execute(_RECENT_TURNS, {"service_id": service_id, "since": since})
+        .execute(_RECENT_FINISHED, {"service_id": service_id, "since": since})
         .all()
     )
-    return [(f - c).total_seconds() for f, c in rows if f is not None and c is not None]
+    durations: list[float] = []
+    turns: list[float] = []
+    for state, finished, started, called in rows:
+        if finished is None:
+            continue
+        began = started or called
+        if state == "done" and began is not None and len(durations) < RECENT_WINDOW:
+            durations.append((finished - began).total_seconds())
+        if called is not None and len(turns) < RECENT_WINDOW:
+            turns.append((finished - called).total_seconds())
+    return durations, turns
 
 
 _QUEUE = (

@@ -71,3 +71,6 @@ def test_behind_a_window_the_rest_goes_at_the_open_counters_rate() -> None:
     fc = forecast([Desk(1, (1,), 0.0)], queue, {1: 300.0}, complete=False)
     # 10 people ahead, 2 of them in the window: 8 more × 300 s on one counter after 600 s
     assert fc.after(waiting(99, 1, 50), 10, 1, keep=False) == 600.0 + 8 * 300.0
+    # each ticket issued behind it is one more person back
+    assert fc.after(waiting(100, 1, 51), 10, 1, keep=True) == 600.0 + 8 * 300.0
+    assert fc.after(waiting(101, 1, 52), 11, 1, keep=True) == 600.0 + 9 * 300.0

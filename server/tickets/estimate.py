@@ -12,7 +12,8 @@ service's usual turn (call to finish: the walk to the desk, the service, and the
 recalls). A paused counter joins when a usual pause is over. A ticket's estimate is the moment
 it is called. So a counter serving several services counts for each only as much as it is free
 for it, a priority ticket ahead is counted where call-next would put it, and a ticket that is
-next still waits for the first counter to free. See docs/estimates.md.
+next still waits for the first counter to free. The first WINDOW tickets are played; a ticket
+behind them is placed at the open counters' rate (`Forecast.after`). See docs/estimates.md.
 """
 
 from __future__ import annotations
@@ -156,7 +157,6 @@ class Forecast:
             self.free_at[first] = at + turn
         if keep:
             self.calls[ticket.id] = at
-            self.in_window[ticket.service_id] = self.in_window.get(ticket.service_id, 0) + 1
         return at
 
 

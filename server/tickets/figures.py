@@ -117,7 +117,7 @@ def _queue(session: Session, branch_id: int, day: date) -> list[Waiting]:
     kept: tuple[date, list[Waiting]] = core_repo.memo(
         session,
         ("queue", branch_id),
-        lambda: (day, tickets_repo.queue_of(session, branch_id, day, WINDOW)),
+        lambda: (day, tickets_repo.queue_of(session, branch_id, day)),
     )
     if kept[0] != day:
         core_repo.forget(session, ("queue", branch_id))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, update
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from server.core.prepared import Prepared
 from server.halls.models import Counter
-from server.tickets.estimate import RECENT_WINDOW, Waiting
+from server.tickets.estimate import RECENT_WINDOW, WINDOW, Waiting
 from server.tickets.models import ServiceDay, Ticket
 
 _RECENT_FINISHED = (
@@ -50,7 +50,16 @@ def recent_finished(
     return durations, turns
 
 
-_QUEUE = (
+def _instant(value: Any) -> datetime | None:
+    """A date-time as the driver returns it (SQLite: text; PostgreSQL: aware) → aware UTC."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+# The forecast's two reads run on every issue that finds no forecast kept: compiled once and
+# run on the cursor (`Prepared`), their few date-times converted here.
+_QUEUE = Prepared(
     select(
         Ticket.id, Ticket.service_id, Ticket.priority, Ticket.effective_at,
         Ticket.target_counter_id,
@@ -61,20 +70,20 @@ _QUEUE = (
         Ticket.business_date == bindparam("day"),
     )
     .order_by(Ticket.effective_at, Ticket.id)
-    .limit(bindparam("limit"))
+    .limit(WINDOW)
 )  # fmt: skip
 
 
-def queue_of(session: Session, branch_id: int, business_date: date, limit: int) -> list[Waiting]:
-    """The first `limit` tickets waiting in a branch today, in queue order, as the forecast
+def queue_of(session: Session, branch_id: int, business_date: date) -> list[Waiting]:
+    """The first WINDOW tickets waiting in a branch today, in queue order, as the forecast
     sees them."""
-    rows = session.connection().execute(
-        _QUEUE, {"branch_id": branch_id, "day": business_date, "limit": limit}
-    )
-    return [Waiting(*row) for row in rows]
+    cursor = _QUEUE.execute(session, {"branch_id": branch_id, "day": business_date})
+    rows = cursor.fetchall()
+    cursor.close()
+    return [Waiting(i, s, p, _instant(at), c) for i, s, p, at, c in rows]  # type: ignore[arg-type]
 
 
-_DESKS = (
+_DESKS = Prepared(
     select(
         Counter.id, Counter.state, Counter.priority_interleave, Counter.normals_since_priority,
         Ticket.service_id, Ticket.called_at, Ticket.state,
@@ -82,17 +91,20 @@ _DESKS = (
     .outerjoin(Ticket, Ticket.id == Counter.ticket_id)
     .where(
         Counter.branch_id == bindparam("branch_id"),
-        Counter.state.in_(("open", "paused")),
+        Counter.state != "closed",  # open or paused
         Counter.deleted.is_(False),
     )
     .order_by(Counter.number)
 )  # fmt: skip
 
 
-def desks_of(session: Session, branch_id: int) -> list[Any]:
+def desks_of(session: Session, branch_id: int) -> list[tuple[Any, ...]]:
     """The open and paused counters of a branch: (id, state, interleave, normals since a
     priority one, and the service, first call and state of the ticket in hand, if any)."""
-    return list(session.connection().execute(_DESKS, {"branch_id": branch_id}).all())
+    cursor = _DESKS.execute(session, {"branch_id": branch_id})
+    rows = cursor.fetchall()
+    cursor.close()
+    return [(c, st, i, n, s, _instant(at), ts) for c, st, i, n, s, at, ts in rows]
 
 
 def waiting_tickets(session: Session, branch_id: int, business_date: date) -> Sequence[Ticket]:

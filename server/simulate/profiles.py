@@ -31,7 +31,7 @@ class Profile:
 
 
 PROFILES = {
-    "demo": Profile("demo", 0.12),  # `make run`'s history of the demo hall: quick to make
+    "demo": Profile("demo", 0.1),  # `make run`'s history of the demo hall: quick to make
     "quiet": Profile("quiet", 0.55),
     "default": Profile("default", 1.0),
     "peak": Profile("peak", 1.3),

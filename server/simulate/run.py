@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -101,7 +102,7 @@ def create_halls(ctx: Ctx, count: int, seed: int) -> list[HallPlan]:
                                 cutoff_min=profiles.CUTOFF_MIN)  # fmt: skip
     admin = Ctx(ctx.db, ctx.settings, ctx.clock, None, ADMIN)
 
-    def make(uow: UnitOfWork, index: int) -> HallPlan:
+    def make(uow: UnitOfWork, *, index: int) -> HallPlan:
         name = f"模拟大厅 {seed}-{index + 1}"
         body = p.BranchCreate(name=name, timezone=TIMEZONE, settings=settings)
         branch_id = halls.create_branch(admin, uow, body).id
@@ -120,7 +121,7 @@ def create_halls(ctx: Ctx, count: int, seed: int) -> list[HallPlan]:
         clerks = _clerks(uow, branch_id, [n for n, _ in DEMO_COUNTERS], password_hash)
         return _plan(uow, branch_id, clerks, random.Random(f"{seed}:pace:{index}"))
 
-    return [write(admin, lambda uow, i=i: make(uow, i)) for i in range(count)]  # type: ignore[misc]
+    return [write(admin, partial(make, index=i)) for i in range(count)]
 
 
 def plan_of(ctx: Ctx, branch_id: int, seed: int) -> HallPlan:

@@ -57,6 +57,12 @@ def _instant(value: Any) -> datetime | None:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
+def _when(value: Any) -> datetime:
+    found = _instant(value)
+    assert found is not None  # a waiting ticket's effective time is never null
+    return found
+
+
 # The forecast's two reads run on every issue that finds no forecast kept: compiled once and
 # run on the cursor (`Prepared`), their few date-times converted here.
 _QUEUE = Prepared(
@@ -80,7 +86,7 @@ def queue_of(session: Session, branch_id: int, business_date: date) -> list[Wait
     cursor = _QUEUE.execute(session, {"branch_id": branch_id, "day": business_date})
     rows = cursor.fetchall()
     cursor.close()
-    return [Waiting(i, s, p, _instant(at), c) for i, s, p, at, c in rows]  # type: ignore[arg-type]
+    return [Waiting(i, s, p, _when(at), c) for i, s, p, at, c in rows]
 
 
 _DESKS = Prepared(

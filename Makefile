@@ -22,7 +22,7 @@ install: $(STAMP)  ## create or update .venv
 COMPILE = $(BIN)/python -m compileall -q server kiosk display counter_client migrations bench
 
 # The printed URLs follow PORT, or HALLQ_PUBLIC_BASE_URL when set (environment or .env).
-run: $(STAMP)  ## migrate, seed the demo hall, print URLs and credentials, serve on :$(PORT)
+run: $(STAMP)  ## migrate, seed the demo hall and its history, print URLs and credentials, serve on :$(PORT)
 	$(COMPILE)
 	$(BIN)/hallq demo --port $(PORT)
 	$(BIN)/hallq serve --host 127.0.0.1 --port $(PORT)

@@ -180,7 +180,9 @@ def test_waiting_tickets_carry_their_position_and_estimated_wait(api: Api) -> No
     assert called["id"] == tickets[0]["id"]
     assert called["position"] is None and called["estimated_wait_s"] is None
     third = get_ticket(api, tickets[2]["id"])
-    assert (third["position"], third["estimated_wait_s"]) == (1, 150)
+    # the forecast: counter 2 calls the second now, counter 1 is free for the third once it
+    # has served the first (300 s); the naive formula would say 1 × 300 ÷ 2 = 150
+    assert (third["position"], third["estimated_wait_s"]) == (1, 300)
 
 
 def test_a_cancelled_ticket_leaves_the_queue_and_cannot_be_cancelled_twice(api: Api) -> None:

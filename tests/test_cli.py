@@ -255,7 +255,7 @@ def test_import_is_an_update_by_code_and_number(hallq: Hallq, tmp_path: Path) ->
 def test_backup_is_a_readable_sqlite_copy_with_the_same_tickets(
     hallq: Hallq, tmp_path: Path
 ) -> None:
-    hallq("demo", "--credentials", str(tmp_path / "first-run.txt"))
+    hallq("demo", "--no-history", "--credentials", str(tmp_path / "first-run.txt"))
     with hallq.client() as client:
         admin = login(client, "admin", ADMIN_PASSWORD)
         for service_id in (1, 1, 2, 3, 4):
@@ -283,7 +283,7 @@ def test_backup_is_a_readable_sqlite_copy_with_the_same_tickets(
 
 def test_demo_seeds_the_hall_and_writes_the_credentials(hallq: Hallq, tmp_path: Path) -> None:
     credentials = tmp_path / "var" / "first-run.txt"
-    out = hallq("demo", "--credentials", str(credentials))
+    out = hallq("demo", "--no-history", "--credentials", str(credentials))
     assert "/docs" in out and "/healthz" in out
     text = credentials.read_text(encoding="utf-8")
     assert credentials.stat().st_mode & 0o777 == 0o600
@@ -325,7 +325,7 @@ def test_demo_seeds_the_hall_and_writes_the_credentials(hallq: Hallq, tmp_path: 
         assert all(b["service_id"] == a["id"] and b["name"] for b in booked)
 
     # A second `demo` seeds nothing more and adds no credentials.
-    hallq("demo", "--credentials", str(credentials))
+    hallq("demo", "--no-history", "--credentials", str(credentials))
     assert credentials.read_text(encoding="utf-8") == text
     with sqlite3.connect(tmp_path / "hallq.db") as conn:
         assert conn.execute("SELECT count(*) FROM service").fetchone() == (4,)
@@ -336,7 +336,7 @@ def test_demo_without_admin_password_generates_and_records_one(tmp_path: Path) -
     credentials = tmp_path / "first-run.txt"
     result = CliRunner().invoke(
         cli,
-        ["demo", "--credentials", str(credentials)],
+        ["demo", "--no-history", "--credentials", str(credentials)],
         env={"HALLQ_DATABASE_URL": f"sqlite:///{tmp_path}/hallq.db", "HALLQ_ADMIN_PASSWORD": None},
     )
     assert result.exit_code == 0, result.output

@@ -57,14 +57,14 @@ def test_demo_prints_the_urls_of_the_port_and_of_the_public_base_url(
     hallq: Hallq, tmp_path: Path
 ) -> None:
     credentials = str(tmp_path / "first-run.txt")
-    out = hallq("demo", "--credentials", credentials, "--port", "8080")
+    out = hallq("demo", "--no-history", "--credentials", credentials, "--port", "8080")
     assert _all_under("http://127.0.0.1:8080", out)
     assert "hallq kiosk --server http://127.0.0.1:8080 --token" in out
     # A later run on another port prints that port, the saved devices included.
-    assert _all_under("http://127.0.0.1:9090", hallq("demo", "--credentials", credentials,
-                                                    "--port", "9090"))  # fmt: skip
+    again = hallq("demo", "--no-history", "--credentials", credentials, "--port", "9090")
+    assert _all_under("http://127.0.0.1:9090", again)
     result = CliRunner().invoke(
-        cli, ["demo", "--credentials", credentials, "--port", "9090"],
+        cli, ["demo", "--no-history", "--credentials", credentials, "--port", "9090"],
         env={"HALLQ_DATABASE_URL": hallq.db_url, "HALLQ_PUBLIC_BASE_URL": "https://q.example.org"},
     )  # fmt: skip
     assert _all_under("https://q.example.org", result.output)

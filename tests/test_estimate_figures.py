@@ -46,4 +46,5 @@ def test_a_counter_opened_within_a_batch_changes_the_next_tickets_estimate(api: 
     before, _, after = (f.result(timeout=10)[1] for f in futures)
     assert writes.batches == batches + 2  # the blocker's batch, then the three together
     assert (before["position"], before["estimated_wait_s"]) == (2, 2 * 600)  # one counter open
-    assert (after["position"], after["estimated_wait_s"]) == (3, 3 * 600 // 2)  # two open
+    # two open: they call the first two now, the third at 600 s, and this one at 600 s
+    assert (after["position"], after["estimated_wait_s"]) == (3, 600)

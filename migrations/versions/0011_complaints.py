@@ -44,9 +44,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["ticket_id"], ["ticket.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_complaint_branch_state_due", "complaint", ["branch_id", "state", "due_at"]
-    )
+    op.create_index("ix_complaint_branch_state_due", "complaint", ["branch_id", "state", "due_at"])
     op.create_index("ix_complaint_ticket", "complaint", ["ticket_id", "created_at"])
     op.create_table(
         "complaint_change",
@@ -63,9 +61,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["complaint_id"], ["complaint.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_complaint_change_complaint_id", "complaint_change", ["complaint_id"]
-    )
+    op.create_index("ix_complaint_change_complaint_id", "complaint_change", ["complaint_id"])
     op.create_table(
         "follow_up",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -87,9 +83,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["complaint_id"], ["complaint.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_follow_up_branch_state_due", "follow_up", ["branch_id", "state", "due_at"]
-    )
+    op.create_index("ix_follow_up_branch_state_due", "follow_up", ["branch_id", "state", "due_at"])
 
 
 def downgrade() -> None:

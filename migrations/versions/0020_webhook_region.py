@@ -1,7 +1,7 @@
 """a webhook of a region: every hall of the region's subtree
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-07 02:10:00
 
 `webhook.region_id` (nullable): a webhook with it receives the events of every hall in that
@@ -18,7 +18,7 @@ from alembic import op
 from migrations import triggers
 
 revision: str = "0020"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

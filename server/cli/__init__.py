@@ -11,11 +11,12 @@ from kiosk.cli import kiosk_command
 from server.appraisal import cli as appraisal_cli
 from server.cli import appointments, audit, backups, hallfiles, people, regions, running
 from server.cli.common import app
+from server.simulate import cli as simulate_cli
 from server.stats.reports.cli import report_app
 
 __all__ = [
     "app", "appointments", "appraisal_cli", "audit", "backups", "hallfiles", "people", "regions",
-    "running",
+    "running", "simulate_cli",
 ]  # fmt: skip
 
 app.add_typer(report_app, name="report")

@@ -15,6 +15,7 @@ from server.appointments import service as appointments
 from server.cli.common import app, db_app, prepared, settings_for
 from server.core.settings import Settings
 from server.halls import bootstrap
+from server.simulate.run import demo_history
 
 ANY_ADDRESS = ("", "0.0.0.0", "::")
 
@@ -73,14 +74,23 @@ def demo(
         Path, typer.Option(help="File keeping the first-run credentials")
     ] = Path("var/first-run.txt"),
     port: Annotated[int, typer.Option(help="Port the server will serve on (for the URLs)")] = 8000,
+    history: Annotated[
+        bool, typer.Option(help="Also simulate the demo hall's last 30 days (once)")
+    ] = True,
 ) -> None:
-    """Seed the demo hall (once) and print the URLs and credentials (used by `make run`)."""
+    """Seed the demo hall and its history (once) and print the URLs and credentials (used by
+    `make run`)."""
     settings = settings_for(must_exist=False)
     with prepared(settings) as ctx:
         admin_password = bootstrap.ensure_admin(ctx, settings.admin_password)
         hall = bootstrap.seed_demo(ctx)
         if hall:
             appointments.seed_demo(ctx, DEMO_CUSTOMERS)
+        made = demo_history(ctx) if history else None
+    if made is not None:
+        c = made.counts
+        typer.echo(f"demo history: {len(made.days)} business days, {c.issued} tickets, "
+                   f"made in {made.seconds:.1f} s")  # fmt: skip
     base = public_base(settings, "127.0.0.1", port)
     if admin_password or hall:
         lines = []

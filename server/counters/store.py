@@ -57,10 +57,14 @@ class Counters:
         row = self._rows[counter.id]
         if row.state != counter.state:
             figures.counters_changed(self.uow.session, counter.branch_id)
+        changed = False
         for name in CHANGEABLE:
             value = getattr(counter, name)
             if getattr(row, name) != value:
                 setattr(row, name, value)
+                changed = True
+        if changed:
+            figures.queue_changed(self.uow.session, counter.branch_id)
         if counter.pull_events():
             self.uow.publish(CounterUpdated(counter.id, counter.branch_id))
 

@@ -326,6 +326,21 @@ from server.protocol.stats import (
     AppointmentFigures as AppointmentFigures,
 )
 from server.protocol.stats import (
+    EstimateAccuracy as EstimateAccuracy,
+)
+from server.protocol.stats import (
+    EstimateFigures as EstimateFigures,
+)
+from server.protocol.stats import (
+    EstimateGroup as EstimateGroup,
+)
+from server.protocol.stats import (
+    EstimateHour as EstimateHour,
+)
+from server.protocol.stats import (
+    EstimateService as EstimateService,
+)
+from server.protocol.stats import (
     RatingFigures as RatingFigures,
 )
 from server.protocol.stats import (

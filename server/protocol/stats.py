@@ -68,3 +68,34 @@ class StatsBucket(BaseModel):
     from_s: int
     to_s: int | None
     count: int
+
+
+class EstimateFigures(BaseModel):
+    """How far estimates given at issue were from the waits that followed (null: no ticket)."""
+
+    mae_s: float | None  # mean absolute error
+    p90_abs_s: float | None  # 90th percentile of the absolute error
+    within_5min_pct: float | None  # share within ±5 minutes of the wait
+    within_20pct_pct: float | None  # share within ±20 % of the wait
+
+
+class EstimateGroup(BaseModel):
+    tickets: int
+    hallq: EstimateFigures
+    naive: EstimateFigures
+
+
+class EstimateService(EstimateGroup):
+    service_id: int
+
+
+class EstimateHour(EstimateGroup):
+    hour: int  # hour of issue, 0–23, in the hall's timezone
+
+
+class EstimateAccuracy(EstimateGroup):
+    """hallq's estimates and the naive ones (people ahead × mean service time ÷ open counters)
+    against the waits that followed, over the called tickets of the range."""
+
+    by_service: list[EstimateService]
+    by_hour: list[EstimateHour]

@@ -16,6 +16,7 @@ from server import protocol as p
 from server.auth.deps import BranchQuery, CtxDep
 from server.auth.router import ERR
 from server.core.exports import exporting
+from server.stats import estimates
 from server.stats import service as stats
 from server.stats.reports import export as files
 
@@ -69,6 +70,20 @@ def wait_distribution(
     return stats.wait_distribution(
         ctx, stats.Selection(branch_id, region, date_from, date_to, region_id)
     )
+
+
+@router.get("/stats/estimates", response_model=p.EstimateAccuracy, responses=ERR422)
+def estimate_accuracy(
+    ctx: CtxDep,
+    branch_id: BranchQuery = None,
+    region_id: BranchQuery = None,
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
+) -> p.EstimateAccuracy:
+    """hallq's wait estimates and the naive ones, given at issue, against the waits that
+    followed: over the called tickets of business dates `from`..`to`, per service and hour."""
+    selection = stats.Selection(branch_id, None, date_from, date_to, region_id)
+    return estimates.report(ctx, selection)
 
 
 @router.get(

@@ -73,6 +73,10 @@ class Ticket(Base):
     # Reception's note for the clerks (API.md, "Staff issuing"): staff only, never public.
     note: Mapped[str | None] = mapped_column(String(200))
     priority_reason: Mapped[str | None] = mapped_column(String(100))
+    # The estimated waits given at issue (migration 0019): hallq's, and the naive one of
+    # server/tickets/estimate.py, for GET /api/v1/stats/estimates. Null: no counter was open.
+    issue_estimate_s: Mapped[int | None] = mapped_column(Integer)
+    naive_estimate_s: Mapped[int | None] = mapped_column(Integer)
 
 
 class PrintJob(Base):

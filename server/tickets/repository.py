@@ -3,47 +3,115 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.core.prepared import Prepared
-from server.tickets.estimate import RECENT_WINDOW
+from server.halls.models import Counter
+from server.tickets.estimate import RECENT_WINDOW, WINDOW, Waiting
 from server.tickets.models import ServiceDay, Ticket
 from server.tickets.selection import PRIORITY_LANE
 
-_RECENT_DURATIONS = (
-    select(Ticket.finished_at, Ticket.started_at, Ticket.called_at)
+_RECENT_FINISHED = (
+    select(Ticket.state, Ticket.finished_at, Ticket.started_at, Ticket.called_at)
     .where(
         Ticket.service_id == bindparam("service_id"),
-        Ticket.state == "done",
+        Ticket.state.in_(("done", "no_show")),
         Ticket.finished_at >= bindparam("since"),
     )
     .order_by(Ticket.finished_at.desc())
-    .limit(RECENT_WINDOW)
+    .limit(2 * RECENT_WINDOW)
 )
 
 
-def recent_service_durations(
-    session: Session, service_ids: Sequence[int], since: datetime
-) -> dict[int, list[float]]:
-    """Durations (s) of the last RECENT_WINDOW finished tickets per service since `since`."""
-    result: dict[int, list[float]] = {}
-    for service_id in service_ids:
-        rows = (
-            session.connection()
-            .execute(_RECENT_DURATIONS, {"service_id": service_id, "since": since})
-            .all()
-        )
-        durations = []
-        for finished, started, called in rows:
-            began = started or called
-            if finished is not None and began is not None:
-                durations.append((finished - began).total_seconds())
-        result[service_id] = durations
-    return result
+def recent_finished(
+    session: Session, service_id: int, since: datetime
+) -> tuple[list[float], list[float]]:
+    """Of a service's tickets finished since `since`, newest first: the service times (s) of
+    the last RECENT_WINDOW done (from the start, else the call), and how long each of the last
+    RECENT_WINDOW done or no-show kept its counter (from the call). One query."""
+    rows = (
+        session.connection()
+        .execute(_RECENT_FINISHED, {"service_id": service_id, "since": since})
+        .all()
+    )
+    durations: list[float] = []
+    turns: list[float] = []
+    for state, finished, started, called in rows:
+        if finished is None:
+            continue
+        began = started or called
+        if state == "done" and began is not None and len(durations) < RECENT_WINDOW:
+            durations.append((finished - began).total_seconds())
+        if called is not None and len(turns) < RECENT_WINDOW:
+            turns.append((finished - called).total_seconds())
+    return durations, turns
+
+
+def _instant(value: Any) -> datetime | None:
+    """A date-time as the driver returns it (SQLite: text; PostgreSQL: aware) → aware UTC."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _when(value: Any) -> datetime:
+    found = _instant(value)
+    assert found is not None  # a waiting ticket's effective time is never null
+    return found
+
+
+# The forecast's two reads run on every issue that finds no forecast kept: compiled once and
+# run on the cursor (`Prepared`), their few date-times converted here.
+_QUEUE = Prepared(
+    select(
+        Ticket.id, Ticket.service_id, Ticket.priority, Ticket.effective_at,
+        Ticket.target_counter_id,
+    )
+    .where(
+        Ticket.branch_id == bindparam("branch_id"),
+        Ticket.state == "waiting",
+        Ticket.business_date == bindparam("day"),
+    )
+    .order_by(Ticket.effective_at, Ticket.id)
+    .limit(WINDOW)
+)  # fmt: skip
+
+
+def queue_of(session: Session, branch_id: int, business_date: date) -> list[Waiting]:
+    """The first WINDOW tickets waiting in a branch today, in queue order, as the forecast
+    sees them."""
+    cursor = _QUEUE.execute(session, {"branch_id": branch_id, "day": business_date})
+    rows = cursor.fetchall()
+    cursor.close()
+    return [Waiting(i, s, p, _when(at), c) for i, s, p, at, c in rows]
+
+
+_DESKS = Prepared(
+    select(
+        Counter.id, Counter.state, Counter.priority_interleave, Counter.normals_since_priority,
+        Ticket.service_id, Ticket.called_at, Ticket.state,
+    )
+    .outerjoin(Ticket, Ticket.id == Counter.ticket_id)
+    .where(
+        Counter.branch_id == bindparam("branch_id"),
+        Counter.state != "closed",  # open or paused
+        Counter.deleted.is_(False),
+    )
+    .order_by(Counter.number)
+)  # fmt: skip
+
+
+def desks_of(session: Session, branch_id: int) -> list[tuple[Any, ...]]:
+    """The open and paused counters of a branch: (id, state, interleave, normals since a
+    priority one, and the service, first call and state of the ticket in hand, if any)."""
+    cursor = _DESKS.execute(session, {"branch_id": branch_id})
+    rows = cursor.fetchall()
+    cursor.close()
+    return [(c, st, i, n, s, _instant(at), ts) for c, st, i, n, s, at, ts in rows]
 
 
 def waiting_tickets(session: Session, branch_id: int, business_date: date) -> Sequence[Ticket]:

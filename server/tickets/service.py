@@ -22,8 +22,10 @@ from server.core.unit_of_work import UnitOfWork
 from server.halls.models import Counter, Service
 from server.halls.settings import branch_settings
 from server.halls.views import schedule
+from server.tickets import figures
 from server.tickets import repository as tickets_repo
 from server.tickets.domain import Ticket
+from server.tickets.estimate import NEW, Waiting
 from server.tickets.models import Ticket as TicketRow
 from server.tickets.numbering import number_for
 from server.tickets.printjobs import queue_job
@@ -31,6 +33,7 @@ from server.tickets.selection import effective_time
 from server.tickets.states import Action, TicketState, transition
 from server.tickets.store import Tickets
 from server.tickets.views import (
+    naive_wait_s,
     public_ticket,
     shown_to,
     ticket_wire,
@@ -153,13 +156,27 @@ def queue_ticket(
         "calls": 0, "appointment_start": appointment_start,
         "note": _text(note), "priority_reason": _text(priority_reason),
     }  # fmt: skip
-    # A plain INSERT (the hot path; the columns left out are NULL); the object is only a view of
-    # the row for the wire form.
-    row = TicketRow(id=tickets_repo.insert_ticket(session, values), **values)
+    # The object is only a view of the row for the wire form (and the estimates' queries).
+    row = TicketRow(**values)
+    position = tickets_repo.position_of_new(session, row, waiting)
+    # The estimates given now are kept on the ticket (GET /api/v1/stats/estimates): hallq's,
+    # the forecast of the queue with this ticket in it, and the naive one beside it.
+    naive = naive_wait_s(session, service, position, uow.now)
+    estimate = None
+    if naive is not None:  # a counter serving it is open
+        new = Waiting(NEW, service.id, priority, row.effective_at, None)
+        estimate = figures.new_ticket_wait_s(session, branch, day, new, position, uow.now)
+    values["issue_estimate_s"] = row.issue_estimate_s = estimate
+    values["naive_estimate_s"] = row.naive_estimate_s = naive
+    # A plain INSERT (the hot path; the columns left out are NULL).
+    row.id = tickets_repo.insert_ticket(session, values)
+    figures.queued(session, branch.id, day, Waiting(row.id, service.id, priority,
+                                                   row.effective_at, None))  # fmt: skip
+    figures.adopt(session, branch.id, row.id)
     ticket = Ticket.issued(
         id=row.id, branch_id=row.branch_id, service_id=row.service_id, number=row.number,
         business_date=day, priority=row.priority, now=uow.now, effective_at=row.effective_at,
-        position=tickets_repo.position_of_new(session, row, waiting),
+        position=position,
     )  # fmt: skip
     tickets = uow.repo(Tickets)
     tickets.adopt(ticket, row)

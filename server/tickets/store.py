@@ -22,6 +22,7 @@ from server.tickets.selection import placed_at
 from server.tickets.states import TicketState
 from server.tickets.views import ticket_wire
 
+FINISHED = (TicketState.DONE, TicketState.NO_SHOW)  # the recent turns of the service change
 FIELDS = tuple(f.name for f in fields(Ticket) if f.name != "events")
 CHANGEABLE = tuple(
     name
@@ -106,12 +107,16 @@ class Tickets:
     def save(self, ticket: Ticket) -> None:
         """Write the aggregate's fields to its row, then publish what it recorded."""
         row = self._rows[ticket.id]
-        if ticket.state is TicketState.DONE and row.state != TicketState.DONE:
+        if ticket.state in FINISHED and row.state != ticket.state:
             figures.service_finished(self.uow.session, ticket.service_id)
+        changed = False
         for name in CHANGEABLE:
             value = getattr(ticket, name)
             if getattr(row, name) != value:
                 setattr(row, name, value)
+                changed = True
+        if changed:
+            figures.queue_changed(self.uow.session, ticket.branch_id)
         for event in ticket.pull_events():
             self.uow.publish(event)
 

@@ -15,7 +15,7 @@ from server.halls.models import Counter, Service
 from server.halls.views import counter_ref, schedule
 from server.tickets import figures
 from server.tickets import repository as tickets_repo
-from server.tickets.estimate import estimated_wait_s
+from server.tickets.estimate import Waiting, estimated_wait_s
 from server.tickets.models import Ticket
 
 KEY_HOLDERS = frozenset({"admin", "manager"})
@@ -64,10 +64,15 @@ def ticket_wire(
         session.flush()
         if position is None:
             position = tickets_repo.position_in_queue(session, ticket)
-        service = core_repo.row(session, Service, ticket.service_id)
-        assert service is not None
-        opened = figures.open_counters(session, ticket.branch_id).get(service.id, 0)
-        estimate = _estimate(position, figures.mean_service_s(session, service, now), opened)
+        opened = figures.open_counters(session, ticket.branch_id).get(ticket.service_id, 0)
+        if opened:
+            branch = core_repo.row(session, Branch, ticket.branch_id)
+            assert branch is not None
+            waiting = Waiting(ticket.id, ticket.service_id, ticket.priority,
+                              ticket.effective_at, ticket.target_counter_id)  # fmt: skip
+            estimate = figures.forecast_wait_s(
+                session, branch, ticket.business_date, waiting, position, now
+            )
     return p.Ticket(
         id=ticket.id,
         public_id=None,
@@ -113,16 +118,20 @@ def service_waits(
         if ticket.service_id in waiting:
             waiting[ticket.service_id] += 1
     open_counters = figures.open_counters(session, branch.id)
-    return {
-        s.id: (
-            waiting[s.id],
-            _estimate(
-                waiting[s.id], figures.mean_service_s(session, s, now), open_counters.get(s.id, 0)
-            ),
-            open_counters.get(s.id, 0),
-        )
-        for s in services
-    }
+    result = {}
+    for s in services:
+        opened = open_counters.get(s.id, 0)
+        estimate = None
+        if opened:
+            estimate = figures.next_wait_s(session, branch, day, s.id, waiting[s.id], now)
+        result[s.id] = (waiting[s.id], estimate, opened)
+    return result
+
+
+def naive_wait_s(session: Session, service: Service, position: int, now: datetime) -> int | None:
+    """The naive estimate (server/tickets/estimate.py) of a ticket `position` people back."""
+    opened = figures.open_counters(session, service.branch_id).get(service.id, 0)
+    return _estimate(position, figures.mean_service_s(session, service, now), opened)
 
 
 def public_ticket(session: Session, ticket: Ticket, now: datetime) -> p.PublicTicket:

@@ -39,7 +39,7 @@ from server.core.settings import Settings
 from server.counters.router import router as counters_router
 from server.halls.router import router as config_router
 from server.health import router as health_router
-from server.printing.expiry import Sweeper
+from server.printing import expiry
 from server.printing.router import router as print_router
 from server.public.router import router as public_router
 from server.regions.router import router as regions_router
@@ -87,8 +87,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         housekeeping = asyncio.create_task(_housekeeping(state))
         rollups = rollup.Background(state.ctx)  # statistics of closed days, stored
-        print_jobs = Sweeper(state.ctx)  # print jobs not printed in time expire
-        missed = appointments_sweep.Sweeper(state.ctx)  # bookings past their window: missed
+        print_jobs = expiry.sweeper(state.ctx)  # print jobs not printed in time expire
+        missed = appointments_sweep.sweeper(state.ctx)  # bookings past their window: missed
         # alerts, whether or not anyone watches; devices' heartbeats
         app.state.alerts = evaluator = Evaluator(
             state.ctx, settings.alerts_interval_s, state.seen, run=settings.alerts_evaluate

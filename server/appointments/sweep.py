@@ -10,7 +10,6 @@ two server processes sweeping at once mark each booking once.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from server.appointments.views import window
 from server.core import repository as core_repo
 from server.core.context import Ctx
 from server.core.models import Branch
+from server.core.periodic import Periodic
 from server.core.run import write
 from server.core.unit_of_work import UnitOfWork
 from server.halls.settings import branch_settings
@@ -91,27 +91,6 @@ def anonymise(ctx: Ctx) -> int:
     return sum(write(ctx, partial(anonymise_branch, branch_id=b)) for b in branch_ids)
 
 
-class Sweeper:
-    """The server's task that marks missed bookings every SWEEP_S. `stop` lets a sweep under
-    way finish, so nothing writes after the database is closed."""
-
-    def __init__(self, ctx: Callable[[], Ctx]) -> None:
-        self._ctx = ctx
-        self._stop = asyncio.Event()
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        self._stop.set()
-        await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self._stop.wait(), SWEEP_S)
-                return
-            except TimeoutError:
-                pass
-            try:
-                await asyncio.to_thread(sweep, self._ctx())
-            except Exception:
-                log.exception("marking missed appointments failed")
+def sweeper(ctx: Callable[[], Ctx]) -> Periodic:
+    """The server's task: bookings past their window: missed, every SWEEP_S."""
+    return Periodic(ctx, sweep, SWEEP_S, "marking missed appointments")

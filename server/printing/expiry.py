@@ -11,7 +11,6 @@ the kiosk/state index), and a write only for a branch that has jobs due.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from server.auth.models import Device
 from server.core import repository as core_repo
 from server.core.context import Ctx
 from server.core.models import Branch
+from server.core.periodic import Periodic
 from server.core.run import write
 from server.core.unit_of_work import UnitOfWork
 from server.tickets.models import PrintJob, Ticket
@@ -83,27 +83,6 @@ def expire_due(ctx: Ctx) -> int:
     )
 
 
-class Sweeper:
-    """The server's task that expires print jobs every SWEEP_S. `stop` lets a sweep under way
-    finish, so nothing writes after the database is closed."""
-
-    def __init__(self, ctx: Callable[[], Ctx]) -> None:
-        self._ctx = ctx
-        self._stop = asyncio.Event()
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        self._stop.set()
-        await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self._stop.wait(), SWEEP_S)
-                return
-            except TimeoutError:
-                pass
-            try:
-                await asyncio.to_thread(expire_due, self._ctx())
-            except Exception:
-                log.exception("expiring print jobs failed")
+def sweeper(ctx: Callable[[], Ctx]) -> Periodic:
+    """The server's task: print jobs not printed in time expire, every SWEEP_S."""
+    return Periodic(ctx, expire_due, SWEEP_S, "expiring print jobs")

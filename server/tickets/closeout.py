@@ -15,7 +15,6 @@ re-reading every ticket: a ticket called or completed meanwhile is left as it no
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from server.core.context import Ctx
 from server.core.lease import holder_id, release_lease, take_lease
+from server.core.periodic import Periodic
 from server.core.run import write
 from server.core.unit_of_work import UnitOfWork
 from server.halls import repository as halls_repo
@@ -97,18 +97,19 @@ def close_ended_days(ctx: Ctx) -> int:
 
 class CloseOut:
     """The server's task: while this process holds the lease, close out ended days at start
-    and every `every_s`. `stop` lets a round under way finish and gives the lease up."""
+    (days missed while down) and every `every_s`. `stop` lets a round under way finish and
+    gives the lease up."""
 
     def __init__(self, ctx: Callable[[], Ctx], every_s: float = EVERY_S) -> None:
         self._ctx = ctx
-        self.every_s = every_s
         self.holder = holder_id()
-        self._stop = asyncio.Event()
-        self._task = asyncio.create_task(self._run())
+        self._task = Periodic(ctx, self._round, every_s, "the end-of-day close-out", at_start=True)
 
     def round(self) -> int | None:
         """One round: None when another process holds the lease."""
-        ctx = self._ctx()
+        return self._round(self._ctx())
+
+    def _round(self, ctx: Ctx) -> int | None:
         try:
             leader = write(ctx, partial(take_lease, holder=self.holder, ttl_s=LEASE_S, name=LEASE))
         except IntegrityError:  # another process created the lease row first
@@ -116,23 +117,10 @@ class CloseOut:
         return close_ended_days(ctx) if leader else None
 
     async def stop(self) -> None:
-        self._stop.set()
-        await self._task
+        await self._task.stop()
         try:
             await asyncio.to_thread(
                 write, self._ctx(), partial(release_lease, holder=self.holder, name=LEASE)
             )
         except Exception:
             log.exception("giving up the close-out lease failed")
-
-    async def _run(self) -> None:
-        """A round at start (days missed while down), then every `every_s` until stopped."""
-        while True:
-            try:
-                await asyncio.to_thread(self.round)
-            except Exception:
-                log.exception("the end-of-day close-out failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.every_s)
-            if self._stop.is_set():
-                return

@@ -110,7 +110,8 @@ def demo(
         f"hallq {base}\n  API docs:      {base}/docs\n  health:        {base}/healthz\n"
         f"  counter page:  {base}/counter\n  manager pages: {base}/admin\n"
         f"  mobile ticket: {base}/t/<public id> (the QR code on each ticket)\n"
-        f"  booking page:  {base}/book?branch=1"
+        f"  booking page:  {base}/book?branch=1\n  hall page:     {base}/hall?branch=1\n"
+        f"  reception:     {base}/reception\n  HQ board:      {base}/admin/overview"
     )
     if credentials.exists():
         typer.echo(f"first-run credentials ({credentials}):")

@@ -48,7 +48,7 @@ class FakeTickets:
 
     def row(self, ticket_id: int) -> SimpleNamespace:
         """The stored row, as far as the answer reads it: the customer's key."""
-        return SimpleNamespace(public_id=f"key-{ticket_id}")
+        return SimpleNamespace(public_id=f"key-{ticket_id}", note=None, priority_reason=None)
 
     def save(self, ticket: Ticket) -> None:
         self.uow.published.extend(ticket.pull_events())

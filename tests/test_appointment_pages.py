@@ -229,6 +229,8 @@ def test_the_configuration_edits_the_booking_settings_and_capacity(
     assert settings["public_booking"] is True and settings["appointment_late_min"] == 15
     page.click('#config-tabs [data-sub="services"]')
     page.locator(f'#config-body tr[data-service-id="{hall.services["B"]}"] button').first.click()
+    # the service's own form, not the "add" form still shown while it loads
+    expect(page.locator("#config-body h3")).to_have_text("Edit B", timeout=WAIT_MS)
     field = page.locator('#service-form [name="appointment_capacity"]')
     expect(field).to_have_value("0", timeout=WAIT_MS)
     field.fill("2")

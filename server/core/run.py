@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -26,7 +27,7 @@ from server.core import repository as core_repo
 from server.core.context import Ctx
 from server.core.errors import IdempotencyConflict
 from server.core.models import IdempotencyKey
-from server.core.unit_of_work import UnitOfWork
+from server.core.unit_of_work import Actor, UnitOfWork
 
 T = TypeVar("T")
 
@@ -114,6 +115,18 @@ def write(ctx: Ctx, action: Callable[[UnitOfWork], T]) -> T:
             return result
 
     return ctx.db.writes.run(job)
+
+
+def within(
+    ctx: Ctx, session: Session, action: Callable[[UnitOfWork], T], *, now: datetime, actor: Actor
+) -> T:
+    """Run `action` in a unit of work of its own on `session`, which is already one job of the
+    writer (`hallq simulate` plays a whole day of a hall, use case after use case, in one
+    transaction): its events are numbered and stored; the job commits them."""
+    with UnitOfWork(ctx.db, now=now, actor=actor, session=session) as uow:
+        result = action(uow)
+        uow.commit()
+        return result
 
 
 def _job(

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from server import protocol as p
 from server.complaints import service as complaints
 from server.core.context import Ctx, Principal
+from server.core.run import within
 from server.core.unit_of_work import Actor, UnitOfWork
 from server.counters import service as counters
 from server.simulate import profiles
@@ -162,9 +163,7 @@ class DaySim:
         self.clock.now = now
         ctx = replace(self.base, clock=self.clock, principal=principal, publisher=None)
         actor = Actor(principal.user_id, principal.device_id, principal.username or None)
-        with UnitOfWork(ctx.db, now=now, actor=actor, session=self.session) as uow:
-            result = use(ctx, uow)
-            uow.commit()
+        result = within(ctx, self.session, partial(use, ctx), now=now, actor=actor)
         self.counts.actions += 1
         return result
 

@@ -34,6 +34,18 @@ TITLES: dict[str, dict[str, str]] = {
         "en": "Alert acknowledged",
     },
     "alert.changed": {"zh-CN": "告警变更", "zh-TW": "告警變更", "en": "Alert changed"},
+    "appointment.booked": {"zh-CN": "新预约", "zh-TW": "新預約", "en": "Appointment booked"},
+    "appointment.cancelled": {
+        "zh-CN": "预约取消",
+        "zh-TW": "預約取消",
+        "en": "Appointment cancelled",
+    },
+    "appointment.checked_in": {
+        "zh-CN": "预约签到",
+        "zh-TW": "預約報到",
+        "en": "Appointment checked in",
+    },
+    "appointment.missed": {"zh-CN": "预约未到", "zh-TW": "預約未到", "en": "Appointment missed"},
     "webhook.test": {"zh-CN": "测试消息", "zh-TW": "測試訊息", "en": "Test message"},
 }
 GO_TO = {"zh-CN": "{n} 请到 {c} 号窗口", "zh-TW": "{n} 請到 {c} 號窗口",

@@ -12,7 +12,8 @@
     "ticket.rated", "counter.updated", "print.requested", "print.completed", "print.failed",
     "printer.status", "config.updated", "complaint.created", "complaint.updated",
     "follow_up.created", "follow_up.updated", "alert.raised", "alert.cleared",
-    "alert.acknowledged", "alert.changed",
+    "alert.acknowledged", "alert.changed", "appointment.booked", "appointment.cancelled",
+    "appointment.checked_in", "appointment.missed",
   ];
   const TEXT = {
     "zh-CN": {

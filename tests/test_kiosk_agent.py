@@ -176,9 +176,12 @@ def test_a_reconnecting_agent_does_not_print_replayed_stale_jobs(
             proxy.cut()  # the stream resumes with `since`; A002 expires meanwhile
             hall.issue()
             wait_until(lambda: hall.jobs()[1]["error"] == "expired", 20, "A002 expired")
+            # The agent's stream backs off up to 10 s while the server is cut off: A003 must
+            # not expire (5 s) before the agent is back, or the test would race the backoff.
+            short_ttl(hall, 120)
             proxy.open()
             hall.issue()
-            wait_until(lambda: all_done(hall, 3) and hall.jobs()[2]["state"] == "printed", 30,
+            wait_until(lambda: all_done(hall, 3) and hall.jobs()[2]["state"] == "printed", 60,
                        "A003 printed after the reconnect")  # fmt: skip
         finally:
             agent.stop()

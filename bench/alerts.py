@@ -7,6 +7,9 @@ Two kinds of condition, measured apart because the server learns of them differe
 - **by time**: a ticket waits past its service's target (`wait_over_target`, target 1 min).
   The ticket's queue time is moved in the database so that it crosses the target a few
   seconds later; the condition starts at that instant, which the evaluator scheduled itself.
+  The move is no event of the hall: a printer report that changes no alert follows it, so
+  that the evaluator reads the hall again (it reads a hall when it may have changed:
+  server/alerts/watch.py), as it would after the ticket's own events.
 Each sample ends the condition (printer ok, ticket called) and waits for `alert.cleared`
 before the next. Only 127.0.0.1 is contacted; every loop is bounded in count and time.
 """
@@ -25,7 +28,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from websockets.sync.client import connect
 
-from bench import hall, procs
+from bench import alerts_idle, hall, procs
 from bench.load import percentile
 
 LEAD_S = 3.0  # the moved ticket crosses its target this long after the move
@@ -124,6 +127,9 @@ def run(db_url: str, backend: str, samples: int, work: Path, say: Any) -> Alerts
                                {"service_id": setup.service_id})  # fmt: skip
                 crosses = datetime.now(UTC) + timedelta(seconds=LEAD_S)
                 _move_queue_time(db_url, ticket["id"], crosses - timedelta(minutes=1))
+                detail = f"moved {ticket['id']}"  # a report other than the last: an event
+                _post(client, status, kiosk["token"], {"online": True, "paper": "ok",
+                                                       "detail": detail})  # fmt: skip
                 raised = stream.until("wait_over_target", "alert.raised")
                 if raised is None:
                     result.missed += 1
@@ -155,3 +161,6 @@ def scenario(cfg: Any, report: Any, work: Path) -> None:
         ):
             procs.migrate(url, work)
             report.alerts.append(run(url, name, samples, work, say))
+    say("   the evaluating process's own CPU with idle halls (bench/alerts_idle.py)")
+    for name, _ in backends:
+        alerts_idle.run(name, 50 if cfg.quick else 500, work, say)

@@ -17,6 +17,7 @@ from server.alerts.domain import (
     TicketView,
     changes,
     evaluate,
+    queues,
 )
 
 pytestmark = pytest.mark.unit
@@ -38,9 +39,15 @@ def kinds(hall: Hall) -> list[tuple[str, str]]:
 
 
 def hall(**parts: object) -> Hall:
+    """A snapshot; its waiting tickets given as `tickets` become the queues the repository
+    counts (`queues`, the domain's own reckoning of them)."""
     base: dict[str, object] = {"now": NOW, "open_now": True, "thresholds": Thresholds(),
                                "services": [A]}  # fmt: skip
-    return Hall(**(base | parts))  # type: ignore[arg-type]
+    made = base | parts
+    tickets: list[TicketView] = list(made.get("tickets", ()))  # type: ignore[call-overload]
+    made["queues"] = queues(tickets, made["services"], NOW)  # type: ignore[arg-type]
+    made["tickets"] = [t for t in tickets if t.state != "waiting"]
+    return Hall(**made)  # type: ignore[arg-type]
 
 
 OPEN_A = CounterView(7, 3, "open", (1,))

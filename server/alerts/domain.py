@@ -11,7 +11,7 @@ can wake up then instead of at its next round.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +48,36 @@ class TicketView:
 
 
 @dataclass(frozen=True)
+class Queue:
+    """A service's waiting tickets, as far as the alerts need them: how many, the oldest, and
+    how many have waited longer than the service's target (then also the oldest's number)."""
+
+    waiting: int
+    oldest_queued_at: datetime
+    over_target: int = 0
+    oldest_number: str | None = None
+
+
+def queues(
+    tickets: Iterable[TicketView], services: Iterable[ServiceView], now: datetime
+) -> dict[int, Queue]:
+    """The queues of the waiting ones of `tickets` (the repository counts them in SQL instead:
+    a hall's queue can be thousands long, and is read at every round)."""
+    targets = {s.id: timedelta(minutes=s.target_wait_min) for s in services}
+    by_service: dict[int, list[TicketView]] = {}
+    for ticket in tickets:
+        if ticket.state == "waiting":
+            by_service.setdefault(ticket.service_id, []).append(ticket)
+    out = {}
+    for service_id, waiting in by_service.items():
+        first = min(waiting, key=lambda t: t.queued_at)
+        target = targets.get(service_id, timedelta(0))
+        over = sum(1 for t in waiting if target and now - t.queued_at > target)
+        out[service_id] = Queue(len(waiting), first.queued_at, over, first.number if over else None)
+    return out
+
+
+@dataclass(frozen=True)
 class CounterView:
     id: int
     number: int
@@ -75,7 +105,8 @@ class Hall:
     open_now: bool  # within opening hours (no hours configured: always)
     thresholds: Thresholds
     services: Sequence[ServiceView] = ()
-    tickets: Sequence[TicketView] = ()  # today's waiting, called and serving tickets
+    queues: Mapping[int, Queue] = field(default_factory=dict)  # by service id: today's waiting
+    tickets: Sequence[TicketView] = ()  # today's called and serving tickets (waiting: ignored)
     counters: Sequence[CounterView] = ()
     devices: Sequence[DeviceView] = ()
 
@@ -129,29 +160,27 @@ def _services(hall: Hall, due: _Due) -> Iterable[Condition]:
             for service_id in counter.service_ids:
                 open_by_service[service_id] = open_by_service.get(service_id, 0) + 1
     for service in hall.services:
-        waiting = [t for t in hall.tickets if t.service_id == service.id and t.state == "waiting"]
-        if not waiting:
+        queue = hall.queues.get(service.id)
+        if queue is None or not queue.waiting:
             continue
         subject = {"service_id": service.id}
         key = f"service:{service.id}"
-        base = {"service": service.prefix, "waiting": len(waiting)}
+        base = {"service": service.prefix, "waiting": queue.waiting}
         if service.target_wait_min > 0:
             target = timedelta(minutes=service.target_wait_min)
-            first = min(waiting, key=lambda t: t.queued_at)
-            over = [t for t in waiting if hall.now - t.queued_at > target]
-            if over:
+            if queue.over_target:
                 yield Condition("wait_over_target", key, subject, base | {
-                    "over": len(over), "number": first.number,
-                    "waited_min": _minutes((hall.now - first.queued_at).total_seconds()),
+                    "over": queue.over_target, "number": queue.oldest_number,
+                    "waited_min": _minutes((hall.now - queue.oldest_queued_at).total_seconds()),
                     "target_wait_min": service.target_wait_min,
                 })  # fmt: skip
             else:
-                due.add(first.queued_at + target + timedelta(microseconds=1))
+                due.add(queue.oldest_queued_at + target + timedelta(microseconds=1))
         open_counters = open_by_service.get(service.id, 0)
         if open_counters == 0:
             if hall.open_now:
                 yield Condition("no_open_counter", key, subject, base)
-        elif len(waiting) > hall.thresholds.queue_per_counter * open_counters:
+        elif queue.waiting > hall.thresholds.queue_per_counter * open_counters:
             yield Condition("queue_long", key, subject, base | {
                 "open_counters": open_counters, "per_counter": hall.thresholds.queue_per_counter,
             })  # fmt: skip

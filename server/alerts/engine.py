@@ -1,10 +1,13 @@
 """The alert evaluator: the server's own task, whether or not anyone watches.
 
-Every `HALLQ_ALERTS_INTERVAL_S` (2 s; earlier when the rules say a condition starts sooner by
-the passing of time alone), the process that holds the lease (`alert_lease`, one row, renewed
-each round and taken over once it has expired) reads each hall's conditions and compares them
-with the stored active alerts: a new condition raises an alert (`alert.raised`), an ended one
-clears it (`alert.cleared`). Only one process of an installation evaluates, on SQLite and on
+The process that holds the lease (`alert_lease`, one row, renewed each round and taken over
+once it has expired) reads halls' conditions and compares them with the stored active alerts:
+a new condition raises an alert (`alert.raised`), an ended one clears it (`alert.cleared`).
+It reads a hall when it may have changed (server/alerts/watch.py): soon after the hall's
+events (`poke`), when a condition of it is due by time alone, and at the timed rounds every
+`HALLQ_ALERTS_INTERVAL_S` (2 s), which find the halls whose seq moved or whose devices came
+and went, and sweep a share of all halls (each within `HALLQ_ALERTS_SWEEP_S`, all of them at
+the first round of a lease). Only one process of an installation evaluates, on SQLite and on
 PostgreSQL alike; should two ever run at once (a lease taken over from a process that stalled),
 each change is applied under the branch's lock against the alerts stored then, and the partial
 unique index on active alerts refuses a second row for one condition. Alerts are rows: a
@@ -25,14 +28,17 @@ from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from server.alerts import board as _board  # noqa: F401  (the HQ board's active alerts)
 from server.alerts import complaints as _complaints  # noqa: F401  (its condition source)
-from server.alerts.conditions import branch_evaluation
+from server.alerts.conditions import Reading
+from server.alerts.conditions import readings as read_halls
 from server.alerts.domain import Condition, changes
 from server.alerts.events import AlertCleared, AlertRaised
 from server.alerts.heartbeats import flush_seen
 from server.alerts.models import Alert
+from server.alerts.watch import Watch
 from server.core import lease
 from server.core.context import Ctx
 from server.core.hub import EventHub, channel_prefix
@@ -66,9 +72,25 @@ def active_alerts(uow_or_session: object, branch_id: int) -> dict[tuple[str, str
     return {(kind, key): alert_id for kind, key, alert_id in rows}
 
 
-def apply(uow: UnitOfWork, branch_id: int, holding: list[Condition]) -> tuple[int, int]:
-    """Raise and clear, under the branch's lock, against the alerts stored now: how many."""
-    uow.lock_branch(branch_id)
+def active_by_branch(
+    session: Session, branch_ids: set[int] | None
+) -> dict[int, dict[tuple[str, str], int]]:
+    """The active alerts of the halls `branch_ids` (None: all), in one query."""
+    query = select(Alert.branch_id, Alert.kind, Alert.key, Alert.id).where(
+        Alert.cleared_at.is_(None)
+    )
+    if branch_ids is not None:
+        query = query.where(Alert.branch_id.in_(sorted(branch_ids)))
+    out: dict[int, dict[tuple[str, str], int]] = {}
+    for branch_id, kind, key, alert_id in session.execute(query):
+        out.setdefault(branch_id, {})[(kind, key)] = alert_id
+    return out
+
+
+def apply(uow: UnitOfWork, branch_id: int, holding: list[Condition]) -> tuple[int, int, Branch]:
+    """Raise and clear, under the branch's lock, against the alerts stored now: how many, and
+    the branch row (its `last_seq` is the last of these events once the writer committed)."""
+    branch = uow.lock_branch(branch_id)
     todo = changes(active_alerts(uow, branch_id), holding)
     for alert_id in todo.clear:
         alert = uow.session.get(Alert, alert_id)
@@ -84,7 +106,7 @@ def apply(uow: UnitOfWork, branch_id: int, holding: list[Condition]) -> tuple[in
         uow.session.add(alert)
         uow.session.flush()
         uow.publish(AlertRaised(branch_id, alert.id))
-    return len(todo.raise_), len(todo.clear)
+    return len(todo.raise_), len(todo.clear), branch
 
 
 @dataclass
@@ -96,43 +118,66 @@ class Round:
     cleared: int = 0
     next_due: datetime | None = None
     failed: list[int] = field(default_factory=list)
+    read: list[int] = field(default_factory=list)  # the halls read
 
 
 def evaluate_all(
-    ctx: Ctx, holder: str, only: set[int] | None = None, *, renew: bool = True
+    ctx: Ctx,
+    holder: str,
+    only: set[int] | None = None,
+    *,
+    renew: bool = True,
+    watch: Watch | None = None,
 ) -> Round:
     """One round: take the lease (or, with `renew=False`, trust that this holder renewed it
     moments ago), then raise and clear in every branch (or those of `only`) whose alerts
-    change."""
+    change. With a `watch`, a round without `only` reads the halls that may have changed
+    (`Watch.pick`), one with `only` those and the halls now due."""
     done = Round(leader=write(ctx, partial(take_lease, holder=holder)) if renew else True)
     if not done.leader:
+        if watch is not None:
+            watch.forget()
         return done
     now = ctx.clock()
+    readings: dict[int, tuple[int, Reading]] = {}  # branch → (its seq, what was read)
     with ctx.db.read() as session:
+        if watch is not None:
+            only = watch.pick(session, now) if only is None else only | watch.due(now)
         query = select(Branch).order_by(Branch.id)
         if only is not None:
             query = query.where(Branch.id.in_(sorted(only)))
-        found = {}
-        for branch in session.scalars(query).all():
-            evaluation = branch_evaluation(session, branch, now)
-            found[branch.id] = evaluation.conditions
-            if evaluation.next_due is not None and (
-                done.next_due is None or evaluation.next_due < done.next_due
-            ):
-                done.next_due = evaluation.next_due
-        pending = {
-            branch_id: holding
-            for branch_id, holding in found.items()
-            if _differs(active_alerts(session, branch_id), holding)
-        }
+        branches = session.scalars(query).all() if only is None or only else []
+        seqs = {b.id: b.last_seq for b in branches}
+        for branch_id, reading in read_halls(session, branches, now).items():
+            readings[branch_id] = (seqs[branch_id], reading)
+        active = active_by_branch(session, only) if readings else {}
+    done.read = sorted(readings)
+    pending = {
+        branch_id: reading.conditions
+        for branch_id, (_, reading) in readings.items()
+        if _differs(active.get(branch_id, {}), reading.conditions)
+    }
+    if watch is not None:
+        for branch_id, (seq, reading) in readings.items():
+            if branch_id in pending:  # remembered once applied: read again if that fails
+                watch.unread(branch_id)
+            else:
+                watch.remember(branch_id, seq, reading)
     for branch_id, holding in pending.items():
         try:
-            raised, cleared = write(ctx, partial(apply, branch_id=branch_id, holding=holding))
+            raised, cleared, branch = write(
+                ctx, partial(apply, branch_id=branch_id, holding=holding)
+            )
         except IntegrityError:  # another evaluator applied the same change first
             done.failed.append(branch_id)
             continue
+        if watch is not None:  # its own alert events change nothing the hall was read for
+            watch.remember(branch_id, *readings[branch_id])
+            watch.own_events(branch_id, branch.last_seq - raised - cleared, branch.last_seq)
         done.raised += raised
         done.cleared += cleared
+    dues = [r.next_due for _, r in readings.values() if r.next_due is not None]
+    done.next_due = watch.next_due() if watch is not None else min(dues, default=None)
     return done
 
 
@@ -141,25 +186,34 @@ def _differs(active: dict[tuple[str, str], int], holding: list[Condition]) -> bo
     return bool(todo.raise_ or todo.clear)
 
 
+SWEEP_S = 60.0  # every hall is read at least this often, changed or not (HALLQ_ALERTS_SWEEP_S)
 POKE_SETTLE_S = 0.02  # a commit's events arrive together: evaluate once for them
 POKE_SPACING_S = 0.1  # at most this often for events (a busy hall commits all the time)
 
 
 class Evaluator:
     """The server's task: flushes this process's device sightings, then evaluates (when it
-    holds the lease) every `interval_s`, sooner when a condition is due by time, and soon after
-    an event of a hall (`poke`: a printer's report, a counter pausing, a ticket issued), for
-    that hall only. Rounds never overlap (`round` may also be called from another thread, as
-    the tests do). `stop` lets a round under way finish and gives the lease up."""
+    holds the lease) every `interval_s` the halls that may have changed (server/alerts/
+    watch.py), and in between the halls whose condition is due by time, and soon after an
+    event of a hall (`poke`: a printer's report, a counter pausing, a ticket issued), that
+    hall. Rounds never overlap (`round` may also be called from another thread, as the tests
+    do). `stop` lets a round under way finish and gives the lease up."""
 
     def __init__(
-        self, ctx: Callable[[], Ctx], interval_s: float, seen: SeenDevices, *, run: bool = True
+        self,
+        ctx: Callable[[], Ctx],
+        interval_s: float,
+        seen: SeenDevices,
+        *,
+        run: bool = True,
+        sweep_s: float = SWEEP_S,
     ) -> None:
         self._ctx = ctx
         self.interval_s = interval_s
         self.seen = seen
         self.holder = holder_id()
         self.leader = False
+        self.watch = Watch(max(sweep_s, interval_s))
         self._renewed = 0.0  # time.monotonic() of the last lease renewal
         self._rounds = threading.Lock()
         self._loop = asyncio.get_running_loop()
@@ -177,7 +231,8 @@ class Evaluator:
             fresh = self.leader and time.monotonic() - self._renewed < self.interval_s
             if only is None or not fresh:
                 flush_seen(ctx, self.seen)
-            done = evaluate_all(ctx, self.holder, only, renew=only is None or not fresh)
+            renew = only is None or not fresh
+            done = evaluate_all(ctx, self.holder, only, renew=renew, watch=self.watch)
             if only is None or not fresh:
                 self._renewed = time.monotonic()
             self.leader = done.leader
@@ -215,9 +270,9 @@ class Evaluator:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        next_full = loop.time()
+        next_full = next_due = loop.time()
         while True:
-            await self._sleep(max(0.0, next_full - loop.time()))
+            await self._sleep(max(0.0, min(next_full, next_due) - loop.time()))
             if self._stop.is_set():
                 return
             self._wake.clear()
@@ -226,19 +281,21 @@ class Evaluator:
                     self._poked.clear()
                     done = await asyncio.to_thread(self.round)
                     next_full = loop.time() + self.interval_s
-                elif self._poked:
+                elif self._poked or loop.time() >= next_due:
                     await asyncio.sleep(POKE_SETTLE_S)
+                    # the halls poked, and those due (`round` adds them)
                     only, self._poked = self._poked, set()
                     done = await asyncio.to_thread(self.round, only)
                     await asyncio.sleep(POKE_SPACING_S)
                 else:
                     continue
+                next_due = next_full
                 if done.next_due is not None:
                     soon = (done.next_due - self._ctx().clock()).total_seconds()
-                    next_full = min(next_full, loop.time() + max(0.05, soon))
+                    next_due = min(next_full, loop.time() + max(0.05, soon))
             except Exception:
                 log.exception("evaluating alerts failed")
-                next_full = loop.time() + self.interval_s
+                next_full = next_due = loop.time() + self.interval_s
 
     async def _sleep(self, timeout: float) -> None:
         """Until `timeout`, a poke or the stop, whichever comes first."""

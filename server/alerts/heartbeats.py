@@ -3,8 +3,12 @@ rating screen) was last seen, written from each process's sightings (server/core
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import partial
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from server import protocol as p
 from server.alerts.conditions import devices
@@ -20,19 +24,38 @@ from server.halls.settings import branch_settings
 
 
 def record_seen(uow: UnitOfWork, sightings: dict[int, datetime]) -> int:
-    """Move each device's last-seen time forward (never back); how many rows changed."""
+    """Move each device's last-seen time forward (never back); how many rows changed.
+
+    A few statements whatever the number of devices: every open stream is a sighting at each
+    flush, and one statement per device (a hall TV in each of 500 halls, in each worker, every
+    few seconds) was most of what a process did when idle (docs/benchmarks.md, scale-out).
+    A device first seen by two processes at once is inserted by one; the other's row is then
+    moved forward like any other (no duplicate key)."""
+    if not sightings:
+        return 0
+    session = uow.session
+    stored = set(session.scalars(
+        select(DeviceSeen.device_id).where(DeviceSeen.device_id.in_(sightings))
+    ))  # fmt: skip
+    fresh = sorted(set(sightings) - stored)
+    known = set(session.scalars(select(Device.id).where(Device.id.in_(fresh)))) if fresh else set()
     changed = 0
-    for device_id, at in sorted(sightings.items()):
-        row = uow.session.get(DeviceSeen, device_id)
-        if row is None:
-            if uow.session.get(Device, device_id) is None:
-                continue
-            uow.session.add(DeviceSeen(device_id=device_id, last_seen_at=at))
-        elif row.last_seen_at < at:
-            row.last_seen_at = at
-        else:
-            continue
-        changed += 1
+    if known:
+        dialect = sqlite if uow.db.is_sqlite else postgresql
+        rows = [{"device_id": d, "last_seen_at": sightings[d]} for d in sorted(known)]
+        insert = dialect.insert(DeviceSeen).values(rows).on_conflict_do_nothing()
+        changed += len(session.scalars(insert.returning(DeviceSeen.device_id)).all())
+    at_times: dict[datetime, list[int]] = defaultdict(list)
+    for device_id in sorted(stored | known):  # rows just inserted are not newer than theirs
+        at_times[sightings[device_id]].append(device_id)
+    for at, ids in at_times.items():  # open streams share one time: usually one statement
+        moved = session.execute(
+            update(DeviceSeen)
+            .where(DeviceSeen.device_id.in_(ids), DeviceSeen.last_seen_at < at)
+            .values(last_seen_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        changed += int(moved.rowcount)  # type: ignore[attr-defined]
     return changed
 
 

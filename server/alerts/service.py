@@ -15,7 +15,7 @@ from server import protocol as p
 from server.alerts.events import AlertAcknowledged
 from server.alerts.models import Alert
 from server.alerts.views import alert_wire
-from server.auth.models import User
+from server.auth import repository as auth_repo
 from server.core import repository as core_repo
 from server.core import tree
 from server.core.context import Ctx
@@ -85,11 +85,7 @@ def _query(ctx: Ctx, session: Session, selected: Filter) -> Any:
 
 
 def _names(session: Session, alerts: Sequence[Alert]) -> dict[int, str]:
-    ids = {a.acked_by for a in alerts if a.acked_by is not None}
-    if not ids:
-        return {}
-    rows = session.execute(select(User.id, User.username).where(User.id.in_(ids))).all()
-    return {user_id: name for user_id, name in rows}
+    return auth_repo.usernames(session, (a.acked_by for a in alerts if a.acked_by is not None))
 
 
 def alerts(ctx: Ctx, selected: Filter, *, limit: int, offset: int) -> list[p.Alert]:

@@ -3,7 +3,9 @@
 `hallq import` runs in a process of its own, beside a running server or not; it still writes
 through its own database writer (`run.write`), like every mutation. Beside a server on SQLite
 its commit comes from another connection: the server's writer notices (`PRAGMA data_version`)
-and reads its kept rows again, as it must, since the import changed them."""
+and reads its kept rows again, as it must, since the import changed them. The import records
+`config.updated` like any change of set-up: pages reload it, and the alerts read the hall again
+(server/alerts/watch.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from server.halls import repository as halls_repo
 from server.halls.models import Counter, Service
 from server.halls.placement import place, place_by_path
 from server.halls.placement import region_path as path_of
+from server.halls.service import config_changed
 from server.halls.views import branch_detail, service_wire
 
 SERVICE_FIELDS = (
@@ -144,6 +147,7 @@ def import_hall(ctx: Ctx, branch_id: int, path: Path) -> tuple[int, int]:
             place_by_path(uow, branch, region_path)
         else:
             place(ctx, uow, branch, patch.model_dump(exclude_unset=True))
+        config_changed(uow, branch_id, "branch", branch_id)
         ctx.forget_principals(uow.session)
 
     write(ctx, run)

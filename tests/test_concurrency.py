@@ -213,3 +213,146 @@ def test_servers_starting_together_migrate_and_bootstrap_once(
                 assert [u["username"] for u in remote.get("/api/v1/users")] == ["admin"]
             finally:
                 remote.close()
+
+
+MIXED_ISSUERS = 4
+MIXED_EACH = 40
+QUOTA_B = 100
+
+
+class Follower(Watcher):
+    """A Watcher that reads until the seq given to `finish` (how many events come is not known
+    in advance: a call-next that completes and calls sends several)."""
+
+    def __init__(self, stack: ExitStack, url: str, token: str) -> None:
+        self.until: int | None = None
+        super().__init__(stack, url, token, 0)
+
+    def _read(self) -> None:
+        while self.until is None or not self.events or self.events[-1]["seq"] < self.until:
+            try:
+                self.events.append(json.loads(self.ws.recv(timeout=JOIN_S)))
+            except Exception:
+                return
+
+    def follow(self, until: int) -> list[dict[str, Any]]:
+        self.until = until
+        if not self.events or self.events[-1]["seq"] < until:
+            self.thread.join(JOIN_S)
+        return self.events
+
+
+def last_seq(url: str, token: str) -> int:
+    ws_url = url.replace("http://", "ws://") + f"/api/v1/branches/1/events?token={token}"
+    with ws_connect(ws_url, open_timeout=10, close_timeout=5) as ws:
+        return int(json.loads(ws.recv(timeout=10))["seq"])
+
+
+def issue_or_refuse(url: str, headers: dict[str, str], service_id: int, n: int,
+                    ) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
+    """Issue `n` tickets; (the tickets issued, how many were refused for the quota)."""
+    tickets, refused = [], 0
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+        for _ in range(n):
+            r = client.post("/api/v1/tickets", json={"service_id": service_id})
+            if r.status_code == 201:
+                tickets.append(r.json())
+            else:
+                assert r.status_code == 409 and r.json()["error"] == "quota_reached", r.text
+                refused += 1
+    return tickets, refused
+
+
+def calling_loop(url: str, headers: dict[str, str], counter_id: int, issuing: threading.Event,
+                 ) -> list[int]:  # fmt: skip
+    """Call next (completing the ticket in hand) while tickets are being issued, then until
+    nobody waits; the ids called here."""
+    called: list[int] = []
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+        for _ in range(5000):
+            r = client.post(f"/api/v1/counters/{counter_id}/call-next",
+                            json={"complete_current": True})  # fmt: skip
+            assert r.status_code == 200, r.text
+            ticket = r.json()["ticket"]
+            if ticket is not None:
+                assert ticket["state"] == "called" and ticket["counter_id"] == counter_id
+                called.append(ticket["id"])
+            elif not issuing.is_set():
+                return called
+    raise AssertionError(f"counter {counter_id} never saw an empty queue")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_issuing_while_counters_call_in_one_branch(
+    backend: str, tmp_path: Path, templates: Templates
+) -> None:
+    """Issuing takes no queue lock (PostgreSQL): kiosks issue in two services, one with a daily
+    quota, while clerks call from both. Numbers stay gap-free per service, the quota holds
+    exactly, each ticket is called once, and every server's stream has every seq once, in
+    order (seqs are taken at the commit, which no deadlock interrupts: every answer is a 2xx
+    or a quota refusal)."""
+    with deployment(backend, tmp_path, templates) as servers, ExitStack() as stack:
+        setup = Remote(servers[0])
+        try:
+            a = setup.service("A")
+            b = setup.service("B", daily_quota=QUOTA_B)
+            issuer = setup.user("issuer")
+            clerks, counters = [], []
+            for n in range(1, CLERKS + 1):
+                counter = setup.counter(n, [a["id"], b["id"]])
+                clerk = setup.user(f"clerk{n}")
+                setup.post(f"/api/v1/counters/{counter['id']}/open", headers=clerk)
+                counters.append(counter["id"])
+                clerks.append(clerk)
+            attempts = 2 * MIXED_ISSUERS * MIXED_EACH
+            issued_b = min(QUOTA_B, MIXED_ISSUERS * MIXED_EACH)
+            total = MIXED_ISSUERS * MIXED_EACH + issued_b
+            token = issuer["Authorization"].split()[1]
+            watchers = [Follower(stack, sv.url, token) for sv in servers]
+            issuing = threading.Event()
+            issuing.set()
+
+            def issuers_then_stop(i: int) -> tuple[list[dict[str, Any]], int]:
+                service = (a, b)[i % 2]
+                try:
+                    url = servers[i % len(servers)].url
+                    return issue_or_refuse(url, issuer, service["id"], MIXED_EACH)
+                finally:
+                    done.append(i)
+                    if len(done) == 2 * MIXED_ISSUERS:
+                        issuing.clear()
+
+            done: list[int] = []
+            work: list[Callable[[], Any]] = [
+                partial(issuers_then_stop, i) for i in range(2 * MIXED_ISSUERS)
+            ]
+            work += [
+                partial(
+                    calling_loop, servers[i % len(servers)].url, clerks[i], counters[i], issuing
+                )
+                for i in range(CLERKS)
+            ]
+            results = run_concurrently(work)
+            batches, calls = results[: 2 * MIXED_ISSUERS], results[2 * MIXED_ISSUERS :]
+            tickets = [t for batch, _ in batches for t in batch]
+            refused = sum(n for _, n in batches)
+            assert refused == attempts - total
+            for prefix, count in (("A", MIXED_ISSUERS * MIXED_EACH), ("B", issued_b)):
+                numbers = sorted(t["number"] for t in tickets if t["number"][0] == prefix)
+                assert numbers == [f"{prefix}{i:03d}" for i in range(1, count + 1)]
+            called = [t for ids in calls for t in ids]
+            duplicates = [t for t, n in Counter(called).items() if n > 1]
+            assert not duplicates, f"called more than once: {duplicates}"
+            assert set(called) == {t["id"] for t in tickets}
+            stored = setup.get("/api/v1/tickets", branch_id=1, limit=1000)
+            assert Counter(t["state"] for t in stored) == {"done": total}
+            assert {t["calls"] for t in stored} == {1}
+            final = last_seq(servers[0].url, token)
+            for watcher in watchers:
+                events, start = watcher.follow(final), watcher.snapshot["seq"]
+                assert [e["seq"] for e in events] == list(range(start + 1, final + 1))
+                types = Counter(e["type"] for e in events)
+                assert types["ticket.issued"] == total and types["ticket.called"] == total
+        finally:
+            setup.close()

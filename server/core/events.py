@@ -11,6 +11,9 @@ Registration happens when the domain's module is imported; `server/app.py` impor
 
 A domain may also watch every stored record (`on_stored`): it runs at the unit of work's commit,
 once the records have their seq, in the same transaction (webhooks write their outbox there).
+What such a hook reads can be read first (`before_numbering`): on PostgreSQL the records take
+their seqs under the branch row's lock, held until the commit, so a read done before is a
+round trip less while that lock is held.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ StoredHook = Callable[["UnitOfWork", list[dict[str, Any]]], None]
 _serializers: dict[type, Serializer] = {}
 _handlers: dict[type, list[Handler]] = {}
 _stored_hooks: list[StoredHook] = []
+_before_numbering: list[Callable[[UnitOfWork], None]] = []
 
 
 def serializer(kind: type[E]) -> Callable[[Callable[[UnitOfWork, E], Record]], Serializer]:
@@ -84,13 +88,26 @@ def handlers_of(event: object) -> list[Handler]:
 
 def on_stored(hook: StoredHook) -> StoredHook:
     """Register `hook(uow, rows)`, run at commit with the numbered event rows (branch_id, seq,
-    type, ts, data …) just written, in the same transaction."""
+    type, ts, data …) just written, in the same transaction. It runs inside a `prepared.batch`
+    (PostgreSQL's pipeline mode): `Prepared` statements only, and what it needs to read first
+    is read by a `before_numbering` hook."""
     _stored_hooks.append(hook)
     return hook
 
 
 def stored_hooks() -> list[StoredHook]:
     return _stored_hooks
+
+
+def before_numbering(hook: Callable[[UnitOfWork], None]) -> Callable[[UnitOfWork], None]:
+    """Register `hook(uow)`, run at commit when there are records to store, before they take
+    their seqs: read there what an `on_stored` hook will need (kept with `core_repo.memo`)."""
+    _before_numbering.append(hook)
+    return hook
+
+
+def numbering_hooks() -> list[Callable[[UnitOfWork], None]]:
+    return _before_numbering
 
 
 def event_types() -> frozenset[str]:

@@ -15,7 +15,8 @@ text).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -139,6 +140,26 @@ class Prepared:
     def scalar(self, session: Session, params: Mapping[str, Any]) -> Any:
         row = self.first(session, params)
         return None if row is None else row[0]
+
+
+@contextmanager
+def batch(session: Session) -> Iterator[None]:
+    """Send the `Prepared` statements run inside together (PostgreSQL: psycopg's pipeline
+    mode): statements whose results are not fetched are sent without waiting for each answer,
+    and one round trip returns them all at the end of the block (or at the first fetch).
+    Only `Prepared` statements may run inside: SQLAlchemy's own result handling does not work
+    in pipeline mode. Elsewhere (SQLite) it does nothing."""
+    dbapi_connection, dialect = driver(session)
+    pipeline = getattr(dbapi_connection, "pipeline", None)
+    if pipeline is None:
+        yield
+        return
+    dbapi_error: Any = dialect.loaded_dbapi.Error
+    try:
+        with pipeline():
+            yield
+    except dbapi_error as exc:
+        raise DBAPIError.instance("(pipeline)", None, exc, dbapi_error, dialect=dialect) from exc
 
 
 def _run(

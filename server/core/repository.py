@@ -76,6 +76,20 @@ _SET_LAST_SEQ = Prepared(
 )
 
 
+_TAKE_SEQS = Prepared(
+    update(_BRANCH)
+    .where(_BRANCH.c.id == bindparam("bid"))
+    .values(last_seq=_BRANCH.c.last_seq + bindparam("n"))
+    .returning(_BRANCH.c.last_seq)
+)
+
+
+def take_seqs(session: Session, branch_id: int, count: int) -> int:
+    """Advance the branch's `last_seq` by `count` and return the new value (the last of the
+    seqs taken); the UPDATE locks the branch row until the transaction ends."""
+    return int(_TAKE_SEQS.scalar(session, {"bid": branch_id, "n": count}))
+
+
 def insert_events(session: Session, rows: list[dict[str, object]]) -> None:
     _INSERT_EVENTS.execute_many(session, rows)
 

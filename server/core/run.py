@@ -122,7 +122,10 @@ def within(
 ) -> T:
     """Run `action` in a unit of work of its own on `session`, which is already one job of the
     writer (`hallq simulate` plays a whole day of a hall, use case after use case, in one
-    transaction): its events are numbered and stored; the job commits them."""
+    transaction): its events are numbered and stored; the job commits them. On PostgreSQL the
+    hall's branch row then stays locked from the first such commit to the job's end, and a
+    later issue takes its numbering row after it, against the usual order (server/core/
+    unit_of_work.py): play halls and days that no live server is issuing in at the moment."""
     with UnitOfWork(ctx.db, now=now, actor=actor, session=session) as uow:
         result = action(uow)
         uow.commit()

@@ -6,11 +6,18 @@ hands out the domains' repositories (`repo`), turns published domain events into
 (`publish`), and at `commit()` numbers and stores them and asks the writer to publish them once
 the transaction has committed.
 
-Events get their per-branch `seq` from the branch row at commit time. On PostgreSQL every
-writer locks the branch row first (`lock_branch`), so writes to one branch serialise, commit
-order equals seq order, and seq is gap-free even across server instances. On SQLite the single
-writer connection with BEGIN IMMEDIATE gives the same. A rollback discards the recorded
-events: nothing is published for a transaction that was not saved.
+Events get their per-branch `seq` at commit time. On PostgreSQL `commit()` takes them with one
+`UPDATE branch SET last_seq = last_seq + n … RETURNING`: the branch row's lock is taken there,
+at the end, and held through the commit, so the transactions that record events of one branch
+commit one after the other in seq order, and seq is gap-free even across server instances. A
+use case that reads the queue to decide (a call, a transfer) takes the branch's *queue lock*
+first (`lock_branch`, a transaction-level advisory lock): it excludes the other deciders of
+that branch, not the issuing of tickets, which needs only its service's numbering row
+(server/tickets/service.py) and joins the branch with `branch()`. Locks are taken in one
+order, so that no two transactions wait for each other: queue lock, numbering rows, branch row,
+audit head. On SQLite the single writer connection with BEGIN IMMEDIATE gives the same. A
+rollback discards the recorded events: nothing is published for a transaction that was not
+saved.
 """
 
 from __future__ import annotations
@@ -22,19 +29,25 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server.core import repository as core_repo
 from server.core.engine import Database
 from server.core.errors import NotFound
-from server.core.events import Record, handlers_of, serialize, stored_hooks
+from server.core.events import Record, handlers_of, numbering_hooks, serialize, stored_hooks
 from server.core.models import Branch
+from server.core.prepared import batch
 from server.core.trail import Note, sinks
 from server.core.writer import after_commit
 
 R = TypeVar("R")
+QUEUE_LOCK = 0x68616C6C
+"""The first key of a branch's queue lock (PostgreSQL `pg_advisory_xact_lock(int, int)`; the
+second is the branch id). Two-key advisory locks never collide with the one-key ones of the
+migrations and the first start."""
+_QUEUE_LOCK = text("SELECT pg_advisory_xact_lock(:kind, :branch)")
 
 
 class Publisher(Protocol):
@@ -79,6 +92,8 @@ class UnitOfWork:
         self._pending: list[Record] = []
         self._notes: list[Note] = []
         self._locked: dict[int, Branch] = {}
+        """The branches this transaction records events of (`lock_branch`, `branch`)."""
+        self._queue_locked: set[int] = set()
         self._repos: dict[Callable[[UnitOfWork], object], object] = {}
 
     def __enter__(self) -> UnitOfWork:
@@ -107,7 +122,7 @@ class UnitOfWork:
         run what other domains do in reaction to it (server/core/events.py)."""
         record = serialize(self, event)
         if record.branch_id not in self._locked:
-            raise RuntimeError("lock_branch() must precede an event of that branch")
+            raise RuntimeError("lock_branch() or branch() must precede an event of that branch")
         self._pending.append(record)
         for handle in handlers_of(event):
             handle(self, event)
@@ -132,8 +147,11 @@ class UnitOfWork:
         )
 
     def lock_branch(self, branch_id: int) -> Branch:
-        """Load and (on PostgreSQL) lock the branch row; call before reading queue state."""
-        if branch_id in self._locked:
+        """Load the branch row and take the branch's queue lock: call before reading queue
+        state to decide on it (who is next, where a ticket goes). On PostgreSQL it waits for
+        the other transactions of the branch that hold it (not for issuing; see the module's
+        doc); on SQLite the write transaction already excludes every other writer."""
+        if branch_id in self._queue_locked:
             return self._locked[branch_id]
         branch: Branch | None
         if self.db.is_sqlite:
@@ -141,14 +159,28 @@ class UnitOfWork:
             # the row this session holds is current: no need to read it again.
             branch = core_repo.row(self.session, Branch, branch_id)
         else:
+            self.session.execute(_QUEUE_LOCK, {"kind": QUEUE_LOCK, "branch": branch_id})
             # populate_existing: a row loaded before the lock is refreshed, not kept as it was
             query = (
                 select(Branch)
                 .where(Branch.id == branch_id)
-                .with_for_update()
                 .execution_options(populate_existing=True)
             )
             branch = self.session.scalars(query).one_or_none()
+        if branch is None:
+            raise NotFound(f"branch {branch_id} does not exist")
+        self._locked[branch_id] = branch
+        self._queue_locked.add(branch_id)
+        return branch
+
+    def branch(self, branch_id: int) -> Branch:
+        """Load the branch row for a change that records events of the branch without reading
+        its queue to decide (issuing a ticket): no queue lock. Its events are numbered at the
+        commit like any other."""
+        found = self._locked.get(branch_id)
+        if found is not None:
+            return found
+        branch = core_repo.row(self.session, Branch, branch_id)
         if branch is None:
             raise NotFound(f"branch {branch_id} does not exist")
         self._locked[branch_id] = branch
@@ -164,13 +196,16 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Number and store the recorded events; they are published after the writer commits."""
+        self.session.flush()  # the changes first: the branch row is locked last (module doc)
+        if self._pending:
+            for prepare in numbering_hooks():
+                prepare(self)
+        first = self._first_seqs()
         outgoing: dict[int, list[tuple[int, str]]] = {}
         rows: list[dict[str, Any]] = []
         for pending in self._pending:
-            branch = self._locked[pending.branch_id]
-            seq = branch.last_seq + 1
-            # Stored below with a plain UPDATE; the ORM copy is kept in step, not flushed.
-            set_committed_value(branch, "last_seq", seq)
+            seq = first[pending.branch_id]
+            first[pending.branch_id] = seq + 1
             rows.append(
                 {"branch_id": pending.branch_id, "seq": seq, "type": pending.type,
                  "ts": self.now, "ticket_id": pending.ticket_id,
@@ -180,20 +215,41 @@ class UnitOfWork:
             text = event_text(seq, pending.type, self.now, pending.data)
             outgoing.setdefault(pending.branch_id, []).append((seq, text))
         self._pending.clear()
-        self.session.flush()
+        if self.db.is_sqlite:
+            for branch_id, events in outgoing.items():
+                core_repo.set_last_seq(self.session, branch_id, events[-1][0])
         for branch_id, events in outgoing.items():
-            core_repo.set_last_seq(self.session, branch_id, events[-1][0])
-        if rows:
-            core_repo.insert_events(self.session, rows)
-            for hook in stored_hooks():
-                hook(self, rows)
-        if rows or self._notes:
-            notes, self._notes = self._notes, []
-            for sink in sinks():
-                sink(self, notes, rows)
+            # The ORM copy is kept in step (the rows were written above, not by a flush).
+            set_committed_value(self._locked[branch_id], "last_seq", events[-1][0])
+        # One round trip fewer while the branch row is locked (PostgreSQL): the events' insert
+        # goes with the first read of a hook or sink, which run Prepared statements only.
+        with batch(self.session):
+            if rows:
+                core_repo.insert_events(self.session, rows)
+                for hook in stored_hooks():
+                    hook(self, rows)
+            if rows or self._notes:
+                notes, self._notes = self._notes, []
+                for sink in sinks():
+                    sink(self, notes, rows)
         publisher = self.publisher
         if publisher is not None and outgoing:
             after_commit(self.session, lambda: _publish(publisher, outgoing))
+
+    def _first_seqs(self) -> dict[int, int]:
+        """The first seq of this transaction's events, per branch. SQLite: after the branch
+        row's `last_seq` (the write transaction excludes every other writer; stored by
+        `commit`). PostgreSQL: taken from the branch row with one UPDATE per branch, in branch
+        order, which locks the row until the commit (module doc)."""
+        counts: dict[int, int] = {}
+        for pending in self._pending:
+            counts[pending.branch_id] = counts.get(pending.branch_id, 0) + 1
+        if self.db.is_sqlite:
+            return {b: self._locked[b].last_seq + 1 for b in counts}
+        return {
+            b: core_repo.take_seqs(self.session, b, counts[b]) - counts[b] + 1
+            for b in sorted(counts)
+        }
 
 
 def _publish(publisher: Publisher, outgoing: dict[int, list[tuple[int, str]]]) -> None:

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from server.core.prepared import Prepared
+from server.core.prepared import Prepared, batch, driver
 from server.halls.models import Counter
 from server.tickets.estimate import RECENT_WINDOW, WINDOW, Waiting
 from server.tickets.models import ServiceDay, Ticket
@@ -25,6 +26,26 @@ _RECENT_FINISHED = (
     .order_by(Ticket.finished_at.desc())
     .limit(2 * RECENT_WINDOW)
 )
+
+_ARRIVED = Prepared(
+    select(func.count())
+    .select_from(Ticket)
+    .where(
+        Ticket.branch_id == bindparam("branch_id"),
+        Ticket.business_date == bindparam("day"),
+        Ticket.issued_service_id == bindparam("service_id"),
+        Ticket.priority != "appointment",
+        Ticket.issued_at >= bindparam("since"),
+    )
+)  # fmt: skip
+
+
+def walked_in_since(session: Session, branch_id: int, service_id: int, day: date,
+                    since: datetime) -> int:  # fmt: skip
+    """Tickets issued to a service since `since` on `day`, appointments' left out."""
+    found = _ARRIVED.scalar(session, {"branch_id": branch_id, "day": day,
+                                      "service_id": service_id, "since": since})  # fmt: skip
+    return int(found or 0)
 
 
 def recent_finished(
@@ -194,15 +215,15 @@ def insert_ticket(session: Session, values: dict[str, object]) -> int:
     return int(_INSERT_TICKET.scalar(session, values))
 
 
-def advance_service_day(session: Session, service_id: int, business_date: date) -> tuple[int, int]:
-    """Advance the day's ticket count of a service (inside the write lock); returns the new
-    count and how many tickets wait in that queue (before the one being issued)."""
-    updated = _ADVANCE_DAY.first(session, {"sid": service_id, "day": business_date})
-    if updated is not None:
-        return int(updated[0]), int(updated[1])
-    session.add(ServiceDay(service_id=service_id, business_date=business_date, issued=1, waiting=0))
-    session.flush()
-    return 1, 0
+_FIRST_OF_DAY = Prepared(
+    pg_insert(_TABLES["service_day"])
+    .values(service_id=bindparam("sid"), business_date=bindparam("day"), issued=1, waiting=0)
+    .on_conflict_do_update(
+        index_elements=[_SERVICE_DAY.service_id, _SERVICE_DAY.business_date],
+        set_={"issued": _SERVICE_DAY.issued + 1},
+    )
+    .returning(_SERVICE_DAY.issued, _SERVICE_DAY.waiting)
+)
 
 
 _WAITING_IN_QUEUE = (
@@ -219,16 +240,50 @@ _WAITING_IN_QUEUE = (
 _BEHIND = Prepared(_WAITING_IN_QUEUE.where(Ticket.effective_at > bindparam("at")))
 
 
-def position_of_new(session: Session, ticket: Ticket, waiting_before: int) -> int:
-    """People ahead of a ticket just queued: everyone who waited before it, less those ordered
-    after it (a priority ticket's boost; normally nobody), read from the queue index's tail
-    instead of counting the whole queue."""
-    behind = _BEHIND.scalar(
-        session,
-        {"branch_id": ticket.branch_id, "service_id": ticket.service_id,
-         "day": ticket.business_date, "at": ticket.effective_at},
-    )  # fmt: skip
-    return waiting_before - int(behind or 0)
+def take_number(
+    session: Session,
+    *,
+    branch_id: int,
+    service_id: int,
+    business_date: date,
+    effective_at: datetime,
+) -> tuple[int, int]:
+    """Advance the day's ticket count of a service; returns the new count (the ticket's daily
+    seq) and how many people wait ahead of a ticket queued at `effective_at`: everyone waiting
+    in that queue, less those ordered after it (a priority ticket's boost; normally nobody),
+    read from the queue index's tail instead of counting the whole queue.
+
+    On PostgreSQL the count's row stays locked until the commit: the service's issues take
+    turns from here, and both statements go in one round trip (the second runs once the first
+    has its lock, so it sees the turn before's ticket). The first issue of a day is an upsert:
+    two may race to create the row."""
+    day = {"sid": service_id, "day": business_date}
+    behind_of = {"branch_id": branch_id, "service_id": service_id, "day": business_date,
+                 "at": effective_at}  # fmt: skip
+    if driver(session)[1].name != "postgresql":
+        issued, waiting = _advance(session, service_id, business_date)
+        return issued, waiting - int(_BEHIND.scalar(session, behind_of) or 0)
+    with batch(session):
+        advanced = _ADVANCE_DAY.execute(session, day)
+        counted = _BEHIND.execute(session, behind_of)
+        found, behind = advanced.fetchone(), counted.fetchone()
+        advanced.close()
+        counted.close()
+    if found is None:  # the day's first: counted again once the row is there, and locked
+        found = _FIRST_OF_DAY.first(session, day)
+        assert found is not None
+        behind = (_BEHIND.scalar(session, behind_of),)
+    return int(found[0]), int(found[1]) - int(behind[0] or 0)
+
+
+def _advance(session: Session, service_id: int, business_date: date) -> tuple[int, int]:
+    """SQLite: the day's new count and the people waiting in the queue before this ticket."""
+    updated = _ADVANCE_DAY.first(session, {"sid": service_id, "day": business_date})
+    if updated is not None:
+        return int(updated[0]), int(updated[1])
+    session.add(ServiceDay(service_id=service_id, business_date=business_date, issued=1, waiting=0))
+    session.flush()
+    return 1, 0
 
 
 def issued_count(session: Session, service_id: int, business_date: date) -> int:

@@ -87,7 +87,9 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
         branch_row = core_repo.row(session, Branch, service.branch_id)
         if branch_row is None or not branch_settings(branch_row).public_issue:
             raise Unauthorized("this hall does not issue tickets without a login")
-    branch = uow.lock_branch(service.branch_id)
+    # No queue lock: issuing decides nothing from the queue. Its number and position come from
+    # the service's numbering row (queue_ticket), its seq from the branch row at the commit.
+    branch = uow.branch(service.branch_id)
     _may_issue(ctx.principal, branch)
     _may_ask(ctx.principal, branch, body)
     if not service.active:
@@ -100,7 +102,7 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
     day = hours.business_date(uow.now)
     if service.daily_quota is not None and (
         tickets_repo.issued_count(session, service.id, day) >= service.daily_quota
-    ):
+    ):  # read without a lock: queue_ticket checks again with the number it takes
         raise QuotaReached(f"all {service.daily_quota} tickets of {service.code} today are taken")
     # A priority service's tickets are priority tickets, whoever asked (an appointment stays one).
     priority = "priority" if service.priority and body.priority == "normal" else body.priority
@@ -109,7 +111,7 @@ def issue(ctx: Ctx, uow: UnitOfWork, body: p.TicketCreate) -> p.Ticket:
         channel=body.channel or DEFAULT_CHANNEL.get(ctx.principal.kind, "counter"),
         locale=body.locale, kiosk_id=body.kiosk_id,
         effective_at=effective_time(uow.now, priority, boost_min=boost_min(ctx, branch)),
-        note=body.note, priority_reason=body.priority_reason,
+        note=body.note, priority_reason=body.priority_reason, quota=service.daily_quota,
     )  # fmt: skip
     if body.channel == "reception" or ticket.note or ticket.priority_reason or body.override_cutoff:
         uow.audit(
@@ -137,12 +139,26 @@ def queue_ticket(
     appointment_start: datetime | None = None,
     note: str | None = None,
     priority_reason: str | None = None,
+    quota: int | None = None,
 ) -> p.Ticket:
-    """Number a ticket of `service` for `day` and queue it at `effective_at` (the branch
-    locked, every check made by the caller: issuing, or an appointment's check-in); with
-    kiosk_id, queue a print job too."""
+    """Number a ticket of `service` for `day` and queue it at `effective_at` (every check made
+    by the caller: issuing, or an appointment's check-in); with kiosk_id, queue a print job
+    too; with `quota`, refuse a number past it (QuotaReached: the transaction is rolled back).
+
+    The number is taken from the service's numbering row for the day (`service_day`), whose
+    lock (PostgreSQL) is held until the commit: issues of one service take turns from there,
+    and every change to the service's waiting line goes through that row too (its `waiting`
+    count is kept by triggers), so the position read under it is exact. What the estimates read
+    of the branch (open counters, recent service times, the queue's forecast) is read before,
+    so that the turn is short."""
     session = uow.session
-    daily_seq, waiting = tickets_repo.advance_service_day(session, service.id, day)
+    figures.prepare(session, branch, service, day, uow.now)
+    daily_seq, position = tickets_repo.take_number(
+        session, branch_id=branch.id, service_id=service.id, business_date=day,
+        effective_at=effective_at,
+    )  # fmt: skip
+    if quota is not None and daily_seq > quota:
+        raise QuotaReached(f"all {quota} tickets of {service.code} today are taken")
     values = {
         "public_id": secrets.token_urlsafe(12), "branch_id": branch.id,
         "service_id": service.id, "issued_service_id": service.id,
@@ -158,7 +174,6 @@ def queue_ticket(
     }  # fmt: skip
     # The object is only a view of the row for the wire form (and the estimates' queries).
     row = TicketRow(**values)
-    position = tickets_repo.position_of_new(session, row, waiting)
     # The estimates given now are kept on the ticket (GET /api/v1/stats/estimates): hallq's,
     # the forecast of the queue with this ticket in it, and the naive one beside it.
     naive = naive_wait_s(session, service, position, uow.now)

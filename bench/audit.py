@@ -11,23 +11,20 @@
 from __future__ import annotations
 
 import asyncio
+import statistics
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench import hall, load, procs
+from bench.procs import say
 from bench.rawhttp import request_bytes
 
 RECORDS = 1_000_000
 CONCURRENCY = (1, 8, 32)
-
-
-def say(text: str) -> None:
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
 
 
 def _server(url: str, work: Path, name: str, chained: bool) -> procs.Proc:
@@ -69,7 +66,7 @@ def throughput(work: Path, window_s: float, pg: bool) -> dict[str, dict[str, lis
     out: dict[str, dict[str, list[float]]] = {}
     for backend, make in backends:
         for round_ in (1, 2):
-            for chained in (False, True):
+            for chained in (False, True) if round_ == 1 else (True, False):  # neither always 2nd
                 name = f"{backend}-{'chain' if chained else 'plain'}-{round_}"
                 with make(name) as url:
                     procs.migrate(url, work)
@@ -154,57 +151,89 @@ def append_cost(work: Path, jobs: int = 3000) -> float:
     return each
 
 
-def issue_cpu(work: Path, issues: int = 400, rounds: int = 3) -> dict[str, float]:
+def issue_cpu(
+    work: Path, issues: int = 300, rounds: int = 6, backend: str = "sqlite"
+) -> dict[str, float]:
     """CPU ms per issued ticket, the whole request's use case through the writer (one job, one
-    commit each) in this process, with the sink removed and put back, alternately. CPU time,
-    not wall time: other processes' load moves it far less than a throughput does."""
+    commit each) in this process, with the sink removed and put back (on SQLite, where the
+    events are chained after their commits, the chain's rounds include sealing them). CPU
+    time, not wall time: other processes' load moves it far less than a throughput does. On
+    PostgreSQL this is the client's CPU; its wall time shows the round trips and the server's
+    work.
+
+    Each variant issues into a database of its own, so both queues grow alike (an issue's
+    cost grows with the queue ahead of it: the estimate plays it forward), and the order
+    alternates round by round (A B, B A, …): neither variant always runs second."""
     from server import protocol as p
+    from server.audit.sealer import settle
     from server.core import trail
     from server.core.clock import utc_now
     from server.core.context import Ctx, Principal
     from server.core.engine import Database
     from server.core.run import perform, write
+    from server.core.settings import Settings
     from server.halls import service as halls
     from server.tickets import service as tickets
 
-    url = f"sqlite:///{work / 'audit-issue.db'}"
-    procs.migrate(url, work)
-    db = Database(url)
-    from server.core.settings import Settings
-
-    ctx = Ctx(db, Settings(database_url=url), utc_now, None,
-              Principal(kind="admin", user_id=1, username="admin"))  # fmt: skip
-    body = p.ServiceCreate(branch_id=1, code="a", prefix="A", name={"en": "A"}, end_number=9999)
-    service = write(ctx, lambda uow: halls.create_service(ctx, uow, body))
-    ticket = p.TicketCreate(service_id=service.id)
-    sinks = list(trail.sinks())
-    spent: dict[str, list[float]] = {"no chain": [], "chain": []}
-    wall: dict[str, list[float]] = {"no chain": [], "chain": []}
-    for _ in range(rounds):
-        for name in ("no chain", "chain"):
-            trail.sinks().clear()
-            if name == "chain":
-                trail.sinks().extend(sinks)
-            started, clock = time.process_time(), time.perf_counter()
-            for _ in range(issues):
-                perform(ctx, lambda uow: tickets.issue(ctx, uow, ticket), status=201)
-            spent[name].append((time.process_time() - started) / issues * 1000)
-            wall[name].append((time.perf_counter() - clock) / issues * 1000)
-    trail.sinks().clear()
-    trail.sinks().extend(sinks)
-    db.dispose()
-    out = {name: min(values) for name, values in spent.items()}
-    took = {name: min(values) for name, values in wall.items()}
-    say(f"audit 0b. one issue after another, in process (best of {rounds} x {issues}): CPU "
+    names = ("no chain", "chain")
+    ctxs: dict[str, tuple[Ctx, p.TicketCreate]] = {}
+    with ExitStack() as databases:  # PostgreSQL: dropped at the end, even on a failure
+        for name in names:
+            if backend == "sqlite":
+                url = f"sqlite:///{work / ('audit-issue-' + name.replace(' ', '-') + '.db')}"
+            else:
+                url = databases.enter_context(procs.postgres_database())
+            procs.migrate(url, work)
+            ctx = Ctx(Database(url), Settings(database_url=url), utc_now, None,
+                      Principal(kind="admin", user_id=1, username="admin"))  # fmt: skip
+            body = p.ServiceCreate(branch_id=1, code="a", prefix="A", name={"en": "A"},
+                                   end_number=99999)  # fmt: skip
+            service = write(ctx, lambda uow, ctx=ctx, b=body: halls.create_service(ctx, uow, b))
+            ctxs[name] = (ctx, p.TicketCreate(service_id=service.id))
+        sinks = list(trail.sinks())
+        spent: dict[str, list[float]] = {name: [] for name in names}
+        wall: dict[str, list[float]] = {name: [] for name in names}
+        sealed: list[float] = []  # µs of CPU per issue to seal its event after the commits
+        for round_ in range(rounds):
+            for name in names if round_ % 2 == 0 else names[::-1]:
+                ctx, ticket = ctxs[name]
+                trail.sinks().clear()
+                if name == "chain":
+                    trail.sinks().extend(sinks)
+                started, clock = time.process_time(), time.perf_counter()
+                for _ in range(issues):
+                    perform(ctx, lambda uow, c=ctx, t=ticket: tickets.issue(c, uow, t), status=201)
+                if name == "chain":
+                    sealing = time.process_time()
+                    settle(ctx)  # SQLite: the round's events chained after their commits
+                    sealed.append((time.process_time() - sealing) / issues * 1e6)
+                spent[name].append((time.process_time() - started) / issues * 1000)
+                wall[name].append((time.perf_counter() - clock) / issues * 1000)
+        trail.sinks().clear()
+        trail.sinks().extend(sinks)
+        for ctx, _ in ctxs.values():
+            ctx.db.dispose()
+    out = {name: statistics.median(values) for name, values in spent.items()}
+    took = {name: statistics.median(values) for name, values in wall.items()}
+    # Each round's two variants ran back to back: the median of their ratios is steadier than
+    # the ratio of the medians when the machine's speed drifts between rounds.
+    ratios = zip(spent["chain"], spent["no chain"], strict=True)
+    paired = statistics.median(c / n for c, n in ratios)
+    seal = f"; sealing {statistics.median(sealed):.0f} µs per issue" if any(sealed) else ""
+    say(f"audit 0b. {backend}: one issue after another, in process (median of {rounds} x "
+        f"{issues}): CPU "
         f"no chain {out['no chain']:.2f} ms, chain {out['chain']:.2f} ms "
-        f"({(out['chain'] / out['no chain'] - 1) * 100:+.1f}%); wall (commit and fsync "
+        f"({(out['chain'] / out['no chain'] - 1) * 100:+.1f}%; paired rounds "
+        f"{(paired - 1) * 100:+.1f}%{seal}); wall (commit and fsync "
         f"included) {took['no chain']:.2f} ms, {took['chain']:.2f} ms "
         f"({(took['chain'] / took['no chain'] - 1) * 100:+.1f}%)")  # fmt: skip
-    return {**out, **{f"{k} wall": v for k, v in took.items()}}
+    return {**out, **{f"{k} wall": v for k, v in took.items()}, "paired": paired}
 
 
 def scenario(cfg: Any, report: Any, work: Path) -> None:
     append_cost(work)
     issue_cpu(work)
+    if cfg.pg:
+        issue_cpu(work, issues=200, rounds=8, backend="postgresql")
     throughput(work, cfg.window_s, cfg.pg)
     verify_million(work, 100_000 if cfg.quick else RECORDS)

@@ -4,4 +4,5 @@ Importing the package registers the sink that appends each unit of work's notes 
 (trail.py): every entry point that writes (the app, the `hallq` command, server/schema.py)
 imports it, so no change is committed without its record."""
 
+from server.audit import sealer as sealer
 from server.audit import trail as trail

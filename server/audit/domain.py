@@ -51,12 +51,24 @@ class Stored:
     hash: str = ""
 
 
+def tail(r: Stored) -> str:
+    """The canonical text after its id: canonical = "[" + id + "," + tail. PostgreSQL puts the
+    id in front as it hashes the record (server/audit/trail.py), where the id is decided."""
+    return tail_of(ts_text(r.ts), r.kind, r.actor, r.actor_name, r.user_id, r.device_id,
+                   r.branch_id, r.subject, r.data)  # fmt: skip
+
+
+def tail_of(
+    ts: str, kind: str, actor: str, actor_name: str | None, user_id: int | None,
+    device_id: int | None, branch_id: int | None, subject: str, data: str,
+) -> str:  # fmt: skip
+    """`tail` of the fields, `ts` as `ts_text` gives it (the sealer has it as stored)."""
+    head = _HEAD.encode([ts, kind, actor, actor_name, user_id, device_id, branch_id, subject])
+    return f"{head[1:-1]},{data}]"
+
+
 def canonical(r: Stored) -> str:
-    head = _HEAD.encode(
-        [r.id, ts_text(r.ts), r.kind, r.actor, r.actor_name, r.user_id, r.device_id,
-         r.branch_id, r.subject]
-    )  # fmt: skip
-    return f"{head[:-1]},{r.data}]"
+    return f"[{r.id},{tail(r)}"
 
 
 def link(previous: str, record: Stored) -> str:

@@ -44,3 +44,5 @@ class AuditHead(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
     base_id: Mapped[int] = mapped_column(Integer)
     base_hash: Mapped[str] = mapped_column(String(64))
+    sealed_event_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """SQLite: the last `ticket_event` the sealer added to the chain (server/audit/trail.py)."""

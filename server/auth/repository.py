@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
@@ -45,6 +45,24 @@ def set_user_regions(session: Session, user_id: int, region_ids: Sequence[int]) 
     session.execute(delete(UserRegion).where(UserRegion.user_id == user_id))
     for region_id in sorted(set(region_ids)):
         session.add(UserRegion(user_id=user_id, region_id=region_id))
+
+
+def usernames(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """{user id: username} of those of `ids` that exist (one query; none for no ids)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(wanted)))
+    return {int(user_id): str(name) for user_id, name in rows}
+
+
+def device_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """{device id: name} of those of `ids` that exist."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(Device.id, Device.name).where(Device.id.in_(wanted)))
+    return {int(device_id): str(name) for device_id, name in rows}
 
 
 def users(session: Session) -> Sequence[User]:

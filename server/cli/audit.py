@@ -26,8 +26,10 @@ app.add_typer(audit_app, name="audit")
 @audit_app.command("verify")
 def verify() -> None:
     """Check the whole hash chain; print {"ok", "records", "head"} or the first bad record."""
-    with existing() as ctx, ctx.db.read() as session:
-        verdict = audit.check(session)
+    with existing() as ctx:
+        audit.settled(ctx)
+        with ctx.db.read() as session:
+            verdict = audit.check(session)
     body = {"ok": verdict.ok, "records": verdict.records, "head": verdict.head}
     if verdict.first_bad is not None:
         body["first_bad"] = verdict.first_bad

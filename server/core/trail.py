@@ -3,7 +3,9 @@
 A domain notes what it changed on its unit of work; at `UnitOfWork.commit()` the notes of the
 job, and one note per stream event it stored, are handed to the trail's sink (registered by
 server/audit/ when it is imported), which appends them to the hash chain in the same
-transaction. Nothing here knows the chain: core only carries the notes, as it carries events.
+transaction (on SQLite the notes only: the events are sealed after the commit, and `settle`
+brings them in before the trail is read). Nothing here knows the chain: core only carries the
+notes, as it carries events.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 from server.core.models import Base
 
 if TYPE_CHECKING:
+    from server.core.context import Ctx
     from server.core.unit_of_work import UnitOfWork
 
 
@@ -45,6 +48,8 @@ _sinks: list[Sink] = []
 
 
 def register(sink: Sink) -> Sink:
+    """Register the sink; it runs at the unit of work's commit inside a `prepared.batch`
+    (PostgreSQL's pipeline mode): `Prepared` statements only."""
     if sink not in _sinks:
         _sinks.append(sink)
     return sink
@@ -52,6 +57,22 @@ def register(sink: Sink) -> Sink:
 
 def sinks() -> list[Sink]:
     return _sinks
+
+
+_settlers: list[Callable[[Ctx], object]] = []
+
+
+def settle_with(settler: Callable[[Ctx], object]) -> None:
+    """Register what must run before the trail is read (server/audit: chain the events stored
+    but not sealed yet, on SQLite)."""
+    if settler not in _settlers:
+        _settlers.append(settler)
+
+
+def settle(ctx: Ctx) -> None:
+    """Bring the trail up to date with what is stored, before reading it (a report's head)."""
+    for settler in _settlers:
+        settler(ctx)
 
 
 def changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

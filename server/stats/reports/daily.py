@@ -94,6 +94,7 @@ def build_period(
 ) -> DailyPage:  # fmt: skip
     """The page of a selection's dates (a day, or a month: `title="monthly"`) of a hall or a
     region (`name`: what the title calls it; default the first hall's name)."""
+    trail.settle(ctx)  # the day's head takes in the events stored but not chained yet
     with ctx.db.read() as session:
         scope = stats.resolve(ctx, session, selection)
         if not scope.branches:

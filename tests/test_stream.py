@@ -18,6 +18,7 @@ from websockets.sync.client import connect as ws_connect
 
 from server.app import create_app
 from server.core.hub import EventHub, channel_of
+from server.core.sender import Sender
 from server.core.settings import Settings
 from tests.conftest import Api
 from tests.databases import Kind, Templates
@@ -93,6 +94,27 @@ def test_snapshot_then_every_event_in_seq_order(api: Api) -> None:
         api.issue(service["id"])
         nxt = recv(ws)
         assert nxt["type"] == "ticket.issued" and nxt["seq"] == events[-1]["seq"] + 1
+
+
+def test_a_sender_that_fails_closes_the_socket_so_the_display_reconnects(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client is read in the handler's task and events are sent in another: a sender that
+    stops on an error must not leave a display connected to nothing."""
+
+    async def fails(self: Sender) -> None:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(Sender, "run", fails)
+    with stream(api) as ws:
+        assert recv(ws)["type"] == "snapshot"
+
+        async def closed() -> Any:
+            with anyio.fail_after(RECV_S):
+                return await ws._send_rx.receive()
+
+        message = ws.portal.call(closed)
+    assert message["type"] == "websocket.close" and message["code"] == 1011
 
 
 def test_reconnect_with_since_replays_exactly_the_missed_events(api: Api) -> None:

@@ -193,3 +193,40 @@ def test_a_gap_closes_the_socket_rather_than_skip_a_seq(frames: bool) -> None:
 
     ws = asyncio.run(scenario())
     assert ws.sent == ["e3"] and ws.closed is not None and ws.closed[0] == 1013
+
+
+# ---- adopted: the protocol holds the socket, the sender has no task --------------------------
+
+
+def adopted(
+    queued: list[Event | None],
+) -> tuple[Sender, Subscriber, FakeSocket, list[tuple[int, str]]]:
+    sock, sub = FakeSocket(), Subscriber(1, 4)
+    for event in queued:
+        sub.queue.put_nowait(event)
+    feed = Sender(sock, sub, 2, None)
+    sub.direct = feed.direct
+    closes: list[tuple[int, str]] = []
+    feed.adopt(sock.write_frames, lambda code, reason: closes.append((code, reason)))
+    return feed, sub, sock, closes
+
+
+def test_an_adopted_sender_writes_what_queued_meanwhile_then_each_commit_at_once() -> None:
+    feed, sub, sock, closes = adopted([Event.of(2, "two, sent already"), Event.of(3, "three")])
+    assert sock.sent == ["three"] and sub.queue.empty()
+    sub.offer([Event.of(4, "four"), Event.of(5, "five")])
+    assert sock.sent == ["three", "four", "five"] and len(sock.writes) == 2
+    sock.writable = False  # the socket is closing: nothing queued, nobody would read it
+    sub.offer([Event.of(6, "six")])
+    assert sub.queue.empty() and feed.sent == 5 and closes == []
+
+
+def test_an_adopted_socket_is_closed_on_a_gap_a_drop_or_a_drop_before_it() -> None:
+    _, sub, sock, closes = adopted([])
+    sub.offer([Event.of(4, "four")])  # 3 is missing
+    assert sock.sent == [] and closes == [(1013, "missed events: reconnect with since")]
+    _, sub, _, closes = adopted([])
+    sub.drop()  # too slow for the hub, or the bus resynchronised: no sender task to tell
+    assert closes == [(1013, "too slow: reconnect with since")]
+    _, _, sock, closes = adopted([Event.of(3, "three"), None])  # dropped while first sent
+    assert sock.sent == [] and closes == [(1013, "too slow: reconnect with since")]

@@ -6,6 +6,8 @@ with every private attribute it reads."""
 from __future__ import annotations
 
 import ast
+import asyncio
+import concurrent.futures
 import inspect
 import textwrap
 import threading
@@ -23,6 +25,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.sync.client import connect
 
 from server.core.hub import Event
+from server.core.mailbox import Mailbox
 from server.stream.ws_frames import FRAMES, UVICORN_INTERNALS, FramesProtocol
 from tests.support import ROOT, free_port, wait_until
 
@@ -36,6 +39,8 @@ class App:
 
     def __init__(self) -> None:
         self.written: list[bool] = []
+        self.headers: tuple[int, int] = (0, 0)  # in the scope, left in the handshake request
+        self.receive_queue: type = object
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         assert scope["type"] == "websocket"
@@ -48,6 +53,8 @@ class App:
             for event in events:
                 await send({"type": "websocket.send", "text": event.text})
         protocol = write.__self__  # as if the client had stopped reading
+        self.headers = (len(scope["headers"]), len(list(protocol.request.headers.raw_items())))
+        self.receive_queue = type(protocol.queue)
         protocol.pause_writing()
         paused = write(Event.of(3, "paused").frame)
         protocol.resume_writing()
@@ -57,11 +64,11 @@ class App:
 
 
 @contextmanager
-def serving(app: App, deflate: bool) -> Iterator[str]:
+def serving(app: Any, deflate: bool, **options: Any) -> Iterator[str]:
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, ws=FramesProtocol, lifespan="off",
-        ws_per_message_deflate=deflate, log_level="warning",
+        ws_per_message_deflate=deflate, log_level="warning", **options,
     )  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -86,6 +93,82 @@ def test_frames_are_written_only_when_they_are_what_asgi_would_send(deflate: boo
     # with compression negotiated the frames would be wrong: the app is told to send through ASGI
     wait_until(lambda: len(app.written) == 3, 5, "the app to finish")
     assert app.written == [not deflate, False, False]  # never while paused, nor after the close
+    in_scope, kept = app.headers
+    assert in_scope > 0 and kept == 0  # the scope has them; the request kept for life, not
+    assert app.receive_queue is Mailbox  # ~0.7 KB a socket where asyncio.Queue took ~3 KB
+
+
+# ---- adoption: the socket outlives the app's handler ------------------------------------------
+
+
+class Adopting:
+    """Accepts, sends "first", hands the socket to the protocol and returns; the test then
+    writes and closes through what `adopt` gave, on the server's loop."""
+
+    def __init__(self, close_timeout: float = 10.0) -> None:
+        self.close_timeout = close_timeout
+        self.closed = 0
+        self.ready = threading.Event()
+        self.held: Any = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.send", "text": "first"})
+        self.held = scope["extensions"][FRAMES]["adopt"](self.on_closed)
+        self.held[0].__self__.close_timeout = self.close_timeout
+        self.loop = asyncio.get_running_loop()
+        self.ready.set()
+
+    def on_closed(self) -> None:
+        self.closed += 1
+
+    def on_loop(self, call: Any) -> Any:
+        assert self.loop is not None
+        done: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self.loop.call_soon_threadsafe(lambda: done.set_result(call()))
+        return done.result(5)
+
+    def write(self, *texts: str) -> bool:
+        frames = b"".join(Event.of(i, t).frame for i, t in enumerate(texts, 1))
+        return bool(self.on_loop(lambda: self.held[0](frames)))
+
+    @property
+    def protocol(self) -> Any:
+        return self.held[0].__self__
+
+
+def test_an_adopted_socket_stays_open_answers_pings_and_reports_its_close() -> None:
+    app = Adopting()
+    with serving(app, False, ws_ping_interval=0.2, ws_ping_timeout=0.5) as url:
+        with connect(url) as ws:
+            assert ws.recv(timeout=5) == "first"
+            assert app.ready.wait(5) and app.held is not None  # the handler has returned
+            assert app.write("一 one", "two")
+            assert [ws.recv(timeout=5), ws.recv(timeout=5)] == ["一 one", "two"]
+            ws.send("a display says something")  # dropped, and reading goes on:
+            for _ in range(2):  # the second pong read was sent after the message
+                app.on_loop(lambda: setattr(app.protocol, "last_ping_rtt", 0.0))
+                wait_until(lambda: app.on_loop(lambda: app.protocol.last_ping_rtt), 5, "a pong")
+            assert app.write("three") and ws.recv(timeout=5) == "three"
+            assert app.closed == 0
+        wait_until(lambda: app.closed == 1, 5, "the close to be reported")
+        assert app.write("late") is False
+
+
+def test_an_adopted_socket_whose_client_stops_reading_is_closed() -> None:
+    app = Adopting(close_timeout=0.5)
+    with serving(app, False) as url, connect(url, max_queue=1) as ws:
+        assert ws.recv(timeout=5) == "first"
+        assert app.ready.wait(5)
+        big = "x" * 65536
+        written = [app.write(big) for _ in range(400)]  # the client reads none of it
+        assert False in written, "26 MB went out to a client that read nothing"
+        assert app.on_loop(lambda: app.protocol.close_sent)
+        wait_until(lambda: app.closed == 1, 10, "the too slow client's socket to close")
+    # the close frame said why: the client resumes with `since`
+    assert app.protocol.conn.close_sent.code == 1013
 
 
 # ---- the uvicorn this runs on -------------------------------------------------------------

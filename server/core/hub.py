@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 from websockets.frames import Frame, Opcode
 
+from server.core.mailbox import Mailbox
+
 log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "hallq:branch:"
@@ -57,9 +59,12 @@ class Subscriber:
 
     def __init__(self, branch_id: int, maxsize: int) -> None:
         self.branch_id = branch_id
-        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize)
+        self.queue: Mailbox[Event | None] = Mailbox(maxsize)  # one per socket: kept small
         self.dropped = False
         self.direct: Callable[[list[Event]], bool] | None = None
+        self.closer: Callable[[], None] | None = None
+        """Set for a socket its protocol holds on its own (`Sender.adopt`): no sender reads the
+        queue, so a drop closes the socket at once."""
 
     def offer(self, events: list[Event]) -> None:
         """Hand over the next events, in seq order."""
@@ -78,6 +83,9 @@ class Subscriber:
         """Nothing more is sent: the sender closes the socket (too slow) and the client
         reconnects with `since`."""
         self.dropped = True
+        if self.closer is not None:
+            self.closer()
+            return
         while not self.queue.empty():
             self.queue.get_nowait()
         self.queue.put_nowait(None)

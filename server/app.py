@@ -21,6 +21,7 @@ from server.appointments.router import router as appointments_router
 from server.appraisal.router import router as appraisal_router
 from server.audit import service as audit
 from server.audit.router import router as audit_router
+from server.audit.sealer import Sealer, settle
 from server.auth.deps import AppState
 from server.auth.router import router as auth_router
 from server.auth.service import purge_expired
@@ -63,6 +64,10 @@ class DatabaseNotMigrated(RuntimeError):
     pass
 
 
+GC_THRESHOLDS = (50_000, 20, 100)
+"""The collector's generation thresholds while serving (Python's default: 700, 10, 10)."""
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     settings = settings or Settings()
 
@@ -73,7 +78,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             raise DatabaseNotMigrated(
                 "the database schema is not up to date: run `hallq db upgrade` first"
             )
-        db = Database(settings.database_url, max_exports=settings.max_exports)
+        db = Database(settings.database_url, max_exports=settings.max_exports,
+                      pool_size=settings.database_pool)  # fmt: skip
         bus = bus_from_url(settings.bus_url)
         namespace = await asyncio.to_thread(db.identity)
         hub = EventHub(partial(fetch_events, db), settings.subscriber_queue, namespace)
@@ -87,12 +93,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         housekeeping = asyncio.create_task(_housekeeping(state))
         rollups = rollup.Background(state.ctx)  # statistics of closed days, stored
+        # SQLite: the events stored join the audit chain within a second, in batches
+        sealing = Sealer(state.ctx) if db.is_sqlite else None
         print_jobs = expiry.sweeper(state.ctx)  # print jobs not printed in time expire
         missed = appointments_sweep.sweeper(state.ctx)  # bookings past their window: missed
         # alerts, whether or not anyone watches; devices' heartbeats
         app.state.alerts = evaluator = Evaluator(
-            state.ctx, settings.alerts_interval_s, state.seen, run=settings.alerts_evaluate
-        )
+            state.ctx, settings.alerts_interval_s, state.seen, run=settings.alerts_evaluate,
+            sweep_s=settings.alerts_sweep_s,
+        )  # fmt: skip
         pokes.listener = evaluator.poke
         dispatcher = Dispatcher(state.ctx)  # webhook deliveries from the outbox
         # tickets left over when a business day ends (and days missed while down)
@@ -101,9 +110,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         # keep it out of the collector's full passes, which otherwise walk it all (measured:
         # ~130 ms pauses under load, the whole p99 of issuing).
         gc.freeze()
+        # And collect the young less often: at the default 700 allocations a busy server
+        # collected many times a second, every request's objects in flight outlived two young
+        # collections and reached the old generation, and full passes over it (3,000 display
+        # sockets hold ~30 coroutine frames each) came every few seconds and took 300–460 ms:
+        # the whole p99 of call → display in the scale-out bench (429 ms; 72 ms after).
+        thresholds = gc.get_threshold()
+        gc.set_threshold(*GC_THRESHOLDS)
         try:
             yield
         finally:
+            gc.set_threshold(*thresholds)
             gc.unfreeze()
             await rollups.stop()
             await print_jobs.stop()
@@ -112,6 +129,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             await dispatcher.stop()
             if close_out is not None:
                 await close_out.stop()
+            if sealing is not None:  # last, and once more: what the others stored at the end
+                await sealing.stop()
+                try:
+                    await asyncio.to_thread(settle, state.ctx())
+                except Exception:  # the next start seals them: say so, and stop anyway
+                    log.exception("sealing the audit trail at the stop failed")
             housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await housekeeping

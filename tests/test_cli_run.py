@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,33 @@ def test_serve_hands_its_port_to_the_app_as_the_public_base_url(
     assert served["port"] == 8123
     assert os.environ["HALLQ_PUBLIC_BASE_URL"] == "http://127.0.0.1:8123"
     assert Settings().public_base_url == "http://127.0.0.1:8123"  # what create_app() reads
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("cheap_hashing")
+def test_serve_with_workers_becomes_a_supervisor_that_imports_no_hallq_module(
+    hallq: Hallq, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept inside the `hallq` command, uvicorn's process manager held every module the
+    command had imported (~85 MB) while the workers import the app afresh."""
+    became: list[list[str]] = []
+
+    def execv(path: str, args: list[str]) -> None:
+        became.append(args)
+        raise SystemExit(0)  # exec does not come back
+
+    monkeypatch.setattr(running.os, "execv", execv)
+    monkeypatch.setattr(running.uvicorn, "run", lambda *a, **kw: pytest.fail("served in-process"))
+    monkeypatch.setenv("HALLQ_DATABASE_URL", hallq.db_url)
+    hallq("serve", "--port", "8124", "--workers", "3")
+    assert became == [[sys.executable, "-m", "server.workers", "--host", "127.0.0.1",
+                       "--port", "8124", "--workers", "3"]]  # fmt: skip
+    assert os.environ["HALLQ_PUBLIC_BASE_URL"] == "http://127.0.0.1:8124"  # the workers read it
+    code = ("import sys, server.workers; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'server'))")  # fmt: skip
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout  # fmt: skip
+    assert loaded.strip() == "['server', 'server.workers']"
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ streamed bodies (API.md, "Limits and privacy")."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from pathlib import Path
 
@@ -81,3 +82,22 @@ def test_tokens_never_reach_the_log(tmp_path: Path, templates: Templates) -> Non
     assert "announcements/1.wav?token=" + REDACTED in log and "WebSocket" in log, log[-3000:]
     for leaked in (secret, token, public_id):
         assert leaked not in log, (leaked, log[-3000:])
+
+
+@pytest.mark.e2e
+def test_every_sender_of_too_large_a_body_reads_its_413(server: LiveServer) -> None:
+    """Five at once, each sending 20 MB as fast as the server takes it: every one reads its
+    413 (the rest of its body is dropped before the connection closes; closed with bytes
+    unread, the connection was reset, and some lost the answer already sent to them)."""
+    from bench.bodies import send_body
+
+    async def rounds() -> list[str]:
+        statuses = []
+        for chunked in (False, True, False, True):
+            sent = await asyncio.gather(
+                *(send_body(server.port, 20 * 1024 * 1024, chunked) for _ in range(5))
+            )
+            statuses += [s.status for s in sent]
+        return statuses
+
+    assert asyncio.run(rounds()) == ["413"] * 20

@@ -223,3 +223,13 @@ def test_logins_logouts_devices_and_housekeeping_leave_the_kept_rows_kept(api: A
     finally:
         event.remove(state.db.writer, "before_cursor_execute", count)
     assert reads == []
+
+
+def test_the_writer_keeps_its_savepoints_journal_in_memory(db: Database) -> None:
+    """A job's statement journal past 64 KiB went to a temporary file, created and unlinked
+    per job (an issue with its audit record): the writer keeps it in memory, the readers
+    (exports' large sorts) keep SQLite's default."""
+    with db.writer.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA temp_store").scalar() == 2
+    with db.reader.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA temp_store").scalar() == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ import typer
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from server import workers as uvicorn_workers
 from server.appointments import service as appointments
 from server.cli.common import app, db_app, prepared, settings_for
 from server.core.settings import Settings
@@ -56,16 +58,14 @@ def serve(
     # The app (in each worker) reads its settings again: hand it what was found here.
     os.environ["HALLQ_DATABASE_URL"] = settings.database_url
     os.environ["HALLQ_PUBLIC_BASE_URL"] = public_base(settings, host, port)
+    if workers > 1:
+        # The supervisor needs nothing this command imported (server/workers.py): become one
+        # that imports uvicorn only. The pid stays, so systemd and signals see no change.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, *uvicorn_workers.command(host, port, workers)])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # No permessage-deflate: events are small and sent to every display, and compressing each
-    # copy per connection doubled the fan-out time and cost ~45 KB per subscriber
-    # (docs/benchmarks.md).
-    uvicorn.run(
-        "server.app:create_app", factory=True, host=host, port=port, workers=workers,
-        ws="server.stream.ws_frames:FramesProtocol",
-        ws_ping_interval=5.0, ws_ping_timeout=5.0, ws_per_message_deflate=False,
-        log_level="info", proxy_headers=False,  # the app believes HALLQ_TRUSTED_PROXIES only
-    )  # fmt: skip
+    uvicorn.run(uvicorn_workers.APP, host=host, port=port, **uvicorn_workers.OPTIONS)
 
 
 @app.command()
@@ -90,7 +90,7 @@ def demo(
     if made is not None:
         c = made.counts
         typer.echo(f"demo history: {len(made.days)} business days, {c.issued} tickets, "
-                   f"made in {made.seconds:.1f} s")  # fmt: skip
+                   f"{c.booked} appointments, made in {made.seconds:.1f} s")  # fmt: skip
     base = public_base(settings, "127.0.0.1", port)
     if admin_password or hall:
         lines = []

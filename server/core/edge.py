@@ -7,6 +7,8 @@ it into memory, and a path or query parameter before any route sees it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 from collections.abc import Iterable
@@ -36,6 +38,14 @@ PAGE_POLICY = (
 # they are a developer's page, not a hall page: only framing is forbidden there.
 DOCS_POLICY = "frame-ancestors 'none'"
 DOCS = ("/docs", "/redoc")
+
+
+LINGER_S = 2.0
+LINGER_BYTES = 8 * 1024 * 1024
+"""After a 413 is sent whole, the rest of the body is read and dropped, for at most this long
+and this much, before the connection closes. Closed with unread bytes, a connection is reset
+by the kernel, and a client still sending may lose the 413 already sent to it (what nginx's
+lingering close avoids)."""
 
 
 class BodyTooLarge(HTTPException):
@@ -125,18 +135,22 @@ class Edge:
         length = _content_length(scope["headers"])
         if length is not None and length > self.max_body_bytes:
             detail = BodyTooLarge(self.max_body_bytes).detail
-            await self._refuse(scope, send, 413, "too_large", detail)
+            await self._refuse(scope, _lingering(scope, send, receive), 413, "too_large", detail)
             return
-        started = False
+        started = refusing = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal started
+            nonlocal started, refusing
             if message["type"] == "http.response.start":
                 started = True
                 extra = security_headers(scope["path"])
                 if message["status"] == 413:  # the client is still sending: stop it
                     extra.append((b"connection", b"close"))
+                    refusing = True
                 message["headers"] = [*message.get("headers", ()), *extra]
+            if refusing:
+                await _lingering(scope, send, receive)(message)
+                return
             await send(message)
 
         try:
@@ -144,7 +158,8 @@ class Edge:
         except BodyTooLarge as exc:  # read outside a route (which would answer it itself)
             if started:
                 raise
-            await self._refuse(scope, send, 413, "too_large", exc.detail)
+            refuse = _lingering(scope, send, receive)
+            await self._refuse(scope, refuse, 413, "too_large", exc.detail)
 
     def _bounded(self, receive: Receive) -> Receive:
         """`receive` that counts the bytes as they arrive (a chunked body has no length) and
@@ -185,3 +200,34 @@ class Edge:
             return {"type": "http.disconnect"}
 
         await response(scope, nothing, send)
+
+
+def _lingering(scope: Scope, send: Send, receive: Receive) -> Send:
+    """`send` for a 413: the answer's last part is held open until the rest of the body has
+    been read and dropped (LINGER_S, LINGER_BYTES), then the answer ends and the connection
+    closes. The client has the whole answer (its length is in its headers) meanwhile. A
+    client waiting for `100 Continue` has sent no body: nothing to drop (and reading would
+    tell it to send)."""
+    if any(k == b"expect" and v.lower() == b"100-continue" for k, v in scope["headers"]):
+        return send
+
+    async def send_then_linger(message: Message) -> None:
+        if message["type"] != "http.response.body" or message.get("more_body", False):
+            await send(message)
+            return
+        await send({**message, "more_body": True})
+        await _drain(receive)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    return send_then_linger
+
+
+async def _drain(receive: Receive) -> None:
+    dropped = 0
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(LINGER_S):
+            while dropped < LINGER_BYTES:
+                message = await receive()
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    return
+                dropped += len(message.get("body", b""))

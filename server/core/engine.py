@@ -44,6 +44,13 @@ def _sqlite_engine(url: str, *, writer: bool, pool_size: int = 8) -> Engine:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if writer:
+            # Each job of a group commit runs in a SAVEPOINT, so SQLite copies every page the
+            # job changes to a statement journal, which goes to a temporary file once past
+            # 64 KiB: an issue with its audit record changes ~18 pages and paid that file's
+            # create, writes and unlink every time (docs/audit.md, costs). In memory: the pages
+            # a job changes; ~50 MB for the largest (an audit purge of 50,000 records).
+            cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -76,7 +83,7 @@ def _direct_savepoints(engine: Engine) -> None:
 class Database:
     """The writer and reader engines of one database URL, and the export lane."""
 
-    def __init__(self, url: str, *, max_exports: int = 2) -> None:
+    def __init__(self, url: str, *, max_exports: int = 2, pool_size: int = 10) -> None:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
@@ -86,7 +93,12 @@ class Database:
             self.writer = _sqlite_engine(url, writer=True)
             self.reader = _sqlite_engine(url, writer=False)
         else:
-            self.writer = create_engine(url, pool_size=20, max_overflow=10, pool_pre_ping=True)
+            # Requests wait for a connection rather than open more: two instances of two
+            # workers at 20 + 10 each passed PostgreSQL's default max_connections (100) under
+            # load and answered 503 (docs/benchmarks.md, scale-out).
+            self.writer = create_engine(
+                url, pool_size=pool_size, max_overflow=pool_size // 2, pool_pre_ping=True
+            )
             self.reader = self.writer
         self.exports = ExportLane(self._export_engine, max_exports)
         self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)

@@ -1,6 +1,7 @@
 """Leases: a task that one process of an installation runs at a time (the alert evaluator,
-the end-of-day close-out) holds a named lease row, renews it each round and takes it over once
-it has expired: on SQLite and PostgreSQL alike, across workers and machines."""
+the end-of-day close-out, the statistics rollup's catch-up) holds a named lease row, renews
+it each round and takes it over once it has expired: on SQLite and PostgreSQL alike, across
+workers and machines."""
 
 from __future__ import annotations
 

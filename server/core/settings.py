@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     worker_threads: int = Field(
         0, ge=0, le=1000, description="Threads for blocking endpoints (0: AnyIO's default, 40)"
     )
+    database_pool: int = Field(
+        10,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections each server process keeps (and up to half as many "
+        "more when busy): keep workers × 1.5 × this below the server's max_connections",
+    )
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Largest request body, bytes (larger: 413 too_large)"
     )
@@ -64,6 +71,13 @@ class Settings(BaseSettings):
         ge=0.2,
         le=10,
         description="Seconds between two evaluations of the alerts (earlier when one is due)",
+    )
+    alerts_sweep_s: float = Field(
+        60.0,
+        ge=1,
+        le=3600,
+        description="Seconds within which the alerts read every hall again, changed or not "
+        "(the others: when their events, their due times or their devices say so)",
     )
     alerts_evaluate: bool = Field(
         True,

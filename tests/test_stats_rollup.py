@@ -7,6 +7,7 @@ across hall 2's local midnight)."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import Counter
 from collections.abc import Iterator
@@ -215,6 +216,50 @@ def test_the_background_task_rolls_up_closed_days_of_every_hall(
         wait_until(lambda: not rollup.catch_up(ctx, max_batches=0)[1], 60, "the background rollup")
     assert rollup.catch_up(ctx) == (0, False)  # everything is built
     assert _ready(ctx, hall.ids["hall2"], JAN14) and _ready(ctx, 1, JAN15)
+
+
+def test_the_background_task_starts_at_a_halls_first_ticket(hall: Hall, ctx: Ctx) -> None:
+    """Not at 1 January: the empty days before a hall's first ticket are never built (a hall
+    opened in December would have ~340 built in every process), and a year's statistic
+    still counts every ticket."""
+    run_scenario(hall)
+    hall.at(3 * 24 * 60)
+    while rollup.catch_up(ctx)[1]:
+        pass
+    with ctx.db.read() as session:
+        first = repo_rollup.first_ticket_day(session, 1)
+        built = repo_rollup.ready_periods(session, [1], date(2026, 1, 1), date(2026, 12, 31))
+    assert first is not None and first > date(2026, 1, 1)
+    assert built[1] and min(p.first for p in built[1]) == first
+    assert all(p.level == "day" for p in built[1])  # January is not whole, nor the year
+    year = summary(hall, **{"from": "2026-01-01", "to": "2026-12-31"})
+    assert year["issued"] == summary(hall)["issued"] > 0
+
+
+def test_one_process_at_a_time_catches_up(
+    hall: Hall, ctx: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catch-up reads every hall: under its lease, one process of an installation runs
+    it, and another takes over once the first gave the lease up."""
+    run_scenario(hall)
+    hall.at(3 * 24 * 60)
+    monkeypatch.setattr(rollup, "FIRST_RUN_S", 3600.0)  # rounds only when called here
+
+    async def two_processes() -> tuple[object, object, object]:
+        first, second = rollup.Background(lambda: ctx), rollup.Background(lambda: ctx)
+        try:
+            one = await asyncio.to_thread(first.round)
+            other = await asyncio.to_thread(second.round)
+            await first.stop()
+            after = await asyncio.to_thread(second.round)
+        finally:
+            await second.stop()
+        return one, other, after
+
+    one, other, after = asyncio.run(two_processes())
+    assert isinstance(one, tuple) and one[0] > 0
+    assert other is None  # the first holds the lease
+    assert isinstance(after, tuple)  # given up at its stop: taken over
 
 
 def test_downgrade_removes_the_triggers_and_the_table(db_url: str) -> None:

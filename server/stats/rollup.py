@@ -21,12 +21,15 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.core.context import Ctx
+from server.core.lease import holder_id, release_lease, take_lease
 from server.core.models import Branch
+from server.core.run import write
 from server.halls import repository as halls_repo
 from server.stats import repository as repo_stats
 from server.stats import rollup_compute
@@ -148,17 +151,21 @@ def ensure(ctx: Ctx, scope: Scope, group: str | None, *, budget_s: float = ON_DE
 def catch_up(
     ctx: Ctx, *, max_batches: int = BATCHES_PER_RUN, stop: threading.Event | None = None
 ) -> tuple[int, bool]:
-    """The background task's run: build missing closed periods of every hall, from the year of
+    """The background task's run: build missing closed periods of every hall, from the day of
     its first ticket, at most `max_batches` batches (fewer once `stop` is set); returns
-    (periods built, more to do)."""
+    (periods built, more to do).
+
+    Not from the start of that year: the days before the first ticket hold nothing, and a
+    statistic computes them live in one query of an empty range. Built from 1 January, a hall
+    opened in December had ~340 empty days built in every process (minutes for 500 new halls,
+    docs/benchmarks.md "Scale-out"); its first month and year are read as days and months."""
     now = ctx.clock()
     scopes = []
     with ctx.db.read() as session:
         for branch in (branch_scope(b, now) for b in halls_repo.branches(session, None)):
             first = repo_rollup.first_ticket_day(session, branch.id)
             if first is not None:
-                scopes.append(Scope((branch,), Period.of("year", first).first,
-                                    branch.today - ONE_DAY))  # fmt: skip
+                scopes.append(Scope((branch,), first, branch.today - ONE_DAY))
         ready = [_ready(session, scope, LEVELS) for scope in scopes]
     batches = built = 0
     for scope, known in zip(scopes, ready, strict=True):
@@ -254,13 +261,22 @@ def build_all(ctx: Ctx, progress: Callable[[int], None] | None = None) -> int:
             return total
 
 
+LEASE = "rollup"
+LEASE_S = 3 * EVERY_S
+"""The catch-up runs in one process of an installation at a time (it reads every hall: ~1,000
+queries at 500 halls, which every worker of every instance repeated). A stopped holder gives
+the lease up; one that died is replaced after this long, while statistics compute live."""
+
+
 class Background:
-    """The server's task: roll up newly closed days every few minutes, a backlog a few batches
-    at a time (one each second). Started with the app; `stop` lets the batch under way finish
-    (so nothing writes after the database is closed)."""
+    """The server's task: while this process holds the lease, roll up newly closed days every
+    few minutes, a backlog a few batches at a time (one each second). Started with the app;
+    `stop` lets the batch under way finish (so nothing writes after the database is closed)
+    and gives the lease up."""
 
     def __init__(self, ctx: Callable[[], Ctx]) -> None:
         self._ctx = ctx
+        self.holder = holder_id()
         self._stop = threading.Event()
         self._wake = asyncio.Event()
         self._task = asyncio.create_task(self._run())
@@ -269,14 +285,30 @@ class Background:
         self._stop.set()
         self._wake.set()
         await self._task
+        try:
+            await asyncio.to_thread(
+                write, self._ctx(), partial(release_lease, holder=self.holder, name=LEASE)
+            )
+        except Exception:
+            log.exception("giving up the rollup lease failed")
+
+    def round(self) -> tuple[int, bool] | None:
+        """One run: (periods built, more to do), or None when another process holds the
+        lease."""
+        ctx = self._ctx()
+        try:
+            leader = write(ctx, partial(take_lease, holder=self.holder, ttl_s=LEASE_S, name=LEASE))
+        except IntegrityError:  # another process created the lease row first
+            return None
+        return catch_up(ctx, stop=self._stop) if leader else None
 
     async def _run(self) -> None:
         delay = FIRST_RUN_S
         while not await self._stopped_after(delay):
             more = False
             try:
-                built, more = await asyncio.to_thread(catch_up, self._ctx(), stop=self._stop)
-                more = more and built > 0
+                done = await asyncio.to_thread(self.round)
+                more = done is not None and done[1] and done[0] > 0
             except Exception:
                 log.exception("statistics rollup failed")
             delay = BUSY_S if more else EVERY_S

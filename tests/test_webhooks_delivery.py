@@ -160,3 +160,36 @@ def test_switching_a_webhook_off_stops_its_pending_deliveries(live: Api) -> None
     [stopped] = deliveries(live, made["id"])
     assert stopped["next_attempt_at"] is None and stopped["delivered_at"] is None
     assert stopped["last_error"] == "the webhook was switched off"
+
+
+def test_a_hanging_receiver_takes_no_turn_of_the_writer(
+    live: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a hanging receiver holds all its slots, the events committed for it meanwhile wake
+    the dispatcher, which finds nothing it may claim by a read: issuing shares the writer with
+    nobody."""
+    from server.webhooks import dispatcher
+
+    hanging = Receiver(sleep_s=4.0)
+    try:
+        webhook(live, hanging.url, events=["ticket.issued"])
+        service = live.service("A")["id"]
+        for _ in range(dispatcher.PER_WEBHOOK):
+            live.issue(service)
+        hanging.wait(dispatcher.PER_WEBHOOK)
+        time.sleep(0.3)  # the pass that claimed the last of them has ended
+        turns: list[object] = []
+        real = dispatcher.write
+
+        def counted(ctx: Any, job: Any) -> Any:
+            turns.append(job)
+            return real(ctx, job)
+
+        monkeypatch.setattr(dispatcher, "write", counted)
+        for _ in range(5):
+            live.issue(service)
+        time.sleep(1.5)  # five pokes and a poll
+        assert turns == []
+        assert len(hanging.requests) == dispatcher.PER_WEBHOOK
+    finally:
+        hanging.close()

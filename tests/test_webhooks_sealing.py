@@ -5,6 +5,8 @@ master, and the dispatcher seals each again as Fernet the first time it uses it.
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -29,6 +31,17 @@ LEGACY = {
         "s1:-dd3B5c7JMv0T_ExW6pSbs-2qImzBAx6YAW5ujAn9bRnpm1DatTZtG7QS3MhsYm86JKce4g=",
     ("key-1", ""): "s1:ew0f6GvhHaOehoUexNPyZ1AGwEui-pqc6xnvrG0sLFY=",
 }  # fmt: skip
+
+
+@pytest.mark.integration
+def test_a_worker_loads_cryptography_with_its_first_sealer_not_with_the_app() -> None:
+    """Its bindings are ~8 MB of each worker, which needs them only for webhooks."""
+    code = ("import sys, server.app; print('cryptography' in sys.modules); "
+            "from server.webhooks.sealing import Sealer; Sealer('k').seal('s'); "
+            "print('cryptography' in sys.modules)")  # fmt: skip
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.split()  # fmt: skip
+    assert loaded == ["False", "True"]
 
 
 @pytest.mark.unit

@@ -73,10 +73,9 @@ class Dispatcher:
 
     async def _run(self) -> None:
         purged = self._loop.time()
-        woken = True  # at start: whatever a previous run left due
         while True:
             try:
-                await self._pass(woken)
+                await self._pass()
                 if self._loop.time() - purged > PURGE_EVERY_S:
                     purged = self._loop.time()
                     await asyncio.to_thread(write, self.make_ctx(), _purger())
@@ -88,16 +87,18 @@ class Dispatcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), POLL_S)
             # Cleared before the pass: a poke or an answer during the pass wakes the next one.
-            woken = self._wake.is_set()
             self._wake.clear()
 
-    async def _pass(self, woken: bool) -> None:
+    async def _pass(self) -> None:
         """Store the answers received so far and claim what the free slots can take, in one
         transaction of the writer (one commit, one fsync on SQLite)."""
         done, self._done = self._done, []
         free = self.capacity - sum(self._in_flight.values())
-        if free > 0 and (woken or await asyncio.to_thread(self._any_due)):
-            busy = [w for w, n in self._in_flight.items() if n >= PER_WEBHOOK]
+        busy = [w for w, n in self._in_flight.items() if n >= PER_WEBHOOK]
+        # Woken by a commit or not, a read comes first: a pass with nothing to claim (nothing
+        # due, or only a receiver whose slots are all taken, one that hangs) takes no turn of
+        # the writer, which issuing and calling share. Each committed event pokes.
+        if free > 0 and await asyncio.to_thread(self._any_due, busy):
             claim = self._claimer(free, busy, done)
             claimed = await asyncio.to_thread(write, self.make_ctx(), claim)
             for item in claimed:
@@ -107,11 +108,11 @@ class Dispatcher:
         elif done:
             await asyncio.to_thread(write, self.make_ctx(), _recorder(done))
 
-    def _any_due(self) -> bool:
-        """A read first: an idle dispatcher takes no turn of the writer."""
+    def _any_due(self, busy: list[int]) -> bool:
+        """Whether a delivery can be claimed, by a read (not the writer)."""
         ctx = self.make_ctx()
         with ctx.db.read() as session:
-            return repo.any_due(session, ctx.clock())
+            return repo.any_due(session, ctx.clock(), busy)
 
     def _claimer(
         self, limit: int, busy: list[int], done: list[repo.Outcome]

@@ -133,9 +133,13 @@ def delete_deliveries(session: Session, webhook_id: int) -> None:
     session.execute(delete(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id))
 
 
-def any_due(session: Session, now: datetime) -> bool:
+def any_due(session: Session, now: datetime, skip_webhooks: Sequence[int] = ()) -> bool:
+    """Whether a delivery is due, not counting those of `skip_webhooks`."""
     due = WebhookDelivery.next_attempt_at
-    return session.scalar(select(WebhookDelivery.id).where(due <= now).limit(1)) is not None
+    query = select(WebhookDelivery.id).where(due <= now)
+    if skip_webhooks:
+        query = query.where(WebhookDelivery.webhook_id.not_in(skip_webhooks))
+    return session.scalar(query.limit(1)) is not None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,10 @@ HKDF-SHA256; a sealed value is `f1:` and the Fernet token.
 Values sealed before (`s1:`: a hand-made HMAC-SHA256 keystream and tag) are still opened, with
 the same master, so an upgrade loses no secret; the dispatcher seals each again as `f1:` the
 first time it opens it (server/webhooks/dispatcher.py), and every secret saved anew is `f1:`.
+
+`cryptography` is imported when the first sealer is made, not with this module: its bindings
+(OpenSSL built in) are ~8 MB of every worker's RSS, and a worker without webhooks never needs
+them (docs/architecture.md, "How it scales past one machine").
 """
 
 from __future__ import annotations
@@ -16,10 +20,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 PREFIX = "f1:"
 LEGACY_PREFIX = "s1:"  # opened only, never written
@@ -33,6 +33,10 @@ class Unsealable(ValueError):
 
 class Sealer:
     def __init__(self, master: str) -> None:
+        from cryptography.fernet import Fernet
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
         key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"hallq webhook secrets",
                    info=b"fernet v1").derive(master.encode())  # fmt: skip
         self._fernet = Fernet(base64.urlsafe_b64encode(key))
@@ -46,6 +50,8 @@ class Sealer:
             return self._legacy.open(sealed[len(LEGACY_PREFIX) :])
         if not sealed.startswith(PREFIX):
             raise Unsealable("not a sealed secret")
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(sealed[len(PREFIX) :].encode()).decode()
         except (InvalidToken, UnicodeError):

@@ -20,7 +20,7 @@ from server.core import repository as core_repo
 from server.core import tree
 from server.core.context import Ctx, Principal
 from server.core.errors import Forbidden, NotFound, ValidationFailed
-from server.core.events import event_types, on_stored
+from server.core.events import before_numbering, event_types, on_stored
 from server.core.installation import current as installation_id
 from server.core.models import Branch, Region
 from server.core.trail import changes
@@ -46,11 +46,23 @@ def sealer(ctx: Ctx, session: Session) -> Sealer:
     return found
 
 
+def _subscriptions(uow: UnitOfWork) -> list[repo.Subscription]:
+    """The active webhooks, read once per transaction."""
+    session = uow.session
+    return core_repo.memo(session, SUBSCRIPTIONS, lambda: repo.subscriptions(session))
+
+
+@before_numbering
+def _read_subscriptions(uow: UnitOfWork) -> None:
+    """Read them before the events take their seqs (server/core/events.py)."""
+    _subscriptions(uow)
+
+
 @on_stored
 def write_outbox(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
     """One delivery per (event, webhook of its hall or of every hall, subscribed to its type)."""
     session = uow.session
-    subs = core_repo.memo(session, SUBSCRIPTIONS, lambda: repo.subscriptions(session))
+    subs = _subscriptions(uow)
     if not subs:
         return
     out = [

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server.tickets.estimate import NEW, Desk, Waiting, forecast, remaining_s
+from server.tickets.estimate import (
+    NEW,
+    Desk,
+    Waiting,
+    behind_arrivals,
+    forecast,
+    remaining_s,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -42,6 +49,15 @@ def test_a_priority_ticket_ahead_is_counted_where_call_next_puts_it() -> None:
     assert calls == {1: 0.0, NEW: 300.0, 2: 600.0}
 
 
+def test_an_appointment_is_played_in_the_walk_ins_lane_as_call_next_does() -> None:
+    # an interleave of 1: a walk-in, the priority ticket, then the walk-ins' lane in order of
+    # effective time, the appointment (queued at its slot) among them and counted as one
+    queue = [waiting(1, 1, 0), waiting(2, 1, 1, "appointment"), waiting(4, 1, 2),
+             waiting(3, 1, -5, "priority")]  # fmt: skip
+    calls = forecast([Desk(1, (1,), 0.0, interleave=1)], queue, {1: 300.0}).calls
+    assert calls == {1: 0.0, 3: 300.0, 2: 600.0, 4: 900.0}
+
+
 def test_a_ticket_sent_to_one_counter_waits_for_that_counter() -> None:
     queue = [waiting(1, 1, 0, counter=2), waiting(2, 1, 1)]
     calls = forecast([Desk(1, (1,), 0.0), Desk(2, (1,), 500.0)], queue, {1: 300.0}).calls
@@ -74,3 +90,16 @@ def test_behind_a_window_the_rest_goes_at_the_open_counters_rate() -> None:
     # each ticket issued behind it is one more person back
     assert fc.after(waiting(100, 1, 51), 10, 1, keep=True) == 600.0 + 8 * 300.0
     assert fc.after(waiting(101, 1, 52), 11, 1, keep=True) == 600.0 + 9 * 300.0
+
+
+def test_walk_ins_before_an_early_appointments_slot_go_ahead_while_it_waits() -> None:
+    # one walk-in a minute, a turn of 4 minutes, 2 counters: 2 s of waiting per second
+    fast = {"arrivals_per_s": 1 / 60, "turn_s": 240.0, "counters": 2}
+    assert behind_arrivals(0.0, 600.0, **fast) == 0.0  # a free counter calls it at once
+    assert behind_arrivals(300.0, 0.0, **fast) == 300.0  # its slot has begun: nobody else
+    # load 2: it waits until its slot (600 s) and everyone who came meanwhile is served first
+    assert behind_arrivals(300.0, 600.0, **fast) == 300.0 + 2 * 600.0
+    # one walk-in every 4 minutes (load 0.5): called in 100 s becomes 200 s, before the slot
+    slow = {"arrivals_per_s": 1 / 240, "turn_s": 240.0, "counters": 2}
+    assert behind_arrivals(100.0, 600.0, **slow) == pytest.approx(200.0)
+    assert behind_arrivals(400.0, 600.0, **slow) == pytest.approx(400.0 + 0.5 * 600.0)

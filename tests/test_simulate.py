@@ -6,6 +6,7 @@ profiles. Small runs (one hall, one Saturday morning): seconds."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -14,12 +15,14 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from server import protocol as p
+from server.appointments.models import Appointment
 from server.cli import app as cli
 from server.cli.common import ROOT
 from server.core.context import Ctx
 from server.core.engine import Database
+from server.core.models import TicketEvent
 from server.core.settings import Settings
-from server.simulate import run
+from server.simulate import profiles, run
 from server.stats import estimates
 from server.stats.service import Selection
 from server.tickets.models import Ticket
@@ -72,6 +75,43 @@ def test_a_day_is_made_through_the_use_cases_and_reported_like_the_endpoint(db_u
     assert outcome.report is not None and outcome.report.tickets > 0.8 * c.served
 
 
+def test_appointments_are_booked_checked_in_and_the_missed_ones_swept(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # half the general customers book (not 10 %), so that a Saturday morning fills slots
+    quiet = profiles.PROFILES["quiet"]
+    monkeypatch.setitem(profiles.PROFILES, "quiet", replace(quiet, booked=0.5))
+    c = simulated(db_url, "quiet").counts
+    assert c.booked > 10 and c.checked_in > 0.8 * c.booked and c.missed > 0 and c.full > 0
+    assert c.booked == c.checked_in + c.missed  # every booking is over once its day is
+    assert c.too_late <= c.missed
+    assert c.issued == c.served + c.no_show + c.cancelled  # their tickets were all called
+    ctx = ctx_on(db_url)
+    try:
+        with ctx.db.read() as session:
+            states = dict(
+                session.execute(
+                    select(Appointment.state, func.count()).group_by(Appointment.state)
+                ).all()
+            )
+            tickets = session.execute(
+                select(Ticket.priority, Ticket.channel, Ticket.appointment_start,
+                       Ticket.state, Appointment.start)
+                .join(Appointment, Appointment.ticket_id == Ticket.id)
+            ).all()  # fmt: skip
+            missed_events = session.scalar(
+                select(func.count()).where(TicketEvent.type == "appointment.missed")
+            )
+    finally:
+        ctx.db.dispose()
+    assert states == {"checked_in": c.checked_in, "missed": c.missed}
+    assert missed_events == c.missed  # marked by the sweep, each once
+    assert len(tickets) == c.checked_in
+    for priority, channel, queued_for, state, start in tickets:
+        assert (priority, channel) == ("appointment", "appointment")
+        assert queued_for == start and state in ("done", "no_show")
+
+
 @pytest.mark.parametrize("profile", ["default", "peak"])
 def test_hallqs_estimates_beat_the_naive_ones_by_30_percent(
     profile: str, tmp_path: Path, templates: Templates
@@ -97,6 +137,7 @@ def test_the_same_seed_makes_the_same_days_and_report(tmp_path: Path, templates:
     assert outputs[0] == outputs[1]
     assert "hallq: MAE" in outputs[0] and "naive: MAE" in outputs[0]
     assert "general" in outputs[0]  # per service, by code
+    assert re.search(r"appointments booked [1-9]", outputs[0])
 
 
 def test_bad_options_are_refused(tmp_path: Path) -> None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
+
+from sqlalchemy.orm import Session
 
 from server.appointments import domain
 from server.appointments import repository as repo
@@ -35,14 +37,18 @@ SWEEP_S = 15.0
 
 def due(ctx: Ctx) -> dict[int, list[int]]:
     """Ids of the bookings whose check-in window has closed, per hall."""
-    now = ctx.clock()
-    found: dict[int, list[int]] = defaultdict(list)
     with ctx.db.read() as session:
-        for row in repo.booked_before(session, now):
-            branch = core_repo.row(session, Branch, row.branch_id)
-            assert branch is not None
-            if window(row, branch_settings(branch)).closed(now):
-                found[row.branch_id].append(row.id)
+        return due_in(session, ctx.clock())
+
+
+def due_in(session: Session, now: datetime) -> dict[int, list[int]]:
+    """`due`, read on `session` at `now`."""
+    found: dict[int, list[int]] = defaultdict(list)
+    for row in repo.booked_before(session, now):
+        branch = core_repo.row(session, Branch, row.branch_id)
+        assert branch is not None
+        if window(row, branch_settings(branch)).closed(now):
+            found[row.branch_id].append(row.id)
     return dict(found)
 
 
@@ -64,6 +70,14 @@ def mark_missed(uow: UnitOfWork, branch_id: int, ids: list[int]) -> int:
         uow.publish(AppointmentMissed(row.id, branch_id))
         marked += 1
     return marked
+
+
+def sweep_branch(uow: UnitOfWork, branch_id: int) -> int:
+    """Mark the hall's bookings past their window missed, within one unit of work (`hallq
+    simulate` sweeps its halls in the day's own transaction, which the sweeper's separate
+    read would not see); how many."""
+    ids = due_in(uow.session, uow.now).get(branch_id, [])
+    return mark_missed(uow, branch_id, ids) if ids else 0
 
 
 def sweep(ctx: Ctx) -> int:

@@ -67,7 +67,10 @@ def simulate(
         f"{len(dates)} day(s) {dates[0]} .. {dates[-1]}, profile {profile}, seed {seed}\n"
         f"tickets issued {c.issued}, served {c.served}, no-shows {c.no_show}, "
         f"transferred {c.transferred}, cancelled {c.cancelled}, rated {c.rated}, "
-        f"complaints {c.complaints}; {c.actions} actions in {outcome.seconds:.1f} s"
+        f"complaints {c.complaints}\n"
+        f"appointments booked {c.booked} ({c.full} refused: slot full), checked in "
+        f"{c.checked_in} (their tickets are among those issued), missed {c.missed} "
+        f"({c.too_late} came too late); {c.actions} actions in {outcome.seconds:.1f} s"
     )
     if outcome.report is not None:
         typer.echo("\n".join(report_lines(outcome.report, outcome.service_codes)))

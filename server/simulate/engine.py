@@ -1,8 +1,9 @@
 """A simulated business day of one hall, played through the real use cases with a moved clock.
 
 Everything that changes state goes through the same code as the API: issuing
-(server/tickets/service.py), the counters' actions (server/counters/service.py), ratings and
-complaints from the customer's side. Each action runs in its own unit of work whose `now` is
+(server/tickets/service.py), the counters' actions (server/counters/service.py), the
+appointments' booking, check-in and sweep (server/simulate/bookings.py), ratings and complaints
+from the customer's side. Each action runs in its own unit of work whose `now` is
 the simulated moment, so events, estimates, statistics and their rollups come out as they
 would have. The whole day is one write transaction (one job of the writer): a day takes a
 fraction of a second instead of a commit per action.
@@ -33,6 +34,7 @@ from server.core.run import within
 from server.core.unit_of_work import Actor, UnitOfWork
 from server.counters import service as counters
 from server.simulate import profiles
+from server.simulate.bookings import Bookings
 from server.tickets import service as tickets
 
 T = TypeVar("T")
@@ -60,6 +62,7 @@ class ServicePlan:
     mean_s: float
     per_hour: float
     priority: bool
+    capacity: int = 0  # places per appointment slot; 0: not bookable
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,11 @@ class Counts:
     cancelled: int = 0
     rated: int = 0
     complaints: int = 0
+    booked: int = 0  # appointments
+    full: int = 0  # bookings refused: the slot was full
+    checked_in: int = 0  # appointments checked in (their tickets are among `issued`)
+    missed: int = 0  # appointments marked missed by the sweep
+    too_late: int = 0  # of them, came after their window (and took a normal ticket)
     actions: int = 0
 
     def add(self, other: Counts) -> None:
@@ -129,9 +137,10 @@ class DaySim:
         day: date,
         rng: random.Random,
         volume: float,
+        booked: float = 0.0,
     ) -> None:
         self.base, self.session, self.hall, self.day = base, session, hall, day
-        self.rng, self.volume = rng, volume
+        self.rng, self.volume, self.booked = rng, volume, booked
         self.zone = ZoneInfo(hall.timezone)
         self.midnight = datetime.combine(day, time(0), self.zone)
         self.clock = SimClock(self.midnight)
@@ -149,6 +158,7 @@ class DaySim:
             assert clerk is not None
             self.desks.append(_Desk(plan, clerk, breaks=list(clerk.breaks)))
         self.kiosk = Principal(kind="admin", username="simulate")
+        self.bookings = Bookings(self)
 
     # ---- the clock and the use cases ---------------------------------------------------------
 
@@ -179,7 +189,10 @@ class DaySim:
         weekday = self.day.weekday()
         for service in self.hall.services:
             for minute in profiles.arrivals(self.rng, service.per_hour, self.volume, weekday):
-                self.at(minute, self.arrive, service)
+                if service.capacity and self.booked and self.rng.random() < self.booked:
+                    self.bookings.want(minute, service)
+                else:
+                    self.at(minute, self.arrive, service)
         for desk in self.desks:
             self.at(desk.day.opens, self.open, desk)
             for start, length, reason in desk.breaks:
@@ -411,11 +424,12 @@ def _open(ctx: Ctx, uow: UnitOfWork, *, counter_id: int) -> p.CounterActionResul
     return counters.open_counter(ctx, uow, counter_id)
 
 
-def run_day(ctx: Ctx, hall: HallPlan, day: date, rng: random.Random, volume: float) -> Counts:
+def run_day(ctx: Ctx, hall: HallPlan, day: date, rng: random.Random,
+            profile: profiles.Profile) -> Counts:  # fmt: skip
     """Simulate `day` of `hall` and commit it (one write transaction)."""
 
     def job(session: Session) -> Counts:
-        return DaySim(ctx, session, hall, day, rng, volume).run()
+        return DaySim(ctx, session, hall, day, rng, profile.volume, profile.booked).run()
 
     result: Counts = ctx.db.writes.run(job)
     return result

@@ -1,5 +1,5 @@
 """What a simulated day looks like, pure: arrivals per service over the day, service times,
-and the clerks' day (late openings, breaks, lunch).
+the clerks' day (late openings, breaks, lunch), and when booked customers book and come.
 
 Arrivals per service are a Poisson process whose rate follows the day: a morning peak, a lunch
 dip, an afternoon peak and a quiet end, higher on Mondays and lower on Saturdays; `volume`
@@ -28,6 +28,9 @@ CUTOFF_MIN = 30
 class Profile:
     name: str
     volume: float  # arrivals, relative to the default day
+    booked: float = 0.1
+    """Of the customers of a service that takes appointments (`appointment_capacity` > 0): the
+    share who book a slot ahead instead of walking in."""
 
 
 PROFILES = {
@@ -119,3 +122,33 @@ def clerk_day(rng: random.Random, index: int, weekday: int, pace: float) -> Cler
     if weekday != 5 and rng.random() < 0.15:  # leaves early today
         leaves = closes - rng.uniform(45, 90)
     return ClerkDay(opens + late, tuple(breaks), leaves, pace)
+
+
+# Appointments: of the bookings, MISSED never come (the sweep marks them missed) and TOO_LATE
+# come after their check-in window (their booking is missed too; they take a normal ticket).
+MISSED = 0.08
+TOO_LATE = 0.02
+SAME_DAY = 0.35  # of bookings are made on the slot's day; the others 1–3 days ahead
+EARLIEST, LATEST, USUAL = -20.0, 12.0, -3.0  # check-in, minutes from the slot's start
+
+
+def booked_at(rng: random.Random, slot_min: float) -> float:
+    """When a customer books a slot starting at `slot_min` of its day: a minute of that day,
+    negative for a day before (08:00–22:00 then; from 07:00 until 20 minutes before on the day)."""
+    if slot_min - 20 > 7 * 60 and rng.random() < SAME_DAY:
+        return rng.uniform(7 * 60, slot_min - 20)
+    days = rng.choice((1, 1, 2, 3))
+    return -days * 24 * 60 + rng.uniform(8 * 60, 22 * 60)
+
+
+def comes_at(rng: random.Random, early_min: float, late_min: float) -> float | None:
+    """When a booked customer checks in, in minutes from the slot's start: mostly a few minutes
+    before it, some later, inside the check-in window (`early_min` before to `late_min` after);
+    after it for TOO_LATE of them; None for the MISSED who never come."""
+    draw = rng.random()
+    if draw < MISSED:
+        return None
+    if draw < MISSED + TOO_LATE:
+        return late_min + rng.uniform(1, 20)
+    at = rng.triangular(EARLIEST, LATEST, USUAL)
+    return min(max(at, 0.5 - early_min), late_min - 0.5)

@@ -18,12 +18,14 @@ from server import protocol as p
 from server.auth import repository as auth_repo
 from server.auth.models import User
 from server.auth.service import hash_password
+from server.core import trail
 from server.core.context import Ctx, Principal
 from server.core.run import write
 from server.core.unit_of_work import UnitOfWork
 from server.halls import repository as halls_repo
 from server.halls import service as halls
-from server.halls.bootstrap import DEMO_COUNTERS, DEMO_SERVICES
+from server.halls.bootstrap import DEMO_BOOKABLE, DEMO_COUNTERS, DEMO_SERVICES
+from server.halls.views import bookable
 from server.simulate import profiles
 from server.simulate.engine import CounterPlan, Counts, HallPlan, ServicePlan, run_day
 from server.stats import estimates
@@ -81,7 +83,8 @@ def _plan(uow: UnitOfWork, branch_id: int, clerks: dict[int, int], rng: random.R
     session = uow.session
     services = [
         ServicePlan(s.id, s.code, s.service_min * 60.0,
-                    profiles.PER_HOUR.get(s.code, profiles.OTHER_PER_HOUR), s.priority)
+                    profiles.PER_HOUR.get(s.code, profiles.OTHER_PER_HOUR), s.priority,
+                    s.appointment_capacity if bookable(s) else 0)
         for s in halls_repo.services(session, branch_id) if s.active
     ]  # fmt: skip
     rows = halls_repo.counters(session, branch_id)
@@ -99,7 +102,7 @@ def create_halls(ctx: Ctx, count: int, seed: int) -> list[HallPlan]:
     """`count` new halls laid out like the demo hall, through the halls' use cases."""
     password_hash = _clerk_hash()
     settings = p.BranchSettings(opening_hours=profiles.OPENING_HOURS,
-                                cutoff_min=profiles.CUTOFF_MIN)  # fmt: skip
+                                cutoff_min=profiles.CUTOFF_MIN, public_booking=True)  # fmt: skip
     admin = Ctx(ctx.db, ctx.settings, ctx.clock, None, ADMIN)
 
     def make(uow: UnitOfWork, *, index: int) -> HallPlan:
@@ -111,6 +114,7 @@ def create_halls(ctx: Ctx, count: int, seed: int) -> list[HallPlan]:
             created = halls.create_service(admin, uow, p.ServiceCreate(
                 branch_id=branch_id, code=code, prefix=prefix, name=names,
                 target_wait_min=target, service_min=minutes, priority=code == "priority",
+                appointment_capacity=DEMO_BOOKABLE.get(prefix, 0),
             ))  # fmt: skip
             ids[prefix] = created.id
         for number, prefixes in DEMO_COUNTERS:
@@ -146,16 +150,17 @@ def simulate(
     progress: Callable[[HallPlan, date, Counts], None] | None = None,
 ) -> Outcome:
     """Play `days` of each hall, oldest first; then the accuracy report of their estimates."""
-    volume = profiles.PROFILES[profile].volume
+    shape = profiles.PROFILES[profile]
     outcome = Outcome([h.branch_id for h in halls_], list(days))
     started = time.perf_counter()
     for index, hall in enumerate(halls_):
         for day in days:
             rng = random.Random(f"{seed}:{profile}:{index}:{day.isoformat()}")
-            counts = run_day(ctx, hall, day, rng, volume)
+            counts = run_day(ctx, hall, day, rng, shape)
             outcome.counts.add(counts)
             if progress is not None:
                 progress(hall, day, counts)
+    trail.settle(ctx)  # SQLite: the days' events into the audit chain now, not at next start
     outcome.seconds = time.perf_counter() - started
     outcome.service_codes = {s.id: s.code for h in halls_ for s in h.services}
     if days:

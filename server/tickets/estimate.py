@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from server.tickets.selection import Candidate, choose_next
+from server.tickets.selection import Candidate, choose_next, in_priority_lane
 
 RECENT_WINDOW = 20  # last N finished tickets of the service feed the means
 NEW = sys.maxsize
@@ -76,7 +76,8 @@ def remaining_s(turn_s: float, elapsed_s: float) -> float:
 
 @dataclass
 class _Line:
-    """One queue (a service's, or one counter's transfers): normal and priority tickets."""
+    """One queue (a service's, or one counter's transfers): its walk-ins' lane (normal and
+    appointment tickets: selection.in_priority_lane) and its priority lane."""
 
     normal: list[Waiting]
     priority: list[Waiting]
@@ -103,7 +104,7 @@ def _lines(queue: Sequence[Waiting]) -> tuple[dict[int, _Line], dict[int, _Line]
             line = by_service.setdefault(ticket.service_id, _Line([], []))
         else:
             line = by_counter.setdefault(ticket.target_counter_id, _Line([], []))
-        (line.normal if ticket.priority == "normal" else line.priority).append(ticket)
+        (line.priority if in_priority_lane(ticket.priority) else line.normal).append(ticket)
     return by_service, by_counter
 
 
@@ -116,6 +117,22 @@ def _first(lines: list[_Line], priority: bool, taken: set[int]) -> Waiting | Non
         ):
             best = head
     return best
+
+
+def behind_arrivals(called_in_s: float, lead_s: float, *, arrivals_per_s: float, turn_s: float,
+                    counters: int) -> float:  # fmt: skip
+    """When a ticket that queues at a later moment than now (an appointment checked in before
+    its slot: it queues at the slot's start) is called, given `called_in_s`, its call in the
+    queue as it is. Customers who walk in before that moment (`lead_s` from now) while it still
+    waits go ahead of it, each keeping one of the `counters` for a turn: at `arrivals_per_s`,
+    they add `load` = arrivals × turn ÷ counters of a second per second waited, until its
+    moment. Called at once (a free counter), it waits for nobody."""
+    if called_in_s <= 0 or lead_s <= 0 or arrivals_per_s <= 0:
+        return called_in_s
+    load = arrivals_per_s * turn_s / max(1, counters)
+    if load < 1 and called_in_s / (1 - load) <= lead_s:
+        return called_in_s / (1 - load)
+    return called_in_s + load * lead_s
 
 
 WINDOW = 60
@@ -201,7 +218,7 @@ def forecast(
             continue  # nothing left that this desk serves: it calls no more
         taken.add(ticket.id)
         called[ticket.id] = at
-        rhythm[desk.id] = rhythm[desk.id] + 1 if ticket.priority == "normal" else 0
+        rhythm[desk.id] = 0 if in_priority_lane(ticket.priority) else rhythm[desk.id] + 1
         free_at[index] = at + turn_s.get(ticket.service_id, 300.0)
         heapq.heappush(heap, (free_at[index], index))
     in_window: dict[int, int] = {}

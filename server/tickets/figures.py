@@ -30,10 +30,21 @@ from server.halls import repository as halls_repo
 from server.halls.models import Service
 from server.halls.settings import branch_settings
 from server.tickets import repository as tickets_repo
-from server.tickets.estimate import NEW, WINDOW, Desk, Forecast, Waiting, forecast, remaining_s
+from server.tickets.estimate import (
+    NEW,
+    WINDOW,
+    Desk,
+    Forecast,
+    Waiting,
+    behind_arrivals,
+    forecast,
+    remaining_s,
+)
 from server.tickets.estimate import mean_service_s as mean_of
 
 RECENT_DAYS = 7
+ARRIVALS_OVER = timedelta(minutes=30)
+"""A service's recent arrival rate: its walk-ins of the last half hour."""
 PAUSE_LEFT_S = 300.0
 """A paused counter is expected back this long from now (what is left of a usual pause)."""
 
@@ -169,16 +180,32 @@ def _from(at: float, made: datetime, now: datetime) -> int | None:
     return max(0, round(at - (now - made).total_seconds()))
 
 
+def _later_arrivals(session: Session, branch: Branch, day: date, ticket: Waiting,
+                    wait: int | None, opened: int, now: datetime) -> int | None:  # fmt: skip
+    """`wait` of a ticket that queues at a later moment than now (an appointment checked in
+    before its slot), with the walk-ins expected before that moment ahead of it
+    (`estimate.behind_arrivals`, at the service's rate of the last half hour)."""
+    lead = (_aware(ticket.effective_at, now) - now).total_seconds()
+    if wait is None or lead <= 0 or ticket.target_counter_id is not None:
+        return wait
+    since = now - ARRIVALS_OVER
+    arrived = tickets_repo.walked_in_since(session, branch.id, ticket.service_id, day, since)
+    rate = arrived / ARRIVALS_OVER.total_seconds()
+    at = behind_arrivals(wait, lead, arrivals_per_s=rate, counters=opened,
+                         turn_s=turn_s(session, ticket.service_id, now))  # fmt: skip
+    return round(at)
+
+
 def forecast_wait_s(session: Session, branch: Branch, day: date, ticket: Waiting,
                     position: int, now: datetime) -> int | None:  # fmt: skip
     """hallq's estimate for a waiting ticket of `day`: seconds until it is called (None: no
     counter that will call it)."""
     made, fc = _kept_forecast(session, branch, day, now)
     at = fc.calls.get(ticket.id)
+    opened = open_counters(session, branch.id).get(ticket.service_id, 0)
     if at is None:  # beyond the window
-        opened = open_counters(session, branch.id).get(ticket.service_id, 0)
         at = fc.after(ticket, position, opened, keep=False)
-    return _from(at, made, now)
+    return _later_arrivals(session, branch, day, ticket, _from(at, made, now), opened, now)
 
 
 def new_ticket_wait_s(session: Session, branch: Branch, day: date, new: Waiting,
@@ -191,7 +218,8 @@ def new_ticket_wait_s(session: Session, branch: Branch, day: date, new: Waiting,
     queue = _queue(session, branch.id, day)
     last = queue[-1] if queue else None
     if last is None or (last.effective_at, last.id) < (new.effective_at, new.id):
-        return _from(fc.after(new, position, opened, keep=True), made, now)
+        wait = _from(fc.after(new, position, opened, keep=True), made, now)
+        return _later_arrivals(session, branch, day, new, wait, opened, now)
     key = ("forecast", branch.id)
     core_repo.forget(session, key)
     fc = _forecast(session, branch, day, now, new)
@@ -199,7 +227,16 @@ def new_ticket_wait_s(session: Session, branch: Branch, day: date, new: Waiting,
     at = fc.calls.get(NEW)
     if at is None:  # behind a full window after all
         at = fc.after(new, position, opened, keep=True)
-    return _from(at, now, now)
+    return _later_arrivals(session, branch, day, new, _from(at, now, now), opened, now)
+
+
+def prepare(session: Session, branch: Branch, service: Service, day: date, now: datetime) -> None:
+    """Read what a new ticket's estimates need (open counters, the service's recent times,
+    the branch's forecast) before its number is taken: on PostgreSQL issuing then holds its
+    service's numbering row for less time. Kept for the transaction like every figure."""
+    if open_counters(session, branch.id).get(service.id, 0):
+        mean_service_s(session, service, now)
+        _kept_forecast(session, branch, day, now)
 
 
 def adopt(session: Session, branch_id: int, ticket_id: int) -> None:

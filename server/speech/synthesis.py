@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import queue
+import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -86,20 +88,50 @@ class Engine(Protocol):
     def say(self, text: str, voice: str | None, rate: int | None, volume: float) -> None: ...
 
 
+SYNTH_TIMEOUT_S = 30.0
+"""pyttsx3's espeak driver now and then never returns from `runAndWait` (a TV agent stopped
+announcing after its first call, in the suite). Past this, that utterance and every later one
+of the process are made by the `espeak-ng` command instead, which a timeout can stop."""
+
+
+class _Owner:
+    """One daemon thread that owns the pyttsx3 engine (pyttsx3 is used from one thread only;
+    a daemon, so that a synthesis stuck in it never keeps the process from exiting)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]]
+        self._jobs = queue.SimpleQueue()
+        threading.Thread(target=self._run, daemon=True, name="hallq-tts").start()
+
+    def call(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+        done: Future[Any] = Future()
+        self._jobs.put((done, fn, args))
+        return done.result(timeout)
+
+    def _run(self) -> None:
+        while True:
+            done, fn, args = self._jobs.get()
+            try:
+                done.set_result(fn(*args))
+            except BaseException as exc:
+                done.set_exception(exc)
+
+
 class Pyttsx3Engine:
-    """pyttsx3 behind `Engine`. Use it from one thread only: espeak-ng keeps one synthesiser
-    per process, and pyttsx3 caches one engine per driver."""
+    """pyttsx3 behind `Engine`, on a thread of its own: espeak-ng keeps one synthesiser per
+    process, and pyttsx3 caches one engine per driver."""
 
     def __init__(self, driver: str | None = None) -> None:
-        import pyttsx3
-
-        self._engine: Any = pyttsx3.init(driver) if driver else pyttsx3.init()
+        self._owner = _Owner()
+        self._engine: Any = self._owner.call(_init_pyttsx3, driver)
         self._tmp = Path(tempfile.mkdtemp(prefix="hallq-tts-"))
+        self._stuck = False
 
     def voices(self) -> list[VoiceInfo]:
+        found = self._owner.call(self._engine.getProperty, "voices", timeout=SYNTH_TIMEOUT_S)
         return [
             VoiceInfo(str(v.id), str(v.name or ""), tuple(str(x) for x in (v.languages or ())))
-            for v in self._engine.getProperty("voices")
+            for v in found
         ]
 
     def _configure(self, voice: str | None, rate: int | None, volume: float) -> None:
@@ -110,6 +142,19 @@ class Pyttsx3Engine:
         self._engine.setProperty("volume", max(0.0, min(1.0, volume)))
 
     def synth(self, text: str, voice: str | None, rate: int | None, volume: float) -> Pcm:
+        if not self._stuck:
+            try:
+                pcm: Pcm = self._owner.call(
+                    self._synth, text, voice, rate, volume, timeout=SYNTH_TIMEOUT_S
+                )
+                return pcm
+            except TimeoutError:
+                self._stuck = True
+                log.warning("the speech engine gave no audio within %.0f s: the espeak-ng "
+                            "command speaks from now on", SYNTH_TIMEOUT_S)  # fmt: skip
+        return self._command(text, voice, rate, volume)
+
+    def _synth(self, text: str, voice: str | None, rate: int | None, volume: float) -> Pcm:
         self._configure(voice, rate, volume)
         path = self._tmp / "utterance.wav"
         path.unlink(missing_ok=True)
@@ -121,10 +166,29 @@ class Pyttsx3Engine:
             raise RuntimeError(f"the speech engine wrote no audio for {text!r}")
         return read_wav(path)
 
+    def _command(self, text: str, voice: str | None, rate: int | None, volume: float) -> Pcm:
+        """The same utterance by the `espeak-ng` command (its voices are pyttsx3's ids)."""
+        path = self._tmp / "command.wav"
+        path.unlink(missing_ok=True)
+        cmd = ["espeak-ng", "-w", str(path), "-a", str(round(max(0.0, min(1.0, volume)) * 100))]
+        cmd += (["-v", voice] if voice else []) + (["-s", str(rate)] if rate else [])
+        subprocess.run([*cmd, "--", text], check=True, capture_output=True,
+                       timeout=SYNTH_TIMEOUT_S)  # fmt: skip
+        return read_wav(path)
+
     def say(self, text: str, voice: str | None, rate: int | None, volume: float) -> None:
-        self._configure(voice, rate, volume)
-        self._engine.say(text)
-        self._engine.runAndWait()
+        def speak() -> None:
+            self._configure(voice, rate, volume)
+            self._engine.say(text)
+            self._engine.runAndWait()
+
+        self._owner.call(speak)
+
+
+def _init_pyttsx3(driver: str | None) -> Any:
+    import pyttsx3
+
+    return pyttsx3.init(driver) if driver else pyttsx3.init()
 
 
 def resolve_voices(engine: Engine, config: VoiceConfig) -> dict[Locale, str | None]:

@@ -267,6 +267,45 @@ def test_the_kiosk_shows_today_s_hours_and_priority_only_when_allowed(
         remote.client.delete(f"/api/v1/devices/{kiosk_id}", headers=remote.admin)
 
 
+@pytest.mark.parametrize("page_kind", ["kiosk", "display"])
+def test_a_settings_change_before_the_stream_opened_is_not_missed(
+    browser: Any, server: LiveServer, remote: Remote, desk: dict[str, Any], page_kind: str
+) -> None:
+    """The page reads the hall's settings, then opens its event stream: a change made in between
+    comes as no config.updated (the stream starts from a snapshot after it), so the snapshot
+    itself must make the page read the settings again. The event socket is held here until the
+    change is made."""
+    today = today_local().date().isoformat()
+    before = remote.get("/api/v1/branches/1")["settings"]
+    device_id, token = remote.device(page_kind)
+    held: list[Any] = []
+    context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN")
+    page = context.new_page()
+    page.route_web_socket(re.compile(r".*/events\?.*"), lambda ws: held.append(ws))
+    try:
+        patch_settings(remote, {**before, "special_days": {today: [["00:00", "23:59"]]},
+                                "self_priority": False, "notice": {}})  # fmt: skip
+        page.goto(f"{server.url}/{page_kind}?token={token}&lang=en")
+        for _ in range(200):  # the page opens its stream once it has read the settings
+            if held:
+                break
+            page.wait_for_timeout(100)
+        assert held, "the page opened no event stream"
+        notice = {"zh-CN": "临时通知", "zh-TW": "臨時通知", "en": "A notice"}
+        patch_settings(remote, {**before, "special_days": {today: [["00:00", "23:59"]]},
+                                "self_priority": True, "display_info": True,
+                                "notice": notice})  # fmt: skip
+        held[0].connect_to_server()
+        if page_kind == "kiosk":
+            expect(page.locator("#priority-bar")).to_be_visible(timeout=WAIT_MS)
+        else:
+            expect(page.locator("#notice")).to_have_text(notice["en"], timeout=WAIT_MS)
+    finally:
+        context.close()
+        patch_settings(remote, before)
+        remote.client.delete(f"/api/v1/devices/{device_id}", headers=remote.admin)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_tv_shows_hours_the_notice_and_the_commitments(
     browser: Any, server: LiveServer, remote: Remote, desk: dict[str, Any], lang: str

@@ -29,26 +29,31 @@ def _page_route(page: str) -> object:
     return serve
 
 
-def install(app: FastAPI) -> None:
-    router = APIRouter(include_in_schema=False)
+def router() -> APIRouter:
+    """Every page's route (tests/test_page_csp.py loads each under its policy)."""
+    routes = APIRouter(include_in_schema=False)
     for path, page in PAGES.items():
-        router.add_api_route(path, _page_route(page), methods=["GET"])  # type: ignore[arg-type]
+        routes.add_api_route(path, _page_route(page), methods=["GET"])  # type: ignore[arg-type]
 
-    @router.get("/t/{public_id}")
+    @routes.get("/t/{public_id}")
     async def mobile_ticket(public_id: str) -> FileResponse:
         return page_file("mobile")
 
-    @router.get("/a/{public_id}")
+    @routes.get("/a/{public_id}")
     async def appointment(public_id: str) -> FileResponse:
         return page_file("appointment")
 
-    @router.get("/")
+    @routes.get("/")
     async def home() -> RedirectResponse:
         return RedirectResponse("/admin")
 
-    @router.get("/favicon.ico")
+    @routes.get("/favicon.ico")
     async def favicon() -> Response:
         return Response(status_code=204)  # no icon; keeps the pages' consoles free of 404s
 
-    app.include_router(router)
+    return routes
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -139,6 +139,10 @@
     const old = msg.type === "counter.updated" ? state.counters.get(msg.data.id) : null;
     const call = TvState.apply(state, msg);
     if (old && (old.state === "open") !== (msg.data.state === "open")) reloadEstimates();
+    if (msg.type === "snapshot" && branch) {
+      // the stream (re)started from a snapshot: a settings change may have come in between
+      loadBranch().then(loadResults).then(render).catch(() => {});
+    }
     if (msg.type === "config.updated") {
       const what = msg.data && msg.data.what;
       const reload = what === "branch" ? loadBranch().then(loadResults) : reloadQueue();

@@ -138,6 +138,9 @@
     if (msg.type === "snapshot") {
       state.queue = msg.data;
       renderChrome();
+      // A snapshot starts a stream that may have missed a config.updated since loadBranch (the
+      // first connect, or a resume too far back): read the settings again.
+      loadBranch().then(renderChrome);
     } else if (msg.type.startsWith("ticket.") || msg.type === "counter.updated") {
       refreshSoon();
     } else if (msg.type === "config.updated") {

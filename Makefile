@@ -38,10 +38,15 @@ typecheck: $(STAMP)
 # tests (markers e2e, browser) mostly wait, for servers, the pages' timers and audio, while the
 # others mostly compute. One session after the other took ~5 min, side by side ~3½. The live
 # half's output follows the other's; either failing fails the target.
+# The tests' files (databases, logs, browser profiles) go to /dev/shm when it is there: memory,
+# where SQLite's fsync of every commit returns at once; the durability tests kill processes,
+# never the machine.
+TEST_TMP := $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo $${TMPDIR:-/tmp})
+
 test: $(STAMP)  ## the whole suite (SQLite; PostgreSQL and Redis too when reachable, always in CI)
 	$(BIN)/ruff check server kiosk display counter_client tests bench migrations
 	$(BIN)/mypy
-	@live=$$(mktemp); \
+	@export TMPDIR=$(TEST_TMP); live=$$(mktemp); \
 	$(BIN)/python -m pytest -q -m "e2e or browser" >$$live 2>&1 & pid=$$!; \
 	$(BIN)/python -m pytest -q -m "not e2e and not browser"; rc=$$?; \
 	wait $$pid; live_rc=$$?; \

@@ -135,6 +135,9 @@ def server(
     env = live_env(templates.sqlite(tmp / "hallq.db", Kind.SCHEMA))
     if getattr(request.module, "EVALUATE_ALERTS", False):  # the module's tests watch alerts
         env["HALLQ_ALERTS_EVALUATE"] = "true"
+        # They move times in the database behind the server's back (`backdate`): no event
+        # tells the evaluator, only its sweep finds such a change (server/alerts/watch.py).
+        env["HALLQ_ALERTS_SWEEP_S"] = "1"
     live = LiveServer(env | {"HALLQ_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port=port)
     try:
         yield live.start()

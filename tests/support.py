@@ -132,7 +132,8 @@ def backdate(server: LiveServer, table: str, row_id: int, key: str = "id",
              **columns: timedelta) -> None:  # fmt: skip
     """Move times of a row of a live server's database into the past (`called_at=…` minutes
     ago): the server's own alert rules then see a ticket that waited or was called that long
-    ago, with no clock of theirs to move."""
+    ago, with no clock of theirs to move. No event says so: the evaluator finds it at its
+    sweep, which the `server` fixture runs every second for the modules that watch alerts."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(server.env["HALLQ_DATABASE_URL"])

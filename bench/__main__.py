@@ -13,6 +13,12 @@
     python -m bench --only checkin  # appointment check-in to printed ticket, p50/p99 of 100
     python -m bench --only webhooks  # commit → delivered, a hanging receiver, 1,000 calls/min
     python -m bench --only public   # public hall information under a flood (not in a full run)
+    python -m bench --only onebranch  # one branch's issuing on PostgreSQL, where it waits
+    python -m bench --only scale    # 500 halls on 2 instances × 2 workers, PostgreSQL + Redis,
+                                    # against one SQLite process (not in a full run; ~5 min)
+    python -m bench --only memory   # RSS of one `--workers 2` instance, idle and with 1,500
+                                    # displays (PostgreSQL + Redis; not in a full run; ~1 min)
+    python -m bench --only where    # where an issued ticket's CPU goes (py-spy, if installed)
     python -m bench --no-pg --no-write
 
 Only 127.0.0.1 is contacted; every loop is bounded in count and time.
@@ -37,14 +43,18 @@ from bench import alerts as alerts_bench
 from bench import appraisal as appraisal_bench
 from bench import audit as audit_bench
 from bench import board as board_bench
-from bench import bodies, burst, fanout, hall, load, procs
+from bench import bodies, burst, fanout, hall, load, procs, scale_report
 from bench import checkin as checkin_bench
 from bench import exports as exports_bench
+from bench import memory as memory_bench
+from bench import onebranch as onebranch_bench
 from bench import public as public_bench
 from bench import report as page
 from bench import results as results_bench
+from bench import scale as scale_bench
 from bench import stats as stats_bench
 from bench import webhooks as webhooks_bench
+from bench import where as where_bench
 from bench.rawhttp import request_bytes
 
 SCENARIOS = ("throughput", "openloop", "fanout", "coldstart", "stats", "burst", "webhooks")
@@ -58,6 +68,10 @@ ON_REQUEST = (
     "results",
     "checkin",
     "public",
+    "onebranch",
+    "scale",
+    "memory",
+    "where",
 )  # only with --only
 DOC = procs.ROOT / "docs" / "benchmarks.md"
 NOFILE_WANTED = 8192
@@ -100,7 +114,13 @@ class Report:
     appraisal: list[appraisal_bench.AppraisalResult] = field(default_factory=list)
     results: list[results_bench.ResultsResult] = field(default_factory=list)
     webhooks: webhooks_bench.WebhookResult | None = None
+    bodies: bodies.BodiesResult | None = None
     public: public_bench.PublicResult | None = None
+    onebranch: str | None = None
+    """Scenario 10's section of the page, markers included."""
+    scale: list[scale_bench.ScaleResult] = field(default_factory=list)
+    where: str | None = None
+    """Section 12 of the page, markers included."""
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -255,7 +275,7 @@ def scenario_coldstart(cfg: Config, report: Report, work: Path) -> None:
 
 def scenario_burst(cfg: Config, report: Report, work: Path) -> None:
     rounds = 2 if cfg.quick else 5
-    say(f"6. subscribers connecting together while tickets are issued ({rounds} × 20)")
+    say(f"8. subscribers connecting together while tickets are issued ({rounds} × 20)")
     backends: list[tuple[str, Any]] = [("sqlite", None)]
     if cfg.pg:
         backends.append(("postgresql", procs.postgres_database))
@@ -346,6 +366,10 @@ def main(argv: list[str] | None = None) -> int:
         "results": results_bench.scenario,
         "webhooks": webhooks_bench.scenario,
         "public": public_bench.scenario,
+        "onebranch": onebranch_bench.scenario,
+        "scale": scale_bench.scenario,
+        "memory": memory_bench.scenario,
+        "where": where_bench.scenario,
     }
     with tempfile.TemporaryDirectory(prefix="hallq-bench-") as tmp:
         work = Path(tmp)
@@ -354,18 +378,26 @@ def main(argv: list[str] | None = None) -> int:
                 runners[name](cfg, report, work)
     report.load_after = os.getloadavg()
     say(f"done in {time.monotonic() - started:.0f} s")
-    stats = page.stats_figures(report.stats) if report.stats else None
-    hooks = page.webhook_figures(report.webhooks) if report.webhooks else None
-    main_figures = page.figures(report)
+    # sections 6–11 have markers of their own: written whenever measured, even with --only
+    parts = {
+        "stats": page.stats_figures(report.stats) if report.stats else None,
+        "webhooks": page.webhook_figures(report.webhooks) if report.webhooks else None,
+        "burst": page.burst_figures(report.burst, cfg.quick) if report.burst else None,
+        "bodies": page.bodies_figures(report.bodies) if report.bodies else None,
+        "onebranch": report.onebranch,
+        "scale": scale_report.scale_figures(report.scale, cfg.quick) if report.scale else None,
+        "where": report.where,
+    }
+    main_figures: str | None = page.figures(report)
     if args.no_write:
         say("docs/benchmarks.md left as is (--no-write)")
         return 0
     if args.only and not args.write:
-        if stats is None and hooks is None:
+        if not any(parts.values()):
             say("docs/benchmarks.md left as is (partial run; --write to force)")
             return 0
-        main_figures = None  # a statistics or webhooks run alone is written; the rest stays
-    page.write(DOC, main=main_figures, stats=stats, webhooks=hooks)
+        main_figures = None  # scenarios 1–5 keep their last full run's figures
+    page.write(DOC, main=main_figures, **parts)
     say(f"wrote {DOC.relative_to(procs.ROOT)}")
     return 0
 

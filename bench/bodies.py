@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import procs
+from bench.procs import say
 
 MIB = 1024 * 1024
 BODY_MB = 100
@@ -76,12 +77,8 @@ async def measure(pid: int, port: int, count: int, chunked: bool) -> tuple[list[
     return list(await sends), peak
 
 
-def say(text: str) -> None:
-    print(text, flush=True)
-
-
 def scenario(cfg: Any, report: Any, work: Path) -> BodiesResult:
-    say(f"bodies. {BODY_MB} MB request bodies to {PATH}: server RSS (SQLite)")
+    say(f"9. {BODY_MB} MB request bodies to {PATH}: server RSS (SQLite)")
     result = BodiesResult()
     url = f"sqlite:///{work / 'bodies.db'}"
     procs.migrate(url, work)
@@ -106,8 +103,5 @@ def scenario(cfg: Any, report: Any, work: Path) -> BodiesResult:
             say(f"  {what:<28} peak RSS {peak:5.0f} MB, after {after:5.0f} MB; {answers}")
     finally:
         server.stop()
-    report.notes.append(
-        f"{BODY_MB} MB bodies: idle RSS {result.rss_idle_mb:.0f} MB; "
-        + "; ".join(f"{w}: peak {p:.0f} MB" for w, _, p, _ in result.runs)
-    )
+    report.bodies = result  # docs/benchmarks.md, section 9
     return result

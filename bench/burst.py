@@ -46,7 +46,9 @@ class Seen:
 
 @dataclass
 class BurstResult:
+    back: tuple[int, int] = (0, 0)  # how far back `since` went, in seqs
     subscribers: int = 0
+    replaying: int = 0  # of them, those that resumed with `since`
     rounds: int = 0
     issued: int = 0
     lost: list[int] = field(default_factory=list)  # per subscriber: seqs it never received
@@ -158,6 +160,7 @@ async def round_(
                 task.cancel()
             await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
             await asyncio.gather(*following, return_exceptions=True)
+    result.replaying += sum(1 for seen in seens if seen.since is not None)
     for seen in seens:
         lost, repeated = seen.faults(last)
         result.lost.append(lost)
@@ -175,15 +178,16 @@ async def run(
     rounds: int = 5,
     subscribers: int = 20,
     issuers: int = 3,
-    history: int = 3000,
+    history: int = 6000,
     issue_s: float = 2.0,
 ) -> BurstResult:
     """`history` events first; then `rounds` bursts, each subscriber resuming with `since`
-    (every other one) going back between a third of `history` and all of it."""
+    (every other one) going back between a third of `history` and all of it: by default
+    2,000–6,000 seqs, as in the issue's set-up."""
     await fill_history(url, kiosk, service_id, history)
-    result = BurstResult()
+    back = (history // 3, history)
+    result = BurstResult(back=back)
     for _ in range(rounds):
-        back = (history // 3, history)
         await round_(url, kiosk, display, service_id, subscribers, issuers, back, issue_s, result)
         await asyncio.sleep(0.3)  # every socket is closed: the branch has no subscriber again
     return result

@@ -89,11 +89,20 @@ class Subscriber(asyncio.Protocol):
                     if SNAPSHOT not in event.data:
                         self.fail(RuntimeError(f"expected a snapshot: {event.data[:200]!r}"))
                     else:
+                        self.on_snapshot(bytes(event.data))
                         self.ready.set_result(None)
-                elif CALLED in event.data:
-                    self.on_called(self.seen, arrived)
-                    self.seen += 1
+                else:
+                    self.on_event(bytes(event.data), arrived)
         self._flush()  # pongs, close frames
+
+    def on_snapshot(self, data: bytes) -> None:
+        """The first message (bench/scale.py reads the seq it starts from)."""
+
+    def on_event(self, data: bytes, arrived: float) -> None:
+        """Every later message, with the arrival time of the chunk that completed it."""
+        if CALLED in data:
+            self.on_called(self.seen, arrived)
+            self.seen += 1
 
     def _flush(self) -> None:
         if self.transport is not None:

@@ -17,6 +17,8 @@ class Hall:
     displays: list[str]
     service_id: int
     counter_id: int
+    service_ids: list[int]
+    """Every service (`setup(services=n)`); the counter serves them all."""
 
 
 def _ok(response: httpx.Response, status: int = 200) -> dict[str, object]:
@@ -26,7 +28,7 @@ def _ok(response: httpx.Response, status: int = 200) -> dict[str, object]:
     return body
 
 
-def setup(url: str, port: int, displays: int = 0) -> Hall:
+def setup(url: str, port: int, displays: int = 0, services: int = 1) -> Hall:
     with httpx.Client(base_url=url, timeout=30) as client:
         login = _ok(
             client.post(
@@ -34,24 +36,28 @@ def setup(url: str, port: int, displays: int = 0) -> Hall:
             )
         )
         admin = {"Authorization": f"Bearer {login['token']}"}
-        service = _ok(
-            client.post(
-                "/api/v1/services",
-                headers=admin,
-                json={
-                    "branch_id": 1,
-                    "code": "a",
-                    "prefix": "A",
-                    "name": {"zh-CN": "业务A", "en": "Service A"},
-                },
-            ),
-            201,
-        )
+        made = [
+            _ok(
+                client.post(
+                    "/api/v1/services",
+                    headers=admin,
+                    json={
+                        "branch_id": 1,
+                        "code": code.lower(),
+                        "prefix": code,
+                        "name": {"zh-CN": f"业务{code}", "en": f"Service {code}"},
+                    },
+                ),
+                201,
+            )
+            for code in "ABCDEFGH"[:services]
+        ]
+        service = made[0]
         counter = _ok(
             client.post(
                 "/api/v1/counters",
                 headers=admin,
-                json={"branch_id": 1, "number": 1, "service_ids": [service["id"]]},
+                json={"branch_id": 1, "number": 1, "service_ids": [m["id"] for m in made]},
             ),
             201,
         )
@@ -77,4 +83,5 @@ def setup(url: str, port: int, displays: int = 0) -> Hall:
         displays=tokens,
         service_id=int(str(service["id"])),
         counter_id=int(str(counter["id"])),
+        service_ids=[int(str(m["id"])) for m in made],
     )

@@ -37,16 +37,23 @@ class Result:
 
 
 async def closed_loop(
-    port: int, raw: bytes, concurrency: int, duration_s: float, warmup_s: float, ok: int = 201
+    port: int,
+    raw: bytes | list[bytes],
+    concurrency: int,
+    duration_s: float,
+    warmup_s: float,
+    ok: int = 201,
 ) -> Result:
     """`concurrency` connections, each sending the next request as soon as the last answered.
-    Only requests that both start and finish inside the measured window count."""
+    Only requests that both start and finish inside the measured window count. With a list of
+    requests, connection i sends request i modulo its length."""
+    raws = [raw] if isinstance(raw, bytes) else raw
     conns = [await Connection.open(port) for _ in range(concurrency)]
     result = Result()
     start = time.perf_counter() + warmup_s
     stop = start + duration_s
 
-    async def worker(conn: Connection) -> None:
+    async def worker(conn: Connection, raw: bytes) -> None:
         while True:
             sent = time.perf_counter()
             if sent >= stop:
@@ -62,7 +69,8 @@ async def closed_loop(
 
     try:
         await asyncio.wait_for(
-            asyncio.gather(*(worker(c) for c in conns)), warmup_s + duration_s + 60
+            asyncio.gather(*(worker(c, raws[i % len(raws)]) for i, c in enumerate(conns))),
+            warmup_s + duration_s + 60,
         )
     finally:
         for conn in conns:

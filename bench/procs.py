@@ -21,6 +21,12 @@ PG_ADMIN_DSN = "host=127.0.0.1 user=postgres dbname=postgres"
 START_TIMEOUT_S = 60.0
 
 
+def say(text: str) -> None:
+    """A line of a scenario's progress, at once (the bench's output is read as it runs)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -43,11 +49,32 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+def cpu_s(pid: int) -> float:
+    """User and system CPU seconds of one process so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pids_named(name: str) -> list[int]:
+    """Processes whose command name is `name` (`redis-server`)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+    return found
+
+
 class Proc:
     """A server subprocess on a loopback port; its log goes to a file (never a full pipe)."""
 
-    def __init__(self, cmd: list[str], env: dict[str, str], port: int, log: Path) -> None:
+    def __init__(
+        self, cmd: list[str], env: dict[str, str], port: int, log: Path, root: Path = ROOT
+    ) -> None:
         self.cmd, self.env, self.port, self.log_path = cmd, env, port, log
+        self.root = root
+        """The source tree it runs (`python -m` imports from its working directory first)."""
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -62,7 +89,7 @@ class Proc:
         self._log = self.log_path.open("ab")
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            self.cmd, env=self.env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT
+            self.cmd, env=self.env, cwd=self.root, stdout=self._log, stderr=subprocess.STDOUT
         )
         return started
 
@@ -101,16 +128,51 @@ class Proc:
             self._log = None
 
 
-def hallq_server(db_url: str, workdir: Path, name: str, port: int | None = None) -> Proc:
+def tree_pids(pid: int) -> list[int]:
+    """`pid` and every process below it (`hallq serve --workers N`: the supervisor and its N
+    workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        todo += [int(c) for c in children]
+    return found
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident set size of `pid` and its descendants, summed (MiB)."""
+    total = 0.0
+    for each in tree_pids(pid):
+        with contextlib.suppress(OSError, RuntimeError):
+            total += rss_mb(each)
+    return total
+
+
+def hallq_server(
+    db_url: str,
+    workdir: Path,
+    name: str,
+    port: int | None = None,
+    root: Path = ROOT,
+    *,
+    bus_url: str = "memory://",
+    workers: int = 1,
+) -> Proc:
     port = port or free_port()
     env = {
         **os.environ,
         "HALLQ_DATABASE_URL": db_url,
-        "HALLQ_BUS_URL": "memory://",
+        "HALLQ_BUS_URL": bus_url,
         "HALLQ_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
     cmd = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    return Proc(cmd, env, port, workdir / f"{name}.log")
+    if workers > 1:
+        cmd += ["--workers", str(workers)]
+    return Proc(cmd, env, port, workdir / f"{name}.log", root)
 
 
 def bare_server(workdir: Path) -> Proc:
@@ -119,8 +181,9 @@ def bare_server(workdir: Path) -> Proc:
     return Proc(cmd, dict(os.environ), port, workdir / "bare.log")
 
 
-def migrate(db_url: str, workdir: Path) -> None:
-    """`hallq db upgrade` plus the first admin (what `serve` does before listening)."""
+def migrate(db_url: str, workdir: Path, root: Path = ROOT) -> None:
+    """`hallq db upgrade` plus the first admin (what `serve` does before listening), with the
+    code and migrations of the source tree `root`."""
     env = {**os.environ, "HALLQ_DATABASE_URL": db_url, "HALLQ_ADMIN_PASSWORD": ADMIN_PASSWORD}
     code = (
         "from server.cli.common import _prepare; from server.halls import bootstrap;"
@@ -131,7 +194,7 @@ def migrate(db_url: str, workdir: Path) -> None:
         subprocess.run(
             [sys.executable, "-c", code],
             env=env,
-            cwd=ROOT,
+            cwd=root,
             stdout=log,
             stderr=subprocess.STDOUT,
             check=True,

@@ -262,11 +262,10 @@ def test_the_benchmarks_page_is_what_make_bench_writes() -> None:
     from bench import report
 
     text = BENCHMARKS.read_text(encoding="utf-8")
-    main = report.section(text, report.BEGIN, report.END)
-    stats = report.section(text, report.STATS_BEGIN, report.STATS_END)
-    hooks = report.section(text, report.HOOKS_BEGIN, report.HOOKS_END)
-    assert main is not None and stats is not None, "the figures' markers are missing"
-    assert text == report.page(main, stats, hooks), (
+    figures = report.sections(text)
+    missing = [name for name, found in figures.items() if found is None]
+    assert not missing, f"the figures' markers are missing: {missing}"
+    assert text == report.page(**figures), (
         "docs/benchmarks.md differs from what bench/report.py writes: change the method there, "
         "then rewrite the page with bench.report.write(path) (it keeps the figures)"
     )

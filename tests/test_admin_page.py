@@ -192,6 +192,27 @@ def test_a_users_role_and_halls_can_be_edited_but_not_ones_own_role(
     assert next(u for u in remote.get("/api/v1/users") if u["id"] == me["id"])["role"] == "admin"
 
 
+def test_clicking_the_tab_of_the_form_on_show_keeps_what_was_typed(
+    page: Any, server: LiveServer
+) -> None:
+    """A second render of the hall settings used to replace the form the manager was typing
+    into (what was typed then saved as the old value). The test waits for no render to come,
+    so it waits a fixed time: a render takes well under one here."""
+    loads: list[str] = []
+    page.on("request", lambda r: loads.append(r.url) if r.url.endswith("/branches/1") else None)
+    sign_in(page, server, view="config", lang="en")
+    field = page.locator('#config-body [name="hn_en"]')
+    expect(field).to_be_visible(timeout=WAIT_MS)
+    before = len(loads)
+    field.fill("Typed before the click")
+    page.click('#config-tabs [data-sub="branch"]')
+    page.wait_for_timeout(1000)
+    assert len(loads) == before  # no second load
+    assert field.input_value() == "Typed before the click"
+    page.click('#config-tabs [data-sub="services"]')  # another tab still renders its form
+    expect(page.locator('#config-body [name="prefix"]')).to_be_visible(timeout=WAIT_MS)
+
+
 def test_a_manager_is_offered_only_what_it_may_change(
     page: Any, server: LiveServer, remote: Remote
 ) -> None:

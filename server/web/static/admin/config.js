@@ -385,7 +385,13 @@
   function enter() {
     if (!initialised) {
       initialised = true;
-      for (const b of document.querySelectorAll("#config-tabs [data-sub]")) b.addEventListener("click", () => { say(""); show(b.dataset.sub); });
+      // The tab of the form on show (or loading) does nothing: a second render of it would
+      // replace the form the manager is already typing into.
+      for (const b of document.querySelectorAll("#config-tabs [data-sub]")) b.addEventListener("click", () => {
+        if (b.dataset.sub === sub) return;
+        say("");
+        show(b.dataset.sub);
+      });
     }
     say("");
     show(sub);

@@ -44,6 +44,7 @@ from server.core.session_keys import AFTER_COMMIT, MEMO, ON_COMMIT, ROWS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+WRITER_THREAD = "hallq-group-commit"
 Job = Callable[[Session], Any]
 
 
@@ -213,9 +214,7 @@ class GroupCommitter:
     def _start_thread(self) -> None:
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._loop, name="hallq-group-commit", daemon=True
-                )
+                self._thread = threading.Thread(target=self._loop, name=WRITER_THREAD, daemon=True)
                 self._thread.start()
 
     def _loop(self) -> None:

@@ -26,9 +26,10 @@ from server.halls.settings import branch_settings
 def record_seen(uow: UnitOfWork, sightings: dict[int, datetime]) -> int:
     """Move each device's last-seen time forward (never back); how many rows changed.
 
-    A few statements whatever the number of devices: every open stream is a sighting at each
-    flush, and one statement per device (a hall TV in each of 500 halls, in each worker, every
-    few seconds) was most of what a process did when idle (docs/benchmarks.md, scale-out).
+    A few statements whatever the number of devices: every open stream is a sighting (at most
+    every `seen.REFRESH_S`), and one statement per device (a hall TV in each of 500 halls, in
+    each worker, every few seconds) was most of what a process did when idle
+    (docs/benchmarks.md, scale-out).
     A device first seen by two processes at once is inserted by one; the other's row is then
     moved forward like any other (no duplicate key)."""
     if not sightings:
@@ -67,8 +68,7 @@ def flush_seen(ctx: Ctx, seen: SeenDevices) -> int:
     try:
         return write(ctx, partial(record_seen, sightings=sightings))
     except Exception:
-        for device_id, at in sightings.items():  # tried again at the next flush
-            seen.request(device_id, at)
+        seen.untake(sightings)  # tried again at the next flush
         raise
 
 

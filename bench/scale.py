@@ -44,12 +44,13 @@ from bench import procs
 from bench.load import percentile
 from bench.scale_load import Load, Tally
 from bench.scale_seed import HallSeed, seed
-from bench.scale_streams import Faults, Streams, call_delays, catch_up
+from bench.scale_streams import Delays, Faults, Streams, call_delays, catch_up
 from bench.scale_streams import connect_displays as open_displays
 from bench.scale_streams import faults as find_faults
 from bench.scale_usage import alerts_leader, cpu_line, cpu_snapshot, cpu_used, rss_parts
 from server.core.engine import Database
 from server.core.models import Branch
+from server.simulate import profiles
 from server.stats import rollup
 from server.stats.models import StatsRollup
 from server.tickets.models import Ticket
@@ -62,6 +63,16 @@ SETTLE_S = 5.0  # after the rollup's first catch-up began (it finds no ticket: m
 
 CUSTOMER_EVERY_S = 120.0  # a busy hour: every counter finishes a customer every two minutes
 OPERATIONS_PER_CUSTOMER = 4  # issue, call-next, start, complete
+BUSIEST_SERVICES = ("general", "payments")  # the simulator's two busiest services
+
+
+def busiest_hour_per_hall() -> float:
+    """Tickets in the busiest hour of a hall in `hallq simulate` (server/simulate/profiles.py):
+    a hall of its two busiest services, in the morning peak of a Monday of the `peak`
+    profile (98 tickets; a counter of six then finishes a customer every 3.7 minutes)."""
+    per_hour = sum(profiles.PER_HOUR[code] for code in BUSIEST_SERVICES)
+    peak = max(f for _, f in profiles.SHAPE) * max(profiles.WEEKDAY)
+    return per_hour * peak * profiles.PROFILES["peak"].volume
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,11 @@ class Size:
     def rate(self) -> float:
         """Operations/s of the timetable: the busy hour of every counter."""
         return self.halls * self.counters / CUSTOMER_EVERY_S * OPERATIONS_PER_CUSTOMER
+
+    @property
+    def busiest_rate(self) -> float:
+        """Operations/s of the first timetable: the simulator's busiest hour in every hall."""
+        return self.halls * busiest_hour_per_hall() / 3600 * OPERATIONS_PER_CUSTOMER
 
 
 FULL = Size(halls=500, counters=6, displays=6, waiting=2, steady_s=20.0, clients=32,
@@ -96,11 +112,11 @@ class ScaleResult:
     seed_s: float = 0.0
     connect_s: float = 0.0
     fill: Tally = field(default_factory=Tally)
-    steady: Tally = field(default_factory=Tally)
+    busiest: Tally = field(default_factory=Tally)  # the timetable of the simulator's busiest hour
+    steady: Tally = field(default_factory=Tally)  # the timetable of every counter every 2 min
     capacity: Tally = field(default_factory=Tally)
-    last_ms: list[float] = field(default_factory=list)  # call → last display (timetable)
-    same_ms: list[float] = field(default_factory=list)  # … last on the calling instance
-    other_ms: list[float] = field(default_factory=list)  # … last on the other instance
+    busiest_delays: Delays = field(default_factory=Delays)
+    delays: Delays = field(default_factory=Delays)  # of `steady`
     capacity_last_ms: list[float] = field(default_factory=list)
     faults: Faults = field(default_factory=Faults)
     db_duplicates: int = 0
@@ -211,6 +227,9 @@ async def drive(
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample(servers, result, stop))
     try:
+        result.busiest = await load.open_loop(size.busiest_rate, size.steady_s)
+        say(f"  busiest hour: {result.busiest.total} operations at {result.busiest.rate:.0f}/s "
+            f"(offered {size.busiest_rate:.0f}/s), p99 {result.busiest.p(99):.1f} ms")  # fmt: skip
         before = cpu_snapshot(servers, db)
         result.steady = await load.open_loop(size.rate, size.steady_s)
         middle = cpu_snapshot(servers, db)
@@ -224,12 +243,11 @@ async def drive(
         last = last_seqs(db)
         result.catch_up_s = await catch_up(displays, last)
         await asyncio.sleep(0.2)  # the last chunks parsed
-        tallies = [result.fill, result.steady, result.capacity]
+        tallies = [result.fill, result.busiest, result.steady, result.capacity]
         result.faults = find_faults(displays, streams, last, tallies)
-        result.last_ms, result.same_ms, result.other_ms = call_delays(
-            result.steady.calls, streams, len(servers)
-        )
-        result.capacity_last_ms = call_delays(result.capacity.calls, streams, len(servers))[0]
+        result.busiest_delays = call_delays(result.busiest.calls, streams, len(servers))
+        result.delays = call_delays(result.steady.calls, streams, len(servers))
+        result.capacity_last_ms = call_delays(result.capacity.calls, streams, len(servers)).last
         result.rss_parts = rss_parts(servers[0].pid)
     finally:
         stop.set()
@@ -279,18 +297,26 @@ def run_backend(
 
 def summary(r: ScaleResult) -> str:
     f = r.faults
-    other = f"; other instance p99 {r.p(r.other_ms, 99):.1f} ms" if r.other_ms else ""
     rss = ", ".join(f"{mb:.0f} MB" for mb in r.rss_peak_mb)
-    errors = dict(r.steady.errors + r.capacity.errors) or 0
+    errors = dict(r.busiest.errors + r.steady.errors + r.capacity.errors) or 0
     return (
-        f"  {r.backend}: call → last display p50 {r.p(r.last_ms, 50):.1f} ms p99 "
-        f"{r.p(r.last_ms, 99):.1f} ms{other} ({len(r.last_ms)} calls); duplicates "
+        f"  {r.backend}: call → last display, busiest hour {delays_line(r, r.busiest_delays)}; "
+        f"every counter every 2 min {delays_line(r, r.delays)}; duplicates "
         f"{r.duplicates}, double calls {f.double_calls}, gaps {f.gaps} (repeats {f.repeats}, "
         f"dropped {f.dropped}, unseen calls {f.unseen_calls}); RSS peak {rss}; errors {errors}; "
         f"rollup rows {r.rollup_rows}\n"
         f"    CPU s/s idle {cpu_line(r.cpu_idle, 1000, 3)} (alerts' leader "
         f"{r.cpu_idle_leader:.3f}); CPU ms per operation {cpu_line(r.cpu_steady, r.steady.total)}"
         f", at capacity {cpu_line(r.cpu_capacity, r.capacity.total)}"
+    )
+
+
+def delays_line(r: ScaleResult, d: Delays) -> str:
+    other = f", other instance p99 {r.p(d.other, 99):.1f}" if d.other else ""
+    return (
+        f"p50 {r.p(d.last, 50):.1f} ms p99 {r.p(d.last, 99):.1f} ms{other} ({len(d.last)} calls; "
+        f"answered p99 {r.p(d.answered, 99):.1f}, answer → last display p99 "
+        f"{r.p(d.after, 99):.1f})"
     )
 
 

@@ -83,6 +83,7 @@ class Call(NamedTuple):
     called_at: str
     sent: float
     instance: int
+    answered: float  # when its answer arrived (time.perf_counter, like `sent`)
 
 
 @dataclass
@@ -179,7 +180,7 @@ class Load:
                     return
                 desk.state, desk.service = "called", int(ticket["service_id"])
                 tally.calls.append(Call(int(ticket["id"]), ticket["called_at"], sent,
-                                        desk.instance))  # fmt: skip
+                                        desk.instance, done))  # fmt: skip
             elif op == "start":
                 desk.state = "serving"
             else:

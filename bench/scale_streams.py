@@ -12,7 +12,7 @@ import asyncio
 import json
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from bench.burst import Seen
@@ -193,21 +193,31 @@ def faults(
     return found
 
 
-def call_delays(
-    calls: list[Call], streams: Streams, instances: int
-) -> tuple[list[float], list[float], list[float]]:
-    """Per call, ms from sending it to its event at the last display: of all, of those on the
-    instance that made the call, of those on the other one."""
-    last: list[float] = []
-    same: list[float] = []
-    other: list[float] = []
+@dataclass
+class Delays:
+    """Per call, ms: from sending it to its event at the last display, of all (`last`), of
+    those on the instance that made the call (`same`), of those on the other one (`other`);
+    from sending it to its answer (`answered`), and from its answer to the last display
+    (`after`: the display path alone)."""
+
+    last: list[float] = field(default_factory=list)
+    same: list[float] = field(default_factory=list)
+    other: list[float] = field(default_factory=list)
+    answered: list[float] = field(default_factory=list)
+    after: list[float] = field(default_factory=list)
+
+
+def call_delays(calls: list[Call], streams: Streams, instances: int) -> Delays:
+    delays = Delays()
     for c in calls:
         seen = streams.arrivals.get((c.ticket, c.called_at))
         if seen is None:
             continue
-        last.append((seen[2] - c.sent) * 1000)
+        delays.last.append((seen[2] - c.sent) * 1000)
+        delays.answered.append((c.answered - c.sent) * 1000)
+        delays.after.append(max(0.0, seen[2] - c.answered) * 1000)
         if seen[3 + c.instance]:
-            same.append((seen[3 + c.instance] - c.sent) * 1000)
+            delays.same.append((seen[3 + c.instance] - c.sent) * 1000)
         if instances > 1 and seen[4 - c.instance]:
-            other.append((seen[4 - c.instance] - c.sent) * 1000)
-    return last, same, other
+            delays.other.append((seen[4 - c.instance] - c.sent) * 1000)
+    return delays

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -88,7 +89,8 @@ def test_the_appraisal_tab_sorts_and_explains_its_figures(
     expect(table.locator("tbody tr").first).to_have_attribute("data-clerk", "qa")
     table.locator('th[data-sort="a_low"]').click()
     expect(table.locator("tbody tr").last).to_have_attribute("data-clerk", "qa")
-    month = datetime.now(UTC).strftime("%Y-%m")
+    # the hall's month (Asia/Shanghai), not UTC's: they differ on a month's last day from 16:00
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
     expect(page.locator("#appraisal-month")).to_have_value(month)
     shot(page, f"admin-appraisal-{lang}")
 

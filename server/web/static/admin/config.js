@@ -373,29 +373,43 @@
   // started meanwhile: a slow first load (entering the view) can never replace the form that a
   // second one (the tab clicked at once) rendered and the manager is already typing into.
   let shown = 0;
+  let failed = false; // the last render of `sub` failed: its tab tries again
   async function show(name) {
     sub = name;
     const mine = ++shown;
     for (const b of document.querySelectorAll("#config-tabs [data-sub]")) b.classList.toggle("on", b.dataset.sub === name);
     const stage = el("div");
-    try { await SUBVIEWS[name](stage); } catch (err) { if (mine === shown) fail(err); }
+    try {
+      await SUBVIEWS[name](stage);
+      if (mine === shown) failed = false;
+    } catch (err) {
+      if (mine === shown) { failed = true; fail(err); }
+    }
     if (mine === shown) $("config-body").replaceChildren(stage);
   }
 
+  // A second render of the form on show would replace what the manager is typing into it: the
+  // tab of that form, and the Configuration tab while on show, do nothing (unless its last
+  // load failed). A language, another hall or coming back to the view render it again.
+  let onShow = false;
   function enter() {
     if (!initialised) {
       initialised = true;
-      // The tab of the form on show (or loading) does nothing: a second render of it would
-      // replace the form the manager is already typing into.
       for (const b of document.querySelectorAll("#config-tabs [data-sub]")) b.addEventListener("click", () => {
-        if (b.dataset.sub === sub) return;
+        if (b.dataset.sub === sub && !failed) return;
         say("");
         show(b.dataset.sub);
       });
     }
+    if (onShow && !failed) return;
+    onShow = true;
     say("");
     show(sub);
   }
 
-  Admin.register("config", { enter, relabel: () => { if (initialised && S.view === "config") show(sub); } });
+  Admin.register("config", {
+    enter,
+    leave: () => { onShow = false; },
+    relabel: () => { if (initialised && S.view === "config") show(sub); },
+  });
 })();

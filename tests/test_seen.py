@@ -1,4 +1,4 @@
-"""A process writes a device's sighting at most every `REFRESH_S` (server/core/seen.py): an
+"""A process writes a device's sighting again only as it nears `REFRESH_S` (server/core/seen.py): an
 open stream is not rewritten at every flush, a request's sighting made meanwhile is written
 later rather than lost, and a device back after being away is written at once."""
 
@@ -61,3 +61,24 @@ def test_sightings_that_could_not_be_written_are_taken_at_the_next_flush() -> No
     failed = seen.take(at(0))
     seen.untake(failed)
     assert seen.take(at(2)) == {5: at(2), 6: at(0)}
+
+
+def test_a_device_is_written_before_its_sighting_would_age_past_the_refresh() -> None:
+    """With flushes 2 s apart, a write every 4 s: at the next flush it would be 6 s old."""
+    seen = SeenDevices()
+    seen.stream_opened(7)
+    written = [t for t in range(0, 13, 2) if seen.take(at(t), every_s=2)]
+    assert written == [0, 4, 8, 12]
+
+
+def test_flushes_as_far_apart_as_the_refresh_write_every_time() -> None:
+    seen = SeenDevices()
+    seen.stream_opened(8)
+    assert all(seen.take(at(t), every_s=REFRESH_S) for t in (0, 5, 10))
+
+
+def test_a_clock_stepped_back_writes_at_once() -> None:
+    seen = SeenDevices()
+    seen.stream_opened(9)
+    assert seen.take(at(100)) == {9: at(100)}
+    assert seen.take(at(90)) == {9: at(90)}  # an NTP step back: not ten silent seconds

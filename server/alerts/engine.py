@@ -230,7 +230,7 @@ class Evaluator:
             # its time: a busy hall's events then cost reads only.
             fresh = self.leader and time.monotonic() - self._renewed < self.interval_s
             if only is None or not fresh:
-                flush_seen(ctx, self.seen)
+                flush_seen(ctx, self.seen, self.interval_s)
             renew = only is None or not fresh
             done = evaluate_all(ctx, self.holder, only, renew=renew, watch=self.watch)
             if only is None or not fresh:
@@ -264,7 +264,7 @@ class Evaluator:
             except TimeoutError:
                 pass
             try:
-                await asyncio.to_thread(flush_seen, self._ctx(), self.seen)
+                await asyncio.to_thread(flush_seen, self._ctx(), self.seen, self.interval_s)
             except Exception:
                 log.exception("writing the devices' heartbeats failed")
 

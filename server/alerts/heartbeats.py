@@ -60,9 +60,10 @@ def record_seen(uow: UnitOfWork, sightings: dict[int, datetime]) -> int:
     return changed
 
 
-def flush_seen(ctx: Ctx, seen: SeenDevices) -> int:
-    """Write this process's sightings since the last flush (one small write, if any)."""
-    sightings = seen.take(ctx.clock())
+def flush_seen(ctx: Ctx, seen: SeenDevices, every_s: float = 0.0) -> int:
+    """Write this process's sightings due now, the next flush `every_s` away (one small write,
+    if any)."""
+    sightings = seen.take(ctx.clock(), every_s)
     if not sightings:
         return 0
     try:

@@ -49,16 +49,18 @@ bus).
   issues.
 - **Timetables** (open loop, 20 s each), each operation sent when due whatever became of the
   others; latency counts from the due time. First **the busiest hour** that `hallq simulate`
-  makes: a hall of its two busiest services (`general` and `payments`, 20 tickets an hour
-  each on average) in the morning peak (× 1.45) of a Monday (× 1.3) on the `peak` profile
-  (× 1.3), 98 tickets an hour in each of the 500 halls (500 × 98 / 3,600 s × 4 operations =
+  makes for a hall of two services like the bench's, its two busiest (`general` and
+  `payments`, 20 tickets an hour each on average; its demo hall has four), in the morning
+  peak (× 1.45) of a Monday (× 1.3) on the `peak` profile (× 1.3): 98 tickets an hour in
+  each of the 500 halls (500 × 98 / 3,600 s × 4 operations =
   54/s). Then **every counter finishing a customer every two minutes** (3,000 / 120 s × 4
   operations = 100/s), 1.8 times that: the stress the earlier runs measured alone, and the
   one whose CPU per operation is given. **Call → last display**: from sending a `call-next`
   to the arrival of its `ticket.called` on the last of its hall's six displays, on the
-  instance that made the call and on the other one; split into the call's own answer and
-  from the answer to the last display (the events' path: commit, Redis, the other
-  instance's hub, the sockets).
+  instance that made the call and on the other one. Apart, the call's own answer (its
+  commit included) and from the answer to the last display (the events' path after the
+  commit: Redis, the other instance's hub, the sockets; 0 when the displays had the event
+  first). Each is a percentile of its own, so the two do not add up to the whole.
 - **Capacity** (closed loop, 8 s): 32 clerks and kiosks sending their next operation as soon as
   the last was answered, the desks taken in a shuffled order (clients on neighbouring desks of
   one hall would queue for its branch lock).
@@ -80,7 +82,7 @@ given with the figures.
 
 **One run is not the figure.** A p99 of 721 calls is their eighth slowest, and on this machine
 the slow calls come in episodes of 100–300 ms in which the calls of both instances wait
-together (architecture.md, "Where the time goes"): one episode more or less in a 20 s window
+together (architecture.md, "Where the tail comes from"): one episode more or less in a 20 s window
 moves the p99 several-fold. On the evening of 7 December, eleven runs of the busiest hour on
 PostgreSQL + Redis gave a p99 of 49.5 to 364 ms (median 147); the four with the code of the
 run below 49.5, 87.8, 114.2 and 192 ms. The one SQLite process gave 23.5 and 167.5 ms in two
@@ -202,8 +204,8 @@ def _timetable_rows(
         f"{name}: operation p50 / p99 ms (from due)",
         f"{name}: call → last display p50 / **p99** ms",
         "… p99 ms, last display on the calling instance · on the other",
-        "… of which the call-next's answer p50 / p99 ms",
-        "… and its answer → last display p50 / p99 ms",
+        "… the call-next's own answer p50 / p99 ms",
+        "… from its answer to the last display p50 / p99 ms",
     ]
     return [(label, [c[i] for c in cells]) for i, label in enumerate(labels)]
 

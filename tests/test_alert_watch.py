@@ -10,18 +10,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import IntegrityError
 
 from server.alerts import engine
 from server.alerts.engine import Round, evaluate_all
 from server.app import create_app
 from server.audit.sealer import settle
+from server.core.models import Branch
+from server.core.run import write
 from server.core.seen import REFRESH_S
 from server.core.settings import Settings
 from server.core.writer import WRITER_THREAD
@@ -297,3 +300,18 @@ def test_a_new_lease_reads_every_hall(api: Api, clock: Clock) -> None:
     assert api.client.app.state.alerts.round().leader is False
     clock.advance(seconds=11)
     assert evaluate(api).read == halls  # its memory went with the lease
+
+
+def test_an_applied_change_hands_back_plain_seqs_not_the_branch_row(api: Api) -> None:
+    """`apply` handed back the branch row for its `last_seq`: read on the evaluator's thread
+    after the writer had expired it, it loaded itself through the writer's session and left
+    that session in a transaction (tests/test_group_commit.py)."""
+    api.issue(api.service("A", target_wait_min=30)["id"])
+    evaluate(api)
+    assert kinds(api) == ["no_open_counter"]
+    state = api.client.app.state.hallq
+    raised, cleared, seqs = write(state.ctx(), partial(engine.apply, branch_id=1, holding=[]))
+    assert (raised, cleared) == (0, 1)
+    with state.db.read() as session:
+        last = session.scalar(select(Branch.last_seq).where(Branch.id == 1))
+    assert seqs == {1: last} and type(seqs[1]) is int

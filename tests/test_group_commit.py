@@ -233,3 +233,24 @@ def test_the_writer_keeps_its_savepoints_journal_in_memory(db: Database) -> None
         assert connection.exec_driver_sql("PRAGMA temp_store").scalar() == 2
     with db.reader.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA temp_store").scalar() == 0
+
+
+def test_a_transaction_left_on_the_writers_session_fails_no_batch(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A job that hands back something bound to the writer's session (a row; the alerts'
+    `apply` did) lets a later use of it, on another thread, begin a transaction on that
+    session between batches. The next batch's `begin` failed, and with it every request of
+    the batch (a 500 in CI). The writer now ends such a transaction, and says so."""
+
+    def leaks(session: Session) -> Session:
+        session.execute(text("INSERT INTO item (x) VALUES (1)"))
+        return session
+
+    session = db.writes.run(leaks)
+    session.execute(text("SELECT 1"))  # used outside a batch: a transaction begins
+    assert session.in_transaction()
+    with caplog.at_level("ERROR", logger="server.core.writer"):
+        assert db.writes.run(insert(2)) == 2
+    assert saved(db) == [1, 2]
+    assert "in a transaction between batches" in caplog.text

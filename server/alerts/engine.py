@@ -87,10 +87,15 @@ def active_by_branch(
     return out
 
 
-def apply(uow: UnitOfWork, branch_id: int, holding: list[Condition]) -> tuple[int, int, Branch]:
+def apply(
+    uow: UnitOfWork, branch_id: int, holding: list[Condition]
+) -> tuple[int, int, dict[int, int]]:
     """Raise and clear, under the branch's lock, against the alerts stored now: how many, and
-    the branch row (its `last_seq` is the last of these events once the writer committed)."""
-    branch = uow.lock_branch(branch_id)
+    `uow.last_seqs` (the last seq of these events, once the writer committed). Not the branch
+    row: read on the evaluator's thread, an attribute the writer had expired meanwhile loaded
+    itself through the writer's session and left it in a transaction of its own (the next
+    group commit then failed: "A transaction is already begun")."""
+    uow.lock_branch(branch_id)
     todo = changes(active_alerts(uow, branch_id), holding)
     for alert_id in todo.clear:
         alert = uow.session.get(Alert, alert_id)
@@ -106,7 +111,7 @@ def apply(uow: UnitOfWork, branch_id: int, holding: list[Condition]) -> tuple[in
         uow.session.add(alert)
         uow.session.flush()
         uow.publish(AlertRaised(branch_id, alert.id))
-    return len(todo.raise_), len(todo.clear), branch
+    return len(todo.raise_), len(todo.clear), uow.last_seqs
 
 
 @dataclass
@@ -165,7 +170,7 @@ def evaluate_all(
                 watch.remember(branch_id, seq, reading)
     for branch_id, holding in pending.items():
         try:
-            raised, cleared, branch = write(
+            raised, cleared, last_seqs = write(
                 ctx, partial(apply, branch_id=branch_id, holding=holding)
             )
         except IntegrityError:  # another evaluator applied the same change first
@@ -173,7 +178,9 @@ def evaluate_all(
             continue
         if watch is not None:  # its own alert events change nothing the hall was read for
             watch.remember(branch_id, *readings[branch_id])
-            watch.own_events(branch_id, branch.last_seq - raised - cleared, branch.last_seq)
+            last = last_seqs.get(branch_id)
+            if last is not None:
+                watch.own_events(branch_id, last - raised - cleared, last)
         done.raised += raised
         done.cleared += cleared
     dues = [r.next_due for _, r in readings.values() if r.next_due is not None]

@@ -93,6 +93,10 @@ class UnitOfWork:
         self._notes: list[Note] = []
         self._locked: dict[int, Branch] = {}
         """The branches this transaction records events of (`lock_branch`, `branch`)."""
+        self.last_seqs: dict[int, int] = {}
+        """Per branch, the seq of its last event, once `commit` has numbered them: plain values
+        a caller may read on its own thread after the writer answered (the branch rows belong
+        to the writer's session, which may expire them meanwhile)."""
         self._queue_locked: set[int] = set()
         self._repos: dict[Callable[[UnitOfWork], object], object] = {}
 
@@ -221,6 +225,7 @@ class UnitOfWork:
         for branch_id, events in outgoing.items():
             # The ORM copy is kept in step (the rows were written above, not by a flush).
             set_committed_value(self._locked[branch_id], "last_seq", events[-1][0])
+            self.last_seqs[branch_id] = events[-1][0]
         # One round trip fewer while the branch row is locked (PostgreSQL): the events' insert
         # goes with the first read of a hook or sink, which run Prepared statements only.
         with batch(self.session):

@@ -243,6 +243,13 @@ class GroupCommitter:
         if self._session is None:
             self._session = self._sessions()
         session = self._session
+        if session.in_transaction():
+            # Something used the session between batches (an attribute of a row a job handed
+            # back, loaded on another thread, begins a transaction of its own): end it, or
+            # `begin` fails every request of this batch. Said loudly: it is a bug to find.
+            log.error("the writer's session was in a transaction between batches: rolled back")
+            session.rollback()
+            self._state = None
         session.begin()
         dbapi, _ = driver(session)
         (version,) = dbapi.execute("PRAGMA data_version").fetchone()

@@ -179,17 +179,24 @@ def test_a_hanging_receiver_takes_no_turn_of_the_writer(
         hanging.wait(dispatcher.PER_WEBHOOK)
         time.sleep(0.3)  # the pass that claimed the last of them has ended
         turns: list[object] = []
-        real = dispatcher.write
+        reads: list[bool] = []
+        real_write, real_read = dispatcher.write, dispatcher.Dispatcher._any_due
 
         def counted(ctx: Any, job: Any) -> Any:
             turns.append(job)
-            return real(ctx, job)
+            return real_write(ctx, job)
+
+        def read(self: dispatcher.Dispatcher, busy: list[int]) -> bool:
+            reads.append(found := real_read(self, busy))
+            return found
 
         monkeypatch.setattr(dispatcher, "write", counted)
+        monkeypatch.setattr(dispatcher.Dispatcher, "_any_due", read)
         for _ in range(5):
             live.issue(service)
-        time.sleep(1.5)  # five pokes and a poll
-        assert turns == []
+        # the dispatcher was woken and looked: by a read, which found nothing it may claim
+        wait_until(lambda: len(reads) >= 2, 10, "the dispatcher's passes")
+        assert turns == [] and not any(reads)
         assert len(hanging.requests) == dispatcher.PER_WEBHOOK
     finally:
         hanging.close()

@@ -94,6 +94,10 @@ announcing after its first call, in the suite). Past this, that utterance and ev
 of the process are made by the `espeak-ng` command instead, which a timeout can stop."""
 
 
+SAY_TIMEOUT_S = 120.0
+"""`say` plays what it synthesises: bounded too, and longer."""
+
+
 class _Owner:
     """One daemon thread that owns the pyttsx3 engine (pyttsx3 is used from one thread only;
     a daemon, so that a synthesis stuck in it never keeps the process from exiting)."""
@@ -117,15 +121,42 @@ class _Owner:
                 done.set_exception(exc)
 
 
+class _Process:
+    """The process's pyttsx3 engine and the one thread that owns it, kept for good. espeak-ng
+    has one synthesiser and one synthesis callback per process; pyttsx3 points that callback at
+    its newest driver, and at nothing when a dropped driver is collected, and hands the engine
+    it has to whoever asks. Two engines of one process (the suite made one per test) answered
+    each other's utterances, wrote none, or left a `runAndWait` looping for ever."""
+
+    def __init__(self, driver: str | None) -> None:
+        self.owner = _Owner()
+        self.engine: Any = self.owner.call(_init_pyttsx3, driver, timeout=SYNTH_TIMEOUT_S)
+        self.stuck = False
+        """Set when a synthesis never returned: the owner thread is lost to it, and the
+        process speaks through the `espeak-ng` command from then on."""
+
+
+_processes: dict[str | None, _Process] = {}
+_processes_lock = threading.Lock()
+
+
+def _process(driver: str | None) -> _Process:
+    with _processes_lock:
+        found = _processes.get(driver)
+        if found is None:
+            found = _processes[driver] = _Process(driver)
+        return found
+
+
 class Pyttsx3Engine:
-    """pyttsx3 behind `Engine`, on a thread of its own: espeak-ng keeps one synthesiser per
-    process, and pyttsx3 caches one engine per driver."""
+    """pyttsx3 behind `Engine`. Every instance in a process shares its one engine and thread
+    (`_Process`); each has a scratch directory of its own."""
 
     def __init__(self, driver: str | None = None) -> None:
-        self._owner = _Owner()
-        self._engine: Any = self._owner.call(_init_pyttsx3, driver)
+        self._process = _process(driver)
+        self._owner = self._process.owner
+        self._engine: Any = self._process.engine
         self._tmp = Path(tempfile.mkdtemp(prefix="hallq-tts-"))
-        self._stuck = False
 
     def voices(self) -> list[VoiceInfo]:
         found = self._owner.call(self._engine.getProperty, "voices", timeout=SYNTH_TIMEOUT_S)
@@ -142,14 +173,14 @@ class Pyttsx3Engine:
         self._engine.setProperty("volume", max(0.0, min(1.0, volume)))
 
     def synth(self, text: str, voice: str | None, rate: int | None, volume: float) -> Pcm:
-        if not self._stuck:
+        if not self._process.stuck:
             try:
                 pcm: Pcm = self._owner.call(
                     self._synth, text, voice, rate, volume, timeout=SYNTH_TIMEOUT_S
                 )
                 return pcm
             except TimeoutError:
-                self._stuck = True
+                self._process.stuck = True
                 log.warning("the speech engine gave no audio within %.0f s: the espeak-ng "
                             "command speaks from now on", SYNTH_TIMEOUT_S)  # fmt: skip
         return self._command(text, voice, rate, volume)
@@ -182,7 +213,7 @@ class Pyttsx3Engine:
             self._engine.say(text)
             self._engine.runAndWait()
 
-        self._owner.call(speak)
+        self._owner.call(speak, timeout=SAY_TIMEOUT_S)
 
 
 def _init_pyttsx3(driver: str | None) -> Any:

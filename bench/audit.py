@@ -205,7 +205,7 @@ def issue_cpu(
                     perform(ctx, lambda uow, c=ctx, t=ticket: tickets.issue(c, uow, t), status=201)
                 if name == "chain":
                     sealing = time.process_time()
-                    settle(ctx)  # SQLite: the round's events chained after their commits
+                    settle(ctx)  # the round's events chained after their commits
                     sealed.append((time.process_time() - sealing) / issues * 1e6)
                 spent[name].append((time.process_time() - started) / issues * 1000)
                 wall[name].append((time.perf_counter() - clock) / issues * 1000)

@@ -93,8 +93,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         housekeeping = asyncio.create_task(_housekeeping(state))
         rollups = rollup.Background(state.ctx)  # statistics of closed days, stored
-        # SQLite: the events stored join the audit chain within a second, in batches
-        sealing = Sealer(state.ctx) if db.is_sqlite else None
+        # the events stored join the audit chain within a second, in batches
+        sealing = Sealer(state.ctx)
         print_jobs = expiry.sweeper(state.ctx)  # print jobs not printed in time expire
         missed = appointments_sweep.sweeper(state.ctx)  # bookings past their window: missed
         # alerts, whether or not anyone watches; devices' heartbeats
@@ -129,12 +129,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             await dispatcher.stop()
             if close_out is not None:
                 await close_out.stop()
-            if sealing is not None:  # last, and once more: what the others stored at the end
-                await sealing.stop()
-                try:
-                    await asyncio.to_thread(settle, state.ctx())
-                except Exception:  # the next start seals them: say so, and stop anyway
-                    log.exception("sealing the audit trail at the stop failed")
+            await sealing.stop()  # last, and once more: what the others stored at the end
+            try:
+                await asyncio.to_thread(settle, state.ctx())
+            except Exception:  # the next start seals them: say so, and stop anyway
+                log.exception("sealing the audit trail at the stop failed")
             housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await housekeeping

@@ -1,7 +1,7 @@
-"""The events' way into the audit chain (server/audit/sealer.py): on SQLite after their commit,
-in batches, before any reading of the trail and every second in the server; on PostgreSQL in
-their own transaction. Either way the chain holds every event once, verifies, and says who
-acted; a crash between a commit and its seal loses nothing."""
+"""The events' way into the audit chain (server/audit/sealer.py): after their commit, in
+batches, before any reading of the trail and every second in the server. The chain holds every
+event once, verifies, and says who acted; a crash between a commit and its seal loses nothing;
+on PostgreSQL, an event committed after a later id was sealed is sealed too."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from server.app import create_app
 from server.audit import repository as repo
 from server.audit import sealer, trail
 from server.audit import service as audit
-from server.audit.models import AuditHead, AuditRecord
+from server.audit.models import AuditHead, AuditRecord, AuditSealed
 from server.core.context import Ctx, Principal
 from server.core.engine import Database
-from server.core.models import TicketEvent
+from server.core.models import Branch, TicketEvent
 from server.core.run import write
 from server.core.settings import Settings
 from server.halls import service as halls
@@ -66,11 +66,8 @@ def stored_events(ctx: Ctx) -> int:
 
 def test_each_event_is_chained_once_with_who_acted(ctx: Ctx) -> None:
     ids = issue(ctx, 3)
-    if ctx.db.is_sqlite:
-        assert chained_events(ctx) == []  # not in the issue's transaction
-        assert sealer.settle(ctx) == stored_events(ctx)
-    else:
-        assert sealer.settle(ctx) == 0  # PostgreSQL chained them as they were committed
+    assert chained_events(ctx) == []  # not in the issue's transaction
+    assert sealer.settle(ctx) == stored_events(ctx)
     records = chained_events(ctx)
     assert [(r["kind"], r["subject"]) for r in records] == [
         ("ticket.issued", f"ticket:{i}") for i in ids
@@ -84,10 +81,13 @@ def test_each_event_is_chained_once_with_who_acted(ctx: Ctx) -> None:
         if ctx.db.is_sqlite:
             head = session.execute(select(AuditHead.sealed_event_id)).scalar_one()
             assert head == session.scalar(select(func.max(TicketEvent.id)))
+        else:
+            marks = session.execute(select(AuditSealed.branch_id, AuditSealed.seq)).all()
+            assert marks == [(1, session.scalar(select(Branch.last_seq).where(Branch.id == 1)))]
 
 
 def test_a_long_backlog_is_sealed_in_batches(
-    ctx: Ctx, monkeypatch: pytest.MonkeyPatch, backend: str
+    ctx: Ctx, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(trail, "SEAL_BATCH", 4)
     jobs: list[int] = []
@@ -99,11 +99,54 @@ def test_a_long_backlog_is_sealed_in_batches(
 
     monkeypatch.setattr(trail, "seal", counted)
     issue(ctx, 9)
-    pending = stored_events(ctx) if backend == "sqlite" else 0  # PostgreSQL: none pending
+    pending = stored_events(ctx)
     assert sealer.settle(ctx) == pending
     assert len(jobs) == -(-pending // 4)  # writer jobs of at most SEAL_BATCH events
     assert len(chained_events(ctx)) == 9
     with ctx.db.read() as session:
+        assert audit.check(session).ok
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_an_event_committed_after_a_later_id_was_sealed_is_sealed_by_the_next_seal(
+    ctx: Ctx,
+) -> None:
+    """PostgreSQL's ids are not in commit order: hall 1's event takes an id, hall 2's a later
+    one and commits first, and a seal runs between the two commits (an id watermark, as on
+    SQLite, would pass hall 1's event by for good)."""
+    other = write(ctx, lambda uow: halls.create_branch(ctx, uow, p.BranchCreate(name="Two")))
+    sealer.settle(ctx)  # what making the hall stored
+
+    def begin(branch_id: int) -> tuple[Any, int]:
+        """A transaction that numbered and stored an event of the hall, not committed."""
+        connection = ctx.db.writer.connect()
+        transaction = connection.begin()
+        seq = connection.execute(
+            text("UPDATE branch SET last_seq = last_seq + 1 WHERE id = :b RETURNING last_seq"),
+            {"b": branch_id},
+        ).scalar_one()
+        event_id = connection.execute(
+            text("INSERT INTO ticket_event (branch_id, seq, type, ts, data) VALUES "
+                 "(:b, :s, 'counter.paused', now(), '{}') RETURNING id"),
+            {"b": branch_id, "s": seq},
+        ).scalar_one()  # fmt: skip
+        return (connection, transaction), int(event_id)
+
+    (first, first_tx), first_id = begin(1)
+    (second, second_tx), second_id = begin(other.id)
+    assert second_id > first_id
+    second_tx.commit()
+    assert sealer.settle(ctx) == 1  # hall 2's; hall 1's is not committed yet
+    first_tx.commit()
+    assert sealer.settle(ctx) == 1  # hall 1's, after hall 2's later id
+    assert sealer.settle(ctx) == 0
+    for connection in (first, second):
+        connection.close()
+    with ctx.db.read() as session:
+        subjects = session.scalars(
+            select(AuditRecord.subject).order_by(AuditRecord.id.desc()).limit(2)
+        ).all()
+        assert subjects == ["branch:1", f"branch:{other.id}"]
         assert audit.check(session).ok
 
 
@@ -127,7 +170,7 @@ def test_the_trail_read_through_the_api_holds_the_last_event(api: Api) -> None:
 
 
 def test_a_record_forged_after_the_head_is_named_by_verify_even_with_events_pending(
-    api: Api, settings: Settings, backend: str
+    api: Api, settings: Settings
 ) -> None:
     """A forged record that takes the next id blocks the seal (the id is taken): verify still
     answers, and names it."""
@@ -136,7 +179,7 @@ def test_a_record_forged_after_the_head_is_named_by_verify_even_with_events_pend
     try:
         with db.read() as session:
             head = repo.head(session)
-        forged = head.last_id + 1000 if backend != "sqlite" else head.last_id + 1
+        forged = head.last_id + 1
         with db.writer.begin() as connection:
             connection.execute(
                 text("INSERT INTO audit_record (id, ts, kind, actor, subject, data, hash) VALUES "

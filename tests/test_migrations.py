@@ -95,7 +95,7 @@ def test_the_audit_migration_chains_the_events_stored_before(empty_url: str) -> 
             verdict = audit.check(session)
             rows = session.execute(text("SELECT kind, actor, subject FROM audit_record "
                                         "ORDER BY id")).all()  # fmt: skip
-            # 0021: the sealer starts after them (SQLite), so none is chained twice
+            # 0021, 0022: the sealer starts after them, so none is chained twice
             sealed = session.execute(text("SELECT sealed_event_id FROM audit_head")).scalar()
             last = session.execute(text("SELECT max(id) FROM ticket_event")).scalar()
         assert sealed == last

@@ -46,3 +46,17 @@ class AuditHead(Base):
     base_hash: Mapped[str] = mapped_column(String(64))
     sealed_event_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """SQLite: the last `ticket_event` the sealer added to the chain (server/audit/trail.py)."""
+
+
+class AuditSealed(Base):
+    """PostgreSQL: per hall, the seq of its last event in the chain (server/audit/trail.py
+    `seal`). A hall's events commit in seq order (its branch row is locked from numbering to
+    commit), so every event of a hall up to a committed seq is committed too: the sealer takes
+    each hall's events after this seq, and misses none that commits late. A hall with no row
+    has none in the chain. SQLite's sealer uses `AuditHead.sealed_event_id` instead (its one
+    writer commits in id order) and leaves this table empty. No foreign key: like a record, it
+    outlives what it names."""
+
+    __tablename__ = "audit_sealed"
+    branch_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)

@@ -1,10 +1,11 @@
-"""SQLite: the stream events join the audit chain a moment after their commit.
+"""The stream events join the audit chain a moment after their commit.
 
 `settle(ctx)` seals every stored event not in the chain yet (server/audit/trail.py `seal`), a
 batch per writer job so that issuing never waits long behind it. It runs before the trail is
 read, verified, anchored or printed (so what a reader sees is whole), and every `SEAL_EVERY_S`
-in the server (`Sealer`), whose idle round is one read of two integers. On PostgreSQL the
-events are chained in their own transaction and this does nothing.
+in the server (`Sealer`), whose idle round is one read: of two integers on SQLite, of the
+halls' `last_seq` beside their last sealed seq on PostgreSQL. There every worker of every
+instance runs one; they take turns at the head row's lock, and the second finds nothing left.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ SEAL_EVERY_S = 1.0
 
 def settle(ctx: Ctx) -> int:
     """Seal what is pending; returns how many events."""
-    if not ctx.db.is_sqlite:
-        return 0
     total = 0
     while True:
         with ctx.db.read() as session:

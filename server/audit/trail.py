@@ -1,25 +1,28 @@
-"""Appending to the chain, in the transaction of the change (the sink of server/core/trail.py).
+"""Appending to the chain: a change's notes in its transaction (the sink of
+server/core/trail.py), its stream events after the commit (`seal`).
 
-Every append moves the head row. On PostgreSQL one statement per record does it all (`_PG`):
-it moves the head (which locks its row), lets PostgreSQL hash the record after the head's old
+Every append moves the head row. On PostgreSQL one statement per note does it all (`_PG`): it
+moves the head (which locks its row), lets PostgreSQL hash the record after the head's old
 hash, and inserts the record with that hash, so the appends of concurrent transactions take
 turns at the very end of each (after the branch lock: no lock cycle) and ids and hashes form
-one line. The statements go in the commit's pipeline with the events' insert: the chain adds
-no round trip, and the head stays locked only for the commit's (it was read FOR UPDATE first,
-one round trip more with the lock held: −22 % of issues at one client, docs/audit.md).
-SQLite's single writer needs no lock and has no round trip: the head is read, the records
-hashed here, inserted, and the head updated. Both hash the same canonical text.
+one line. The statements go in the commit's pipeline: the chain adds no round trip. SQLite's
+single writer needs no lock and has no round trip: the head is read, the records hashed here,
+inserted, and the head updated. Both hash the same canonical text.
 
-On SQLite the stream events (most of what is recorded: every ticket's steps) are not appended
-in their transaction but after it, by `seal`: every second (server/audit/sealer.py) and before
-the trail is read (`settle`), it takes the `ticket_event` rows after the head's
-`sealed_event_id`, in id order, which on SQLite's one writer is commit order, and appends them
-in one batch: one head read and update and a few pages for hundreds of records, where each
-issue paid a record, its three index entries and the head's page in its own commit (+14 % of
-an issue's CPU, docs/audit.md). The event log is the durable source: a crash between a commit
-and its seal loses nothing, the next seal takes it. The price, documented there: a record of an
-event follows the notes of its own transaction, and for about a second an event is stored but
-not yet chained.
+The stream events (most of what is recorded: every ticket's steps) are not appended in their
+transaction but after it, by `seal`: every second (server/audit/sealer.py) and before the trail
+is read (`settle`), it takes the events not in the chain yet and appends them in one batch: one
+head read and update and a few pages for hundreds of records. In the transaction, on SQLite
+each issue paid a record, its three index entries and the head's page in its own commit (+14 %
+of an issue's CPU, docs/audit.md); on PostgreSQL every write transaction of the installation
+queued for the head row's lock, and when the worker holding it waited for the GIL or a core,
+all of them waited (docs/architecture.md, "Where the tail comes from"). Which events are not
+in the chain yet: on SQLite those after the head's `sealed_event_id`, since its one writer
+commits in id order; on PostgreSQL, whose ids are not in commit order, each hall's events after
+its last sealed seq (`AuditSealed`), since a hall's events commit in seq order. The event log
+is the durable source: a crash between a commit and its seal loses nothing, the next seal takes
+it. The price, documented there: a record of an event follows the notes of its own
+transaction, and for about a second an event is stored but not yet chained.
 """
 
 from __future__ import annotations
@@ -27,17 +30,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from server.audit.domain import Stored, canonical, data_text, tail, tail_of, ts_text
-from server.audit.models import AuditHead, AuditRecord
+from server.audit.models import AuditHead, AuditRecord, AuditSealed
 from server.auth import repository as auth_repo
 from server.core import trail
-from server.core.models import TicketEvent
+from server.core.models import Branch, TicketEvent
 from server.core.prepared import Prepared, driver
 from server.core.trail import Note
 from server.core.unit_of_work import UnitOfWork
@@ -144,19 +149,15 @@ def append(session: Session, now: datetime, notes: list[Note]) -> None:
 
 @trail.register
 def record(uow: UnitOfWork, notes: list[Note], events: list[dict[str, Any]]) -> None:
-    """The sink: the job's stream events first (they happened in the change), then its notes.
-    SQLite: the notes only; `seal` adds the events after the commit."""
-    if uow.db.is_sqlite:
-        append(uow.session, uow.now, notes)
-    else:
-        append(uow.session, uow.now, [event_note(uow, row) for row in events] + notes)
+    """The sink: the job's notes. Its stream events join the chain after the commit (`seal`)."""
+    append(uow.session, uow.now, notes)
 
 
 SEAL_BATCH = 2000
 """Events per seal job: one writer job stays short (~30 µs a record) while issuing waits."""
 
 _E = TicketEvent.__table__
-# The sealer runs on SQLite only, straight on the driver's cursor: the rows as stored (the
+# SQLite's sealer works straight on the driver's cursor: the rows as stored (the
 # time as SQLite keeps it, the event's JSON text) with no result processing, which was a third
 # of a record's cost, and the time written back as read.
 _READ_UNSEALED = (
@@ -174,17 +175,21 @@ _STORED_TS = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
 
 
 def unsealed(session: Session) -> bool:
-    """Whether any stored event is not in the chain yet (SQLite; a cheap read)."""
+    """Whether any stored event is not in the chain yet (a cheap read)."""
+    if driver(session)[1].name == "postgresql":
+        return session.execute(_PG_LAGGING.limit(1)).first() is not None
     last = session.scalar(select(func.max(_E.c.id)))
     sealed = session.scalar(select(_H.c.sealed_event_id).where(_H.c.id == 1))
     return last is not None and sealed is not None and last > sealed
 
 
 def seal(session: Session, limit: int | None = None) -> int:
-    """SQLite, as one job of the writer: append the next `limit` stored events that are not in
-    the chain yet, in id order; returns how many. Each record is what the commit's sink would
-    have made of the event, but for the actor's name, read now (a user or device renamed or
-    deleted in the second between gives today's name or none)."""
+    """As one write job: append the next `limit` stored events that are not in the chain yet;
+    returns how many. Each record is what the commit's sink would have made of the event, but
+    for the actor's name, read now (a user or device renamed or deleted in the second between
+    gives today's name or none). SQLite: in id order, which is commit order."""
+    if driver(session)[1].name == "postgresql":
+        return _seal_pg(session, limit or SEAL_BATCH)
     cursor = driver(session)[0].cursor()
     try:
         events = cursor.execute(_READ_UNSEALED, (limit or SEAL_BATCH,)).fetchall()
@@ -210,7 +215,71 @@ def seal(session: Session, limit: int | None = None) -> int:
     return len(events)
 
 
-def _names(session: Session, events: list[Any]) -> dict[tuple[str, int], str]:
+_S = AuditSealed.__table__
+_B = Branch.__table__
+_LAST = func.coalesce(_S.c.seq, 0)
+_PG_LAGGING = (
+    select(_B.c.id).select_from(_B.outerjoin(_S, _S.c.branch_id == _B.c.id))
+    .where(_B.c.last_seq > _LAST)
+)  # fmt: skip
+"""The halls with an event committed after their last one in the chain (`last_seq` is set in
+the events' transaction): one read of the branch rows, none of the events, when none lag."""
+_PG_HEAD = select(_H.c.last_id, _H.c.last_hash).where(_H.c.id == 1).with_for_update()
+_PG_UNSEALED = (
+    select(_E.c.id, _E.c.branch_id, _E.c.seq, _E.c.type, _E.c.ts, _E.c.ticket_id,
+           _E.c.counter_id, _E.c.user_id, _E.c.device_id, _E.c.data)
+    .select_from(
+        _B.outerjoin(_S, _S.c.branch_id == _B.c.id)
+        .join(_E, (_E.c.branch_id == _B.c.id) & (_E.c.seq > _LAST))
+    )
+    .where(_B.c.last_seq > _LAST)
+    .order_by(_E.c.id)
+    .limit(bindparam("n"))
+)  # fmt: skip
+"""A hall's events are numbered and stored under its branch row's lock, so within a hall id
+order is seq order: the first `n` by id are, per hall, the next ones after its last sealed."""
+
+
+def _seal_pg(session: Session, limit: int) -> int:
+    """PostgreSQL: the head row locked first (the sealers of several processes and the notes'
+    appends take turns; each reads the halls' progress after the one before it committed),
+    then each hall's events after its last sealed seq. An event whose transaction commits
+    after a later id was sealed is still after its hall's mark: taken by the next seal."""
+    head = session.execute(_PG_HEAD).first()
+    if head is None:
+        raise RuntimeError("the audit chain has no head row: run `hallq db upgrade`")
+    events = session.execute(_PG_UNSEALED, {"n": limit}).all()
+    if not events:
+        return 0
+    names = _names(session, events)
+    last_id, last_hash = int(head[0]), str(head[1])
+    rows, marks = [], {}
+    for e in events:
+        last_id += 1
+        kind, actor, actor_name, user_id, device_id, branch_id, subject, data = _record_of(
+            e, e[9], names
+        )
+        row = {"id": last_id, "ts": e[4], "kind": kind, "actor": actor, "actor_name": actor_name,
+               "user_id": user_id, "device_id": device_id, "branch_id": branch_id,
+               "subject": subject, "data": data}  # fmt: skip
+        row["hash"] = last_hash = hashlib.sha256(
+            (last_hash + canonical(Stored(**row))).encode()
+        ).hexdigest()
+        rows.append(row)
+        marks[e[1]] = e[2]
+    _INSERT.execute_many(session, rows)
+    _SET_HEAD.execute(session, {"one": 1, "lid": last_id, "lh": last_hash}).close()
+    upsert = pg_insert(_S).values(  # type: ignore[arg-type]
+        [{"branch_id": b, "seq": q} for b, q in marks.items()]
+    )
+    session.execute(
+        upsert.on_conflict_do_update(index_elements=[_S.c.branch_id],
+                                     set_={"seq": upsert.excluded.seq})
+    )  # fmt: skip
+    return len(events)
+
+
+def _names(session: Session, events: Sequence[Any]) -> dict[tuple[str, int], str]:
     """The usernames and device names of the events' actors, as they are now."""
     users = auth_repo.usernames(session, (e[7] for e in events if e[7] is not None))
     devices = auth_repo.device_names(session, (e[8] for e in events if e[8] is not None))
@@ -221,6 +290,11 @@ def _names(session: Session, events: list[Any]) -> dict[tuple[str, int], str]:
 def _sealed(e: Any, names: dict[tuple[str, int], str]) -> tuple[Any, ...]:
     """(kind, actor, actor_name, user_id, device_id, branch_id, subject, data) of an event row
     (id, branch_id, seq, type, ts, ticket_id, counter_id, user_id, device_id, data text)."""
+    return _record_of(e, json.loads(e[9]), names)
+
+
+def _record_of(e: Any, event: Any, names: dict[tuple[str, int], str]) -> tuple[Any, ...]:
+    """`_sealed` with the event's data parsed."""
     user_id, device_id = e[7], e[8]
     name = (
         names.get(("user", user_id)) if user_id is not None
@@ -228,7 +302,7 @@ def _sealed(e: Any, names: dict[tuple[str, int], str]) -> tuple[Any, ...]:
     )  # fmt: skip
     row = {"type": e[3], "ticket_id": e[5], "counter_id": e[6], "branch_id": e[1],
            "seq": e[2], "user_id": user_id, "device_id": device_id,
-           "data": json.loads(e[9])}  # fmt: skip
+           "data": event}  # fmt: skip
     note = _event_note(row, name)
     return (note.kind[:40], _actor(note), _clean(note.actor_name, 100), user_id, device_id,
             note.branch_id, _clean(note.subject, 60) or "", data_text(note.data))  # fmt: skip

@@ -41,14 +41,17 @@ typecheck: $(STAMP)
 # The tests' files (databases, logs, browser profiles) go to /dev/shm when it is there: memory,
 # where SQLite's fsync of every commit returns at once; the durability tests kill processes,
 # never the machine.
+# Each half is stopped after 50 minutes (a test that hangs fails after 300 s: pyproject.toml),
+# so that CI reports a failure with the output so far rather than its own 90-minute timeout.
+HALF_BOUND := timeout --kill-after=30 3000
 TEST_TMP := $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo $${TMPDIR:-/tmp})
 
 test: $(STAMP)  ## the whole suite (SQLite; PostgreSQL and Redis too when reachable, always in CI)
 	$(BIN)/ruff check server kiosk display counter_client tests bench migrations
 	$(BIN)/mypy
 	@export TMPDIR=$(TEST_TMP); live=$$(mktemp); \
-	$(BIN)/python -m pytest -q -m "e2e or browser" >$$live 2>&1 & pid=$$!; \
-	$(BIN)/python -m pytest -q -m "not e2e and not browser"; rc=$$?; \
+	$(HALF_BOUND) $(BIN)/python -m pytest -q -m "e2e or browser" >$$live 2>&1 & pid=$$!; \
+	$(HALF_BOUND) $(BIN)/python -m pytest -q -m "not e2e and not browser"; rc=$$?; \
 	wait $$pid; live_rc=$$?; \
 	echo "--- the live-server and browser tests, run alongside ---"; cat $$live; rm -f $$live; \
 	[ $$rc -eq 0 ] && [ $$live_rc -eq 0 ]

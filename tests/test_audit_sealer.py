@@ -93,9 +93,9 @@ def test_a_long_backlog_is_sealed_in_batches(
     jobs: list[int] = []
     seal = trail.seal
 
-    def counted(session: Any, limit: int | None = None) -> int:
+    def counted(session: Any, limit: int | None = None, *, wait: bool = True) -> int:
         jobs.append(1)
-        return seal(session, limit)
+        return seal(session, limit, wait=wait)
 
     monkeypatch.setattr(trail, "seal", counted)
     issue(ctx, 9)
@@ -140,13 +140,20 @@ def test_an_event_committed_after_a_later_id_was_sealed_is_sealed_by_the_next_se
     first_tx.commit()
     assert sealer.settle(ctx) == 1  # hall 1's, after hall 2's later id
     assert sealer.settle(ctx) == 0
-    for connection in (first, second):
+    (third, third_tx), _ = begin(1)
+    third_tx.commit()
+    (holder, holder_tx), _ = begin(other.id)
+    holder.execute(text("SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE"))  # another's seal
+    assert sealer.settle(ctx, wait=False) == 0  # the server's round leaves it to that one
+    holder_tx.commit()
+    assert sealer.settle(ctx, wait=False) == 2
+    for connection in (first, second, third, holder):
         connection.close()
     with ctx.db.read() as session:
         subjects = session.scalars(
-            select(AuditRecord.subject).order_by(AuditRecord.id.desc()).limit(2)
+            select(AuditRecord.subject).order_by(AuditRecord.id.desc()).limit(4)
         ).all()
-        assert subjects == ["branch:1", f"branch:{other.id}"]
+        assert subjects[2:] == ["branch:1", f"branch:{other.id}"]  # newest first
         assert audit.check(session).ok
 
 

@@ -11,6 +11,7 @@ instance runs one; they take turns at the head row's lock, and the second finds 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from server.audit import trail
 from server.core import trail as core_trail
@@ -21,17 +22,25 @@ SEAL_EVERY_S = 1.0
 """How long an event may stay out of the chain while the server runs (the tamper window)."""
 
 
-def settle(ctx: Ctx) -> int:
-    """Seal what is pending; returns how many events."""
-    total = 0
+def settle(ctx: Ctx, *, wait: bool = True) -> int:
+    """Seal what was stored before the call; returns how many events. A batch short of full
+    ends it: the events committed meanwhile are the next round's, so that a busy hall's
+    sealers do not chase them in a loop. `wait=False` (the server's rounds; PostgreSQL): when
+    another process is sealing, leave it to that one rather than queue for the head."""
+    total, batch = 0, trail.SEAL_BATCH
+    job = partial(trail.seal, limit=batch, wait=wait)
     while True:
         with ctx.db.read() as session:
             if not trail.unsealed(session):
                 return total
-        sealed = ctx.db.writes.run(lambda session: trail.seal(session))
+        sealed = ctx.db.writes.run(job)
         total += sealed
-        if not sealed:
+        if sealed < batch:
             return total
+
+
+def _round(ctx: Ctx) -> int:
+    return settle(ctx, wait=False)
 
 
 core_trail.settle_with(settle)
@@ -39,4 +48,4 @@ core_trail.settle_with(settle)
 
 class Sealer(Periodic):
     def __init__(self, ctx: Callable[[], Ctx], every_s: float = SEAL_EVERY_S) -> None:
-        super().__init__(ctx, settle, every_s, "sealing the audit trail", at_start=True)
+        super().__init__(ctx, _round, every_s, "sealing the audit trail", at_start=True)

@@ -183,13 +183,14 @@ def unsealed(session: Session) -> bool:
     return last is not None and sealed is not None and last > sealed
 
 
-def seal(session: Session, limit: int | None = None) -> int:
+def seal(session: Session, limit: int | None = None, *, wait: bool = True) -> int:
     """As one write job: append the next `limit` stored events that are not in the chain yet;
     returns how many. Each record is what the commit's sink would have made of the event, but
     for the actor's name, read now (a user or device renamed or deleted in the second between
-    gives today's name or none). SQLite: in id order, which is commit order."""
+    gives today's name or none). SQLite: in id order, which is commit order. PostgreSQL with
+    `wait=False`: 0 at once when another transaction holds the head (another process's seal)."""
     if driver(session)[1].name == "postgresql":
-        return _seal_pg(session, limit or SEAL_BATCH)
+        return _seal_pg(session, limit or SEAL_BATCH, wait)
     cursor = driver(session)[0].cursor()
     try:
         events = cursor.execute(_READ_UNSEALED, (limit or SEAL_BATCH,)).fetchall()
@@ -225,6 +226,7 @@ _PG_LAGGING = (
 """The halls with an event committed after their last one in the chain (`last_seq` is set in
 the events' transaction): one read of the branch rows, none of the events, when none lag."""
 _PG_HEAD = select(_H.c.last_id, _H.c.last_hash).where(_H.c.id == 1).with_for_update()
+_PG_HEAD_FREE = _PG_HEAD.with_for_update(skip_locked=True)
 _PG_UNSEALED = (
     select(_E.c.id, _E.c.branch_id, _E.c.seq, _E.c.type, _E.c.ts, _E.c.ticket_id,
            _E.c.counter_id, _E.c.user_id, _E.c.device_id, _E.c.data)
@@ -240,12 +242,14 @@ _PG_UNSEALED = (
 order is seq order: the first `n` by id are, per hall, the next ones after its last sealed."""
 
 
-def _seal_pg(session: Session, limit: int) -> int:
+def _seal_pg(session: Session, limit: int, wait: bool) -> int:
     """PostgreSQL: the head row locked first (the sealers of several processes and the notes'
     appends take turns; each reads the halls' progress after the one before it committed),
     then each hall's events after its last sealed seq. An event whose transaction commits
     after a later id was sealed is still after its hall's mark: taken by the next seal."""
-    head = session.execute(_PG_HEAD).first()
+    head = session.execute(_PG_HEAD if wait else _PG_HEAD_FREE).first()
+    if head is None and not wait:
+        return 0  # held: by the seal of another process (or a note's append, for a moment)
     if head is None:
         raise RuntimeError("the audit chain has no head row: run `hallq db upgrade`")
     events = session.execute(_PG_UNSEALED, {"n": limit}).all()

@@ -41,6 +41,7 @@ import uvloop
 from sqlalchemy import func, select
 
 from bench import procs
+from bench.gcpause import Pauses
 from bench.load import percentile
 from bench.scale_load import Load, Tally
 from bench.scale_seed import HallSeed, seed
@@ -227,15 +228,19 @@ async def drive(
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample(servers, result, stop))
     try:
-        result.busiest = await load.open_loop(size.busiest_rate, size.steady_s)
+        with Pauses() as pauses:
+            result.busiest = await load.open_loop(size.busiest_rate, size.steady_s)
         say(f"  busiest hour: {result.busiest.total} operations at {result.busiest.rate:.0f}/s "
-            f"(offered {size.busiest_rate:.0f}/s), p99 {result.busiest.p(99):.1f} ms")  # fmt: skip
+            f"(offered {size.busiest_rate:.0f}/s), p99 {result.busiest.p(99):.1f} ms; "
+            f"the client's GC: {pauses.line()}")  # fmt: skip
         before = cpu_snapshot(servers, db)
-        result.steady = await load.open_loop(size.rate, size.steady_s)
+        with Pauses() as pauses:
+            result.steady = await load.open_loop(size.rate, size.steady_s)
         middle = cpu_snapshot(servers, db)
         result.cpu_steady = cpu_used(before, middle)
         say(f"  timetable: {result.steady.total} operations at {result.steady.rate:.0f}/s "
-            f"(offered {size.rate:.0f}/s), p99 {result.steady.p(99):.1f} ms")  # fmt: skip
+            f"(offered {size.rate:.0f}/s), p99 {result.steady.p(99):.1f} ms; "
+            f"the client's GC: {pauses.line()}")  # fmt: skip
         result.capacity = await load.closed_loop(size.clients, size.capacity_s)
         result.cpu_capacity = cpu_used(middle, cpu_snapshot(servers, db))
         say(f"  capacity: {result.capacity.total} operations at {result.capacity.rate:.0f}/s "

@@ -4,6 +4,7 @@ Shared by every domain that exports a table (statistics, the follow-up ledger)."
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -83,11 +84,27 @@ def write_xlsx(
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
-    for count, record in enumerate(records, start=1):
-        if count > XLSX_MAX_ROWS:
-            break
-        sheet.append([_xlsx_cell(sheet, v, WriteOnlyCell) for v in record])
+    try:
+        for count, record in enumerate(records, start=1):
+            if count > XLSX_MAX_ROWS:
+                break
+            sheet.append([_xlsx_cell(sheet, v, WriteOnlyCell) for v in record])
+    except BaseException:
+        _discard(sheet)
+        raise
     book.save(out)
+
+
+def _discard(sheet: Any) -> None:
+    """A sheet whose rows failed: its row writer finished and its temporary file removed now.
+    Left to the garbage collector, the writer wrote to its closed file (an "exception ignored"
+    on stderr) and the file stayed in the temporary directory, one per failed export."""
+    with contextlib.suppress(Exception):
+        sheet.close()
+    writer = sheet._writer  # openpyxl's WorksheetWriter: no public way to it
+    if writer is not None:
+        with contextlib.suppress(Exception):
+            writer.cleanup()
 
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

@@ -210,6 +210,7 @@ def test_a_manager_acknowledges_an_alert_once(api: Api) -> None:
     with stream(api, since=seq) as ws:
         (event,) = recv_n(ws, 1)
     assert event["type"] == "alert.acknowledged" and event["data"]["id"] == alert["id"]
+    assert event["data"]["acked_by_name"] == "boss"  # the monitor shows the event's copy
     log = api.get("/api/v1/audit", branch_id=1)
     (entry,) = [e for e in log if e["type"] == "alert.acknowledged"]
     assert entry["user_id"] is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from server import protocol as p
 from server.alerts.events import AlertChanged
 from server.alerts.models import Alert
+from server.auth import repository as auth_repo
 from server.core.events import Record, serializer
 from server.core.unit_of_work import UnitOfWork
 
@@ -29,7 +30,13 @@ def alert_changed(uow: UnitOfWork, event: AlertChanged) -> Record:
     alert = uow.session.get(Alert, event.alert_id)
     assert alert is not None  # the event's own alert, written by the change
     subject = alert.subject
+    # Who acknowledged it, by name, as the list and the acknowledgment's answer give it: the
+    # monitor takes the event's copy of the alert, which arrives after the answer as often as
+    # before it.
+    name = None
+    if alert.acked_by is not None:
+        name = auth_repo.usernames(uow.session, [alert.acked_by]).get(alert.acked_by)
     return Record(
-        event.branch_id, event.type, alert_wire(alert).model_dump(mode="json"),
+        event.branch_id, event.type, alert_wire(alert, name).model_dump(mode="json"),
         ticket_id=subject.get("ticket_id"), counter_id=subject.get("counter_id"),
     )  # fmt: skip

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from server import protocol as p
 from server.core.context import Principal
@@ -48,3 +49,26 @@ def test_a_counter_opened_within_a_batch_changes_the_next_tickets_estimate(api: 
     assert (before["position"], before["estimated_wait_s"]) == (2, 2 * 600)  # one counter open
     # two open: they call the first two now, the third at 600 s, and this one at 600 s
     assert (after["position"], after["estimated_wait_s"]) == (3, 600)
+
+
+def test_an_issue_reads_the_services_of_every_open_counter_in_one_query(api: Api) -> None:
+    """The estimate reads which services each open counter serves. On PostgreSQL each request
+    has a session of its own and read them a counter at a time: six round trips of an issue in
+    a hall of six counters."""
+    service = api.service("A")["id"]
+    for number in range(1, 7):
+        api.act(api.counter(number, [service])["id"], "open")
+    state: Any = api.client.app.state.hallq  # type: ignore[attr-defined]
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM counter_service" in statement:
+            reads.append(statement)
+
+    event.listen(state.db.writer, "before_cursor_execute", count)
+    try:
+        for _ in range(2):
+            api.issue(service)
+    finally:
+        event.remove(state.db.writer, "before_cursor_execute", count)
+    assert len(reads) <= 2  # one an issue at most (none where the writer kept them)

@@ -64,6 +64,18 @@ def served_by(session: Session, counter_id: int) -> list[int]:
     return list(ids)  # the kept list stays as read
 
 
+def served_by_each(session: Session, counter_ids: Sequence[int]) -> dict[int, list[int]]:
+    """`served_by` of several counters, those not kept yet read in one query: on PostgreSQL
+    each request has a session of its own, and a hall's estimates read every open counter's
+    services (one round trip each, six for an issue in a hall of six counters)."""
+    store = _kept(session)
+    missing = [c for c in counter_ids if _services_key(c) not in store]
+    if missing:
+        for counter_id, ids in counter_service_ids(session, missing).items():
+            store[_services_key(counter_id)] = ids
+    return {c: list(store[_services_key(c)]) for c in counter_ids}
+
+
 def set_counter_services(session: Session, counter_id: int, service_ids: Sequence[int]) -> None:
     _kept(session).pop(_services_key(counter_id), None)
     session.execute(delete(CounterService).where(CounterService.counter_id == counter_id))

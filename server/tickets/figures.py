@@ -62,9 +62,11 @@ def open_counters(session: Session, branch_id: int) -> dict[int, int]:
 
     def compute() -> dict[int, int]:
         found: dict[int, int] = {}
-        for row in _desk_rows(session, branch_id):
+        rows = _desk_rows(session, branch_id)
+        served = halls_repo.served_by_each(session, [row[0] for row in rows])
+        for row in rows:
             if row[1] == "open":
-                for service_id in halls_repo.served_by(session, row[0]):
+                for service_id in served[row[0]]:
                     found[service_id] = found.get(service_id, 0) + 1
         return found
 
@@ -98,9 +100,9 @@ def turn_s(session: Session, service_id: int, now: datetime) -> float:
 def _desks(session: Session, branch: Branch, now: datetime) -> list[Desk]:
     default_interleave = branch_settings(branch).priority_interleave
     desks = []
-    for cid, state, interleave, normals, in_hand, called_at, ticket_state in _desk_rows(
-        session, branch.id
-    ):
+    rows = _desk_rows(session, branch.id)
+    served = halls_repo.served_by_each(session, [row[0] for row in rows])
+    for cid, state, interleave, normals, in_hand, called_at, ticket_state in rows:
         if state == "paused":
             free_in = PAUSE_LEFT_S
         elif in_hand is not None and called_at is not None and ticket_state != "parked":
@@ -110,7 +112,7 @@ def _desks(session: Session, branch: Branch, now: datetime) -> list[Desk]:
             free_in = 0.0
         desks.append(
             Desk(
-                cid, tuple(halls_repo.served_by(session, cid)), free_in,
+                cid, tuple(served[cid]), free_in,
                 default_interleave if interleave is None else interleave, normals or 0,
             )
         )  # fmt: skip

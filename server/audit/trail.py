@@ -92,12 +92,9 @@ def _actor(note: Note) -> str:
     return "device" if note.device_id is not None else "system"
 
 
-def event_note(uow: UnitOfWork, row: dict[str, Any]) -> Note:
-    """The trail's note of one stored stream event (ticket, counter, print, config)."""
-    return _event_note(row, uow.actor.name if (row["user_id"] or row["device_id"]) else None)
-
-
 def _event_note(row: dict[str, Any], name: str | None) -> Note:
+    """The trail's note of one stored stream event (ticket, counter, print, config), done by
+    the user or device named `name`."""
     kind = str(row["type"])
     ticket_id, counter_id, branch_id = row["ticket_id"], row["counter_id"], row["branch_id"]
     subject = (
@@ -204,7 +201,7 @@ def seal(session: Session, limit: int | None = None, *, wait: bool = True) -> in
         rows = []
         for e in events:
             last_id += 1
-            record = _sealed(e, names)
+            record = _sealed(e, json.loads(e[9]), names)
             ts = _ts_text(e[4])
             canonical = f"[{last_id},{tail_of(ts, *record)}"
             last_hash = hashlib.sha256((last_hash + canonical).encode()).hexdigest()
@@ -219,10 +216,8 @@ def seal(session: Session, limit: int | None = None, *, wait: bool = True) -> in
 _S = AuditSealed.__table__
 _B = Branch.__table__
 _LAST = func.coalesce(_S.c.seq, 0)
-_PG_LAGGING = (
-    select(_B.c.id).select_from(_B.outerjoin(_S, _S.c.branch_id == _B.c.id))
-    .where(_B.c.last_seq > _LAST)
-)  # fmt: skip
+_MARKS = _B.outerjoin(_S, _S.c.branch_id == _B.c.id)
+_PG_LAGGING = select(_B.c.id).select_from(_MARKS).where(_B.c.last_seq > _LAST)
 """The halls with an event committed after their last one in the chain (`last_seq` is set in
 the events' transaction): one read of the branch rows, none of the events, when none lag."""
 _PG_HEAD = select(_H.c.last_id, _H.c.last_hash).where(_H.c.id == 1).with_for_update()
@@ -230,10 +225,7 @@ _PG_HEAD_FREE = _PG_HEAD.with_for_update(skip_locked=True)
 _PG_UNSEALED = (
     select(_E.c.id, _E.c.branch_id, _E.c.seq, _E.c.type, _E.c.ts, _E.c.ticket_id,
            _E.c.counter_id, _E.c.user_id, _E.c.device_id, _E.c.data)
-    .select_from(
-        _B.outerjoin(_S, _S.c.branch_id == _B.c.id)
-        .join(_E, (_E.c.branch_id == _B.c.id) & (_E.c.seq > _LAST))
-    )
+    .select_from(_MARKS.join(_E, (_E.c.branch_id == _B.c.id) & (_E.c.seq > _LAST)))
     .where(_B.c.last_seq > _LAST)
     .order_by(_E.c.id)
     .limit(bindparam("n"))
@@ -260,12 +252,8 @@ def _seal_pg(session: Session, limit: int, wait: bool) -> int:
     rows, marks = [], {}
     for e in events:
         last_id += 1
-        kind, actor, actor_name, user_id, device_id, branch_id, subject, data = _record_of(
-            e, e[9], names
-        )
-        row = {"id": last_id, "ts": e[4], "kind": kind, "actor": actor, "actor_name": actor_name,
-               "user_id": user_id, "device_id": device_id, "branch_id": branch_id,
-               "subject": subject, "data": data}  # fmt: skip
+        record = zip(_FIELDS[1:], _sealed(e, e[9], names), strict=True)
+        row = {"id": last_id, "ts": e[4], **dict(record)}
         row["hash"] = last_hash = hashlib.sha256(
             (last_hash + canonical(Stored(**row))).encode()
         ).hexdigest()
@@ -291,14 +279,10 @@ def _names(session: Session, events: Sequence[Any]) -> dict[tuple[str, int], str
             **{("device", i): n for i, n in devices.items()}}  # fmt: skip
 
 
-def _sealed(e: Any, names: dict[tuple[str, int], str]) -> tuple[Any, ...]:
+def _sealed(e: Any, event: Any, names: dict[tuple[str, int], str]) -> tuple[Any, ...]:
     """(kind, actor, actor_name, user_id, device_id, branch_id, subject, data) of an event row
-    (id, branch_id, seq, type, ts, ticket_id, counter_id, user_id, device_id, data text)."""
-    return _record_of(e, json.loads(e[9]), names)
-
-
-def _record_of(e: Any, event: Any, names: dict[tuple[str, int], str]) -> tuple[Any, ...]:
-    """`_sealed` with the event's data parsed."""
+    (id, branch_id, seq, type, ts, ticket_id, counter_id, user_id, device_id, data) whose data
+    is `event`, parsed."""
     user_id, device_id = e[7], e[8]
     name = (
         names.get(("user", user_id)) if user_id is not None

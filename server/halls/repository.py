@@ -56,12 +56,7 @@ def counter_service_ids(session: Session, counter_ids: Sequence[int]) -> dict[in
 def served_by(session: Session, counter_id: int) -> list[int]:
     """One counter's service ids in its order, kept like `row` (`set_counter_services`
     forgets them)."""
-    store = _kept(session)
-    key = _services_key(counter_id)
-    if key not in store:
-        store[key] = counter_service_ids(session, [counter_id])[counter_id]
-    ids: list[int] = store[key]
-    return list(ids)  # the kept list stays as read
+    return served_by_each(session, [counter_id])[counter_id]
 
 
 def served_by_each(session: Session, counter_ids: Sequence[int]) -> dict[int, list[int]]:
@@ -73,7 +68,7 @@ def served_by_each(session: Session, counter_ids: Sequence[int]) -> dict[int, li
     if missing:
         for counter_id, ids in counter_service_ids(session, missing).items():
             store[_services_key(counter_id)] = ids
-    return {c: list(store[_services_key(c)]) for c in counter_ids}
+    return {c: list(store[_services_key(c)]) for c in counter_ids}  # the kept lists stay as read
 
 
 def set_counter_services(session: Session, counter_id: int, service_ids: Sequence[int]) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 IN_CI = os.environ.get("CI") == "true"
@@ -177,6 +178,22 @@ def live_servers(
     finally:
         for server in servers:
             server.stop()
+
+
+@contextmanager
+def statements(engine: Any) -> Iterator[list[str]]:
+    """The SQL of every statement `engine` sends while the block runs (statements run on the
+    driver's cursor directly, `Prepared`'s, are not seen)."""
+    sent: list[str] = []
+
+    def one(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", one)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", one)
 
 
 def wait_until(predicate: Any, timeout: float, what: str, interval: float = 0.02) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from server.alerts.engine import Round, evaluate_all
 from server.alerts.heartbeats import record_seen
@@ -21,7 +21,7 @@ from server.app import create_app
 from server.core.run import write
 from server.core.settings import Settings
 from tests.conftest import Api
-from tests.support import Clock, ok
+from tests.support import Clock, ok, statements
 from tests.test_api_tickets import error_of, set_hall_settings
 from tests.test_stream import last_seq, recv_n, stream
 
@@ -324,20 +324,12 @@ def test_sightings_are_written_in_a_few_statements_forward_only(api: Api, clock:
     earlier = now - timedelta(minutes=5)
     ctx = state.ctx()
     assert write(ctx, partial(record_seen, sightings={d: earlier for d in devices[:10]})) == 10
-    statements: list[str] = []
-
-    def executed(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(state.db.writer, "before_cursor_execute", executed)
     sightings = {d: now for d in devices} | {devices[0]: earlier - timedelta(minutes=1)}
     sightings[999_999] = now  # revoked or unknown: not recorded
-    try:
+    with statements(state.db.writer) as sent:
         changed = write(ctx, partial(record_seen, sightings=sightings))
-    finally:
-        event.remove(state.db.writer, "before_cursor_execute", executed)
     assert changed == 29  # 20 new, 9 moved forward; devices[0] is not moved back
-    assert len([s for s in statements if "device_seen" in s]) <= 4
+    assert len([s for s in sent if "device_seen" in s]) <= 4
     with state.db.read() as session:
         seen = dict(session.execute(select(DeviceSeen.device_id, DeviceSeen.last_seen_at)).all())
     assert set(seen) == set(devices)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from server import protocol as p
 from server.core.context import Principal
@@ -15,6 +14,7 @@ from server.core.writer import GroupCommitter
 from server.counters import service as counters
 from server.tickets import service as tickets
 from tests.conftest import Api
+from tests.support import statements
 from tests.test_group_commit import hold_writer
 
 
@@ -59,16 +59,8 @@ def test_an_issue_reads_the_services_of_every_open_counter_in_one_query(api: Api
     for number in range(1, 7):
         api.act(api.counter(number, [service])["id"], "open")
     state: Any = api.client.app.state.hallq  # type: ignore[attr-defined]
-    reads: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().startswith("SELECT") and "FROM counter_service" in statement:
-            reads.append(statement)
-
-    event.listen(state.db.writer, "before_cursor_execute", count)
-    try:
+    with statements(state.db.writer) as sent:
         for _ in range(2):
             api.issue(service)
-    finally:
-        event.remove(state.db.writer, "before_cursor_execute", count)
+    reads = [s for s in sent if s.lstrip().startswith("SELECT") and "FROM counter_service" in s]
     assert len(reads) <= 2  # one an issue at most (none where the writer kept them)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from server.core.engine import Database
 from server.core.settings import Settings
 from server.core.writer import GroupCommitter, after_commit
 from tests.conftest import ADMIN_PASSWORD, Api
-from tests.support import ok
+from tests.support import ok, statements
 
 pytestmark = pytest.mark.integration
 
@@ -206,22 +206,14 @@ def test_logins_logouts_devices_and_housekeeping_leave_the_kept_rows_kept(api: A
         api.issue(service)
     api.act(counter, "call-next")  # the writer now keeps the branch, service and counter rows
     state: Any = api.client.app.state.hallq  # type: ignore[attr-defined]
-    reads: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().startswith("SELECT") and "FROM branch" in statement:
-            reads.append(statement)
-
-    event.listen(state.db.writer, "before_cursor_execute", count)
-    try:
+    with statements(state.db.writer) as sent:
         admin = api.login("admin", ADMIN_PASSWORD)
         assert api.client.post("/api/v1/auth/logout", headers=admin).status_code == 204
         api.device("kiosk")
         purge_expired(state.ctx())
         called = api.act(counter, "call-next", {"complete_current": True})
         assert called["ticket"]["number"] == "A002"
-    finally:
-        event.remove(state.db.writer, "before_cursor_execute", count)
+    reads = [s for s in sent if s.lstrip().startswith("SELECT") and "FROM branch" in s]
     assert reads == []
 
 

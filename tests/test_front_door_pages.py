@@ -52,7 +52,8 @@ def midday(remote: Remote) -> Iterator[None]:
     offset = 12 - datetime.now(UTC).hour  # -11 … +12
     name = "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"  # POSIX signs: GMT-8 is +8
     before = remote.get("/api/v1/branches/1")["timezone"]
-    remote.client.patch("/api/v1/branches/1", json={"timezone": name}, headers=remote.admin)
+    r = remote.client.patch("/api/v1/branches/1", json={"timezone": name}, headers=remote.admin)
+    assert r.status_code == 200, r.text
     _zone[:] = [ZoneInfo(name)]
     try:
         yield

@@ -86,9 +86,7 @@ def test_each_event_is_chained_once_with_who_acted(ctx: Ctx) -> None:
             assert marks == [(1, session.scalar(select(Branch.last_seq).where(Branch.id == 1)))]
 
 
-def test_a_long_backlog_is_sealed_in_batches(
-    ctx: Ctx, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_long_backlog_is_sealed_in_batches(ctx: Ctx, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(trail, "SEAL_BATCH", 4)
     jobs: list[int] = []
     seal = trail.seal

@@ -196,6 +196,16 @@ def _differs(active: dict[tuple[str, str], int], holding: list[Condition]) -> bo
 SWEEP_S = 60.0  # every hall is read at least this often, changed or not (HALLQ_ALERTS_SWEEP_S)
 POKE_SETTLE_S = 0.02  # a commit's events arrive together: evaluate once for them
 POKE_SPACING_S = 0.1  # at most this often for events (a busy hall commits all the time)
+POKE_CPU_SHARE = 0.05
+"""Rounds for events take at most this share of a core: after one that took c seconds of CPU
+the next waits c / POKE_CPU_SHARE (at least POKE_SPACING_S). At 500 busy halls a round every
+0.1 s was an eighth of the servers' CPU and, in the worker holding the lease, a thread taking
+the GIL from that worker's requests; later rounds read more halls each, for less per hall."""
+
+
+def poke_spacing(round_cpu_s: float) -> float:
+    """The wait after a round for events that took `round_cpu_s` of CPU (POKE_CPU_SHARE)."""
+    return max(POKE_SPACING_S, round_cpu_s / POKE_CPU_SHARE)
 
 
 class Evaluator:
@@ -222,6 +232,7 @@ class Evaluator:
         self.leader = False
         self.watch = Watch(max(sweep_s, interval_s))
         self._renewed = 0.0  # time.monotonic() of the last lease renewal
+        self.round_cpu_s = 0.0  # the CPU time of the last round's thread
         self._rounds = threading.Lock()
         self._loop = asyncio.get_running_loop()
         self._poked: set[int] = set()
@@ -232,18 +243,25 @@ class Evaluator:
 
     def round(self, only: set[int] | None = None) -> Round:
         with self._rounds:
-            ctx = self._ctx()
-            # A round for events needs no write for the lease when it was renewed well within
-            # its time: a busy hall's events then cost reads only.
-            fresh = self.leader and time.monotonic() - self._renewed < self.interval_s
-            if only is None or not fresh:
-                flush_seen(ctx, self.seen, self.interval_s)
-            renew = only is None or not fresh
-            done = evaluate_all(ctx, self.holder, only, renew=renew, watch=self.watch)
-            if only is None or not fresh:
-                self._renewed = time.monotonic()
-            self.leader = done.leader
-            return done
+            started = time.thread_time()
+            try:
+                return self._round(only)
+            finally:
+                self.round_cpu_s = time.thread_time() - started
+
+    def _round(self, only: set[int] | None) -> Round:
+        ctx = self._ctx()
+        # A round for events needs no write for the lease when it was renewed well within
+        # its time: a busy hall's events then cost reads only.
+        fresh = self.leader and time.monotonic() - self._renewed < self.interval_s
+        if only is None or not fresh:
+            flush_seen(ctx, self.seen, self.interval_s)
+        renew = only is None or not fresh
+        done = evaluate_all(ctx, self.holder, only, renew=renew, watch=self.watch)
+        if only is None or not fresh:
+            self._renewed = time.monotonic()
+        self.leader = done.leader
+        return done
 
     def poke(self, branch_id: int) -> None:
         """Events of `branch_id` were committed (from any thread): evaluate it soon."""
@@ -293,7 +311,7 @@ class Evaluator:
                     # the halls poked, and those due (`round` adds them)
                     only, self._poked = self._poked, set()
                     done = await asyncio.to_thread(self.round, only)
-                    await asyncio.sleep(POKE_SPACING_S)
+                    await asyncio.sleep(poke_spacing(self.round_cpu_s))
                 else:
                     continue
                 next_due = next_full

@@ -74,8 +74,13 @@ class FakeCounters:
     def get(self, counter_id: int) -> Counter | None:
         return self.counters.get(counter_id)
 
-    def reread(self, counter: Counter) -> Counter:
-        return counter
+    def branch_of(self, counter_id: int) -> int | None:
+        found = self.counters.get(counter_id)
+        return None if found is None else found.branch_id
+
+    def locked(self, counter_id: int, branch_id: int) -> Counter | None:
+        self.uow.lock_branch(branch_id)
+        return self.counters.get(counter_id)
 
     def services(self, counter: Counter) -> list[int]:
         return self.served[counter.id]

@@ -12,7 +12,7 @@ File exports read on connections of their own, a few at a time (server/core/expo
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -101,6 +101,9 @@ class Database:
             )
             self.reader = self.writer
         self.exports = ExportLane(self._export_engine, max_exports)
+        self.lasting: dict[Hashable, Any] = {}
+        """Facts a row never changes once written (a counter's branch), kept while this
+        object lasts: one database's, unlike a module's global."""
         self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
         track(self._write_sessions)

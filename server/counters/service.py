@@ -32,12 +32,13 @@ def _counter(ctx: Ctx, uow: UnitOfWork, counter_id: int, *, staffing: bool = Fal
     """The counter, its branch locked; a clerk may act only at a desk nobody else staffs."""
     ctx.principal.require(COUNTER_STAFF, "counter actions")
     counters = uow.repo(Counters)
-    counter = counters.get(counter_id)
-    if counter is None:
+    branch_id = counters.branch_of(counter_id)
+    if branch_id is None:
         raise NotFound(f"counter {counter_id} does not exist")
-    ctx.principal.require_branch(counter.branch_id)
-    uow.lock_branch(counter.branch_id)
-    counters.reread(counter)
+    ctx.principal.require_branch(branch_id)
+    counter = counters.locked(counter_id, branch_id)
+    if counter is None:  # deleted meanwhile
+        raise NotFound(f"counter {counter_id} does not exist")
     if not staffing and ctx.principal.kind == "clerk":
         counter.check_operator(ctx.principal.user_id)
     return counter

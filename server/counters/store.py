@@ -13,6 +13,7 @@ from dataclasses import fields
 import server.halls.serializers  # noqa: F401  (registers the serializer of counter.updated)
 from server import protocol as p
 from server.core import repository as core_repo
+from server.core.errors import Conflict
 from server.core.events import handler
 from server.core.unit_of_work import UnitOfWork
 from server.counters.domain import Counter
@@ -43,6 +44,33 @@ class Counters:
             found = Counter(**{name: getattr(row, name) for name in FIELDS})
             self._rows[counter_id], self._counters[counter_id] = row, found
         return found
+
+    def branch_of(self, counter_id: int) -> int | None:
+        """The counter's branch (None: no such counter), from memory once this process has
+        read it (`Database.lasting`): a counter never moves to another hall, so an action on
+        PostgreSQL takes the branch's lock before it reads the counter, once, not after and
+        again (`locked` checks it)."""
+        key = ("counter.branch_id", counter_id)
+        known: int | None = self.uow.db.lasting.get(key)
+        if known is None:
+            counter = self.get(counter_id)
+            if counter is None:
+                return None
+            known = self.uow.db.lasting[key] = counter.branch_id
+        return known
+
+    def locked(self, counter_id: int, branch_id: int) -> Counter | None:
+        """The counter as stored under its branch's queue lock (taken here): read once after
+        the lock, or read before it and again after (SQLite: its rows are current)."""
+        if counter_id in self._counters:  # read before: by `branch_of`
+            self.uow.lock_branch(branch_id)
+            return self.reread(self._counters[counter_id])
+        self.uow.lock_branch(branch_id)
+        counter = self.get(counter_id)
+        if counter is not None and counter.branch_id != branch_id:  # a database restored
+            self.uow.db.lasting.pop(("counter.branch_id", counter_id), None)
+            raise Conflict(f"counter {counter_id} was moved to another hall: try again")
+        return counter
 
     def reread(self, counter: Counter) -> Counter:
         """The counter as stored now (after the branch lock, on PostgreSQL)."""

@@ -149,8 +149,10 @@ def waiting_tickets(session: Session, branch_id: int, business_date: date) -> Se
 
 
 def _queue_head(priority: bool) -> Select[Any]:
+    """The id of the first waiting ticket of one lane for a counter: its services, or
+    transferred to it."""
     query = (
-        select(Ticket)
+        select(Ticket.id)
         .where(
             Ticket.branch_id == bindparam("branch_id"),
             Ticket.state == "waiting",
@@ -170,29 +172,35 @@ def _queue_head(priority: bool) -> Select[Any]:
     return query.where(Ticket.priority != PRIORITY_LANE)
 
 
-_QUEUE_HEADS = {flag: _queue_head(flag) for flag in (True, False)}
+# Both lanes' heads in one statement: a call is one round trip fewer on PostgreSQL.
+_QUEUE_HEADS = select(Ticket).where(
+    Ticket.id.in_([_queue_head(False).scalar_subquery(), _queue_head(True).scalar_subquery()])
+)
 
 
-def queue_head(
+def queue_heads(
     session: Session,
     *,
     branch_id: int,
     business_date: date,
     service_ids: Sequence[int],
     counter_id: int,
-    priority: bool,
-) -> Ticket | None:
-    """The first waiting ticket for a counter: its services, or transferred to it.
+) -> tuple[Ticket | None, Ticket | None]:
+    """The first normal and the first priority ticket waiting for a counter: from its
+    services, or transferred to it.
 
     The session is not flushed first: the caller's pending changes must not change who waits
     (call-next's only one is the ticket it completed), and its one flush at the commit then
     writes the counter once, not twice."""
     with session.no_autoflush:
-        return session.scalars(
-            _QUEUE_HEADS[priority],
+        found = session.scalars(
+            _QUEUE_HEADS,
             {"branch_id": branch_id, "day": business_date, "service_ids": list(service_ids),
              "counter_id": counter_id},
-        ).first()  # fmt: skip
+        ).all()  # fmt: skip
+    normal = next((t for t in found if t.priority != PRIORITY_LANE), None)
+    priority = next((t for t in found if t.priority == PRIORITY_LANE), None)
+    return normal, priority
 
 
 _TABLES = Ticket.metadata.tables  # Table objects, as Core statements want them

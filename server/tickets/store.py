@@ -77,12 +77,9 @@ class Tickets:
     ) -> tuple[Ticket | None, Ticket | None]:
         """The first normal and the first priority ticket waiting for a counter today: from
         its services, or transferred to that counter."""
-        normal, priority = (
-            tickets_repo.queue_head(
-                self.uow.session, branch_id=branch_id, business_date=business_date,
-                service_ids=service_ids, counter_id=counter_id, priority=flag,
-            )
-            for flag in (False, True)
+        normal, priority = tickets_repo.queue_heads(
+            self.uow.session, branch_id=branch_id, business_date=business_date,
+            service_ids=service_ids, counter_id=counter_id,
         )  # fmt: skip
         return (
             self.track(normal) if normal is not None else None,

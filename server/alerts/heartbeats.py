@@ -4,11 +4,13 @@ rating screen) was last seen, written from each process's sightings (server/core
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Integer, any_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import InstrumentedAttribute
 
 from server import protocol as p
 from server.alerts.conditions import devices
@@ -21,6 +23,17 @@ from server.core.run import write
 from server.core.seen import SeenDevices
 from server.core.unit_of_work import UnitOfWork
 from server.halls.settings import branch_settings
+
+
+def _among(
+    uow: UnitOfWork, column: InstrumentedAttribute[int], ids: Iterable[int]
+) -> ColumnElement[bool]:
+    """`column IN ids`; on PostgreSQL `= ANY` of one array parameter: the same statement
+    whatever the ids, not a list of hundreds rendered into the SQL and parsed anew at every
+    flush (a third of the evaluator's time at 500 halls)."""
+    if uow.db.is_sqlite:
+        return column.in_(list(ids))
+    return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(Integer)))
 
 
 def record_seen(uow: UnitOfWork, sightings: dict[int, datetime]) -> int:
@@ -36,10 +49,14 @@ def record_seen(uow: UnitOfWork, sightings: dict[int, datetime]) -> int:
         return 0
     session = uow.session
     stored = set(session.scalars(
-        select(DeviceSeen.device_id).where(DeviceSeen.device_id.in_(sightings))
+        select(DeviceSeen.device_id).where(_among(uow, DeviceSeen.device_id, sightings))
     ))  # fmt: skip
     fresh = sorted(set(sightings) - stored)
-    known = set(session.scalars(select(Device.id).where(Device.id.in_(fresh)))) if fresh else set()
+    known = (
+        set(session.scalars(select(Device.id).where(_among(uow, Device.id, fresh))))
+        if fresh
+        else set()
+    )
     changed = 0
     if known:
         dialect = sqlite if uow.db.is_sqlite else postgresql
@@ -52,7 +69,7 @@ def record_seen(uow: UnitOfWork, sightings: dict[int, datetime]) -> int:
     for at, ids in at_times.items():  # open streams share one time: usually one statement
         moved = session.execute(
             update(DeviceSeen)
-            .where(DeviceSeen.device_id.in_(ids), DeviceSeen.last_seen_at < at)
+            .where(_among(uow, DeviceSeen.device_id, ids), DeviceSeen.last_seen_at < at)
             .values(last_seen_at=at)
             .execution_options(synchronize_session=False)
         )

@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from server.auth.models import User
 from server.core.engine import Database
 from server.core.settings import Settings
 from tests.conftest import ADMIN_PASSWORD, Api
-from tests.support import Clock, ok, wait_until
+from tests.support import Clock, ok, statements, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cheap_hashing")]
 
@@ -372,3 +373,15 @@ def test_a_remembered_token_is_forgotten_when_its_device_or_user_changes(api: Ap
     assert api.client.get("/api/v1/auth/me", headers=kiosk).status_code == 401
     ok(api.client.delete(f"/api/v1/users/{user_id}", headers=api.admin))
     assert api.client.get("/api/v1/auth/me", headers=clerk).status_code == 401
+
+
+def test_a_token_not_seen_lately_is_checked_in_two_queries(api: Api) -> None:
+    """A clerk acts every minute or two, so most of a hall's requests miss the few seconds'
+    token cache: the token and its user come in one query, the user's own halls and regions
+    in another, and the region tree only for a user who has regions."""
+    state: Any = api.client.app.state.hallq  # type: ignore[attr-defined]
+    token = api.user("clerk1", "clerk", [1])["Authorization"].removeprefix("Bearer ")
+    with statements(state.db.reader) as sent:
+        principal = auth_service.authenticate(replace(state.ctx(), principals=None), token)
+    assert principal.kind == "clerk" and principal.branch_ids == {1}
+    assert len([s for s in sent if s.lstrip().upper().startswith("SELECT")]) == 2, sent

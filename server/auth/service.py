@@ -85,8 +85,9 @@ def user_principal(session: Session, user: User) -> Principal:
     """A user's principal: its branches, and every branch and region under its regions, read
     now, so a branch added to a region later is in scope at the next authentication (the
     token cache is cleared when a branch or region changes)."""
-    regions = frozenset(tree.load(session).subtree(auth_repo.user_region_ids(session, user.id)))
-    branches = set(auth_repo.user_branch_ids(session, user.id))
+    own_branches, own_regions = auth_repo.user_scope(session, user.id)
+    regions = frozenset(tree.load(session).subtree(own_regions)) if own_regions else frozenset()
+    branches = set(own_branches)
     branches.update(tree.branches_in(session, regions))
     return Principal(
         kind=user.role,
@@ -180,9 +181,9 @@ def authenticate(ctx: Ctx, token: str) -> Principal:
 
 def _look_up(ctx: Ctx, digest: str, now: datetime) -> tuple[Principal, datetime | None]:
     with ctx.db.read() as session:
-        row = auth_repo.token(session, digest)
-        if row is not None:
-            user = session.get(User, row.user_id)
+        found = auth_repo.token(session, digest)
+        if found is not None:
+            row, user = found
             if row.revoked_at is None and row.expires_at > now and user and user.active:
                 return user_principal(session, user), row.expires_at
             raise Unauthorized("the token has expired or was revoked; log in again")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api
-from tests.support import Clock, ok, statements
+from tests.support import Clock, driver_statements, ok
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("cheap_hashing")]
 
@@ -266,21 +266,24 @@ def test_a_handover_needs_an_empty_hand_before_closing(api: Api) -> None:
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
-def test_a_call_reads_its_counter_once_under_the_lock_and_both_lanes_together(api: Api) -> None:
+def test_a_call_reads_its_counter_once_under_the_lock_and_both_lanes_together(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """On PostgreSQL the counter's branch is known before anything is read (a counter never
-    moves to another hall): a call takes the branch's lock, then reads its counter once; the
-    first normal and the first priority ticket come in one statement."""
+    moves to another hall): a call takes the branch's lock and reads the branch and its
+    counter in one round trip (pipeline mode: the reads run once the lock is held), the
+    counter once; the first normal and the first priority ticket come in one statement."""
     (service,), (counter,) = hall(api, "A")
     api.issue(service)
     api.issue(service, priority="priority")
     api.act(counter, "open")
-    state: Any = api.client.app.state.hallq  # type: ignore[attr-defined]
-    with statements(state.db.writer) as sent:
+    with driver_statements(monkeypatch) as sent:
         called = api.act(counter, "call-next")
     assert called["ticket"]["priority"] == "priority"  # the lane's head, ahead of A001
-    flat = [" ".join(s.split()) for s in sent]
-    lock = next(i for i, s in enumerate(flat) if "pg_advisory_xact_lock" in s)
-    reads = [i for i, s in enumerate(flat) if s.startswith("SELECT counter.id")]
-    assert len(reads) == 1 and reads[0] > lock, flat
-    assert sum(s.startswith("SELECT ticket.") for s in flat) == 1, flat
+    lock = next(i for i, s in enumerate(sent) if "pg_advisory_xact_lock" in s)
+    together = sent[lock : lock + 3]  # the lock, the branch, the counter: sent at once
+    assert all(s.startswith("PIPELINE: ") for s in together), sent
+    assert "FROM branch " in together[1] and "FROM counter " in together[2], sent
+    assert sum("FROM counter " in s for s in sent) == 1, sent  # the counter read once
+    assert sum("SELECT ticket." in s for s in sent) == 1, sent
     assert api.act(counter, "call-next", {"complete_current": True})["ticket"]["number"] == "A001"

@@ -15,17 +15,22 @@ from sqlalchemy import (
     Date,
     Integer,
     MetaData,
+    PickleType,
     String,
     Table,
     bindparam,
+    func,
     insert,
+    inspect,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
 from server.core.engine import Database
+from server.core.models import Branch
 from server.core.prepared import Prepared
+from server.core.repository import rows_after
 from server.core.types import UTCDateTime
 
 pytestmark = pytest.mark.integration
@@ -136,3 +141,37 @@ def test_errors_and_nulls_as_sqlalchemy_has_them(db: Database) -> None:
             select(ROWS.c.id, ROWS.c.data.is_(None)).where(ROWS.c.id.in_([first, slow]))
         ).all()
     assert nulls[0][1] == nulls[1][1]  # JSON null stored the same way both times
+
+
+LOCK = Prepared(select(func.pg_advisory_xact_lock(bindparam("kind"), bindparam("key"))))
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_rows_read_after_a_lock_become_the_sessions_own(db_url: str) -> None:
+    """`rows_after`: the lock, then the rows, in one round trip; each row the session's
+    instance, as a query through the session would have made it."""
+    database = Database(db_url)
+    try:
+        with database.write_session() as session, session.begin():
+            held = session.get(Branch, 1)
+            assert held is not None
+            session.execute(  # behind the instance's back, as another transaction would
+                update(Branch).where(Branch.id == 1).values(name="renamed"),
+                execution_options={"synchronize_session": False},
+            )
+            found = rows_after(session, LOCK, {"kind": 1, "key": 2}, [(Branch, 1), (Branch, 999)])
+            assert found == [held, None] and held.name == "renamed"  # brought up to date
+        with database.write_session() as session, session.begin():
+            (branch,) = rows_after(session, LOCK, {"kind": 1, "key": 2}, [(Branch, 1)])
+            assert inspect(branch).persistent and session.get(Branch, 1) is branch
+            assert branch.name == "renamed" and isinstance(branch.settings, dict)
+            branch.name = "changed"  # tracked like a loaded row's
+        with database.read() as session:
+            assert session.scalar(select(Branch.name).where(Branch.id == 1)) == "changed"
+        with pytest.raises(TypeError, match="result processing"):
+            Prepared(select(PICKLED.c.value)).check_plain(database.writer.dialect)
+    finally:
+        database.dispose()
+
+
+PICKLED = Table("pickled_probe", MetaData(), Column("id", Integer), Column("value", PickleType))

@@ -60,6 +60,7 @@ class Prepared:
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
         self._binders: dict[tuple[str, tuple[str, ...]], tuple[str, Binder]] = {}
+        self._plain: set[str] = set()  # dialects whose results `check_plain` found raw
 
     def _binder(self, dialect: Dialect, keys: tuple[str, ...]) -> tuple[str, Binder]:
         found = self._binders.get((dialect.name, keys))
@@ -110,6 +111,16 @@ class Prepared:
             return values if positional else dict(zip(order, values, strict=True))
 
         return compiled.string, bind
+
+    def check_plain(self, dialect: Dialect) -> None:
+        """Refuse (TypeError) a statement whose result columns SQLAlchemy would process on
+        `dialect`: its raw tuples would not be the values an ORM load gives."""
+        if dialect.name in self._plain:
+            return
+        for column in self.statement.selected_columns:  # type: ignore[attr-defined]
+            if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
+                raise TypeError(f"{column} needs result processing on {dialect.name}")
+        self._plain.add(dialect.name)
 
     def _cursor(self, session: Session, keys: tuple[str, ...]) -> tuple[Any, str, Binder, Dialect]:
         dbapi_connection, dialect = driver(session)

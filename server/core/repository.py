@@ -4,16 +4,17 @@ Nothing here commits."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, insert, inspect, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.core.errors import NotFound
 from server.core.models import Base, IdempotencyKey
-from server.core.prepared import Prepared
+from server.core.prepared import Prepared, batch, driver
 from server.core.session_keys import MEMO, ROWS
 
 T = TypeVar("T")
@@ -60,6 +61,73 @@ def row(session: Session, model: type[T], id_: int) -> T | None:
         if found is not None:
             store[key] = found
     return found
+
+
+_BY_ID: dict[type[Any], tuple[Prepared, list[str]]] = {}
+
+
+def _by_id(model: type[Any]) -> tuple[Prepared, list[str]]:
+    """The `Prepared` read of one row of `model` by id, and its columns' attribute names."""
+    found = _BY_ID.get(model)
+    if found is None:
+        mapper = inspect(model)
+        columns = list(mapper.local_table.c)
+        names = [mapper.get_property_by_column(c).key for c in columns]
+        read = Prepared(select(*columns).where(mapper.local_table.c.id == bindparam("id")))
+        found = _BY_ID[model] = (read, names)
+    return found
+
+
+def rows_after(
+    session: Session,
+    first: Prepared,
+    params: Mapping[str, Any],
+    wanted: Sequence[tuple[type[Any], int]],
+) -> list[Any]:
+    """Run `first` (a lock: its result is not read), then read the rows `wanted` (model, id),
+    in one round trip on PostgreSQL (pipeline mode). The server runs each statement after the
+    one before, each with a snapshot of its own, so the rows are read once the lock is held.
+    Each row found becomes the session's, as if `session.get` had loaded it (an instance the
+    session has already is brought up to date, as `populate_existing` would), kept like
+    `row`'s; a row not found is None. For rows whose columns need no result processing
+    (integers, text, booleans, JSON on psycopg): `server.core.prepared`."""
+    session.flush()  # as a query through the session would: its changes go first
+    dialect = driver(session)[1]
+    reads = [_by_id(model) for model, _ in wanted]
+    for read, _ in reads:
+        read.check_plain(dialect)
+    with batch(session):
+        first.execute(session, params).close()
+        cursors = [
+            read.execute(session, {"id": id_})
+            for (read, _), (_, id_) in zip(reads, wanted, strict=True)
+        ]
+        fetched = [cursor.fetchone() for cursor in cursors]
+    for cursor in cursors:
+        cursor.close()
+    store = _kept(session)
+    out: list[Any] = []
+    for (model, id_), (_, names), values in zip(wanted, reads, fetched, strict=True):
+        if values is None:
+            out.append(None)
+            continue
+        found = store[(model, id_)] = _adopt(session, model, dict(zip(names, values, strict=True)))
+        out.append(found)
+    return out
+
+
+def _adopt(session: Session, model: type[T], values: dict[str, Any]) -> T:
+    """A row read by hand, made the session's persistent instance of it."""
+    key = session.identity_key(model, values["id"])
+    known: T | None = session.identity_map.get(key)
+    if known is not None:
+        for name, value in values.items():
+            set_committed_value(known, name, value)
+        return known
+    made = model(**values)
+    make_transient_to_detached(made)
+    session.add(made)
+    return made
 
 
 def _kept(session: Session) -> dict[Hashable, Any]:

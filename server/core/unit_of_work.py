@@ -23,13 +23,13 @@ saved.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -38,7 +38,7 @@ from server.core.engine import Database
 from server.core.errors import NotFound
 from server.core.events import Record, handlers_of, numbering_hooks, serialize, stored_hooks
 from server.core.models import Branch
-from server.core.prepared import batch
+from server.core.prepared import Prepared, batch
 from server.core.trail import Note, sinks
 from server.core.writer import after_commit
 
@@ -47,7 +47,7 @@ QUEUE_LOCK = 0x68616C6C
 """The first key of a branch's queue lock (PostgreSQL `pg_advisory_xact_lock(int, int)`; the
 second is the branch id). Two-key advisory locks never collide with the one-key ones of the
 migrations and the first start."""
-_QUEUE_LOCK = text("SELECT pg_advisory_xact_lock(:kind, :branch)")
+_QUEUE_LOCK = Prepared(select(func.pg_advisory_xact_lock(bindparam("kind"), bindparam("branch"))))
 
 
 class Publisher(Protocol):
@@ -150,11 +150,14 @@ class UnitOfWork:
             Note(kind, subject, data or {}, branch_id, as_, who.name, who.user_id, who.device_id)
         )
 
-    def lock_branch(self, branch_id: int) -> Branch:
+    def lock_branch(self, branch_id: int, *, rows: Sequence[tuple[type[Any], int]] = ()) -> Branch:
         """Load the branch row and take the branch's queue lock: call before reading queue
         state to decide on it (who is next, where a ticket goes). On PostgreSQL it waits for
         the other transactions of the branch that hold it (not for issuing; see the module's
-        doc); on SQLite the write transaction already excludes every other writer."""
+        doc); on SQLite the write transaction already excludes every other writer.
+
+        `rows` (model, id) are read under the lock too, for `core_repo.row` to find: on
+        PostgreSQL in the lock's round trip, with the branch (a counter action's counter)."""
         if branch_id in self._queue_locked:
             return self._locked[branch_id]
         branch: Branch | None
@@ -163,14 +166,9 @@ class UnitOfWork:
             # the row this session holds is current: no need to read it again.
             branch = core_repo.row(self.session, Branch, branch_id)
         else:
-            self.session.execute(_QUEUE_LOCK, {"kind": QUEUE_LOCK, "branch": branch_id})
-            # populate_existing: a row loaded before the lock is refreshed, not kept as it was
-            query = (
-                select(Branch)
-                .where(Branch.id == branch_id)
-                .execution_options(populate_existing=True)
-            )
-            branch = self.session.scalars(query).one_or_none()
+            params = {"kind": QUEUE_LOCK, "branch": branch_id}
+            wanted: list[tuple[type[Any], int]] = [(Branch, branch_id), *rows]
+            branch = core_repo.rows_after(self.session, _QUEUE_LOCK, params, wanted)[0]
         if branch is None:
             raise NotFound(f"branch {branch_id} does not exist")
         self._locked[branch_id] = branch

@@ -65,7 +65,7 @@ class Counters:
         if counter_id in self._counters:  # read before: by `branch_of`
             self.uow.lock_branch(branch_id)
             return self.reread(self._counters[counter_id])
-        self.uow.lock_branch(branch_id)
+        self.uow.lock_branch(branch_id, rows=[(CounterRow, counter_id)])
         counter = self.get(counter_id)
         if counter is not None and counter.branch_id != branch_id:  # a database restored
             self.uow.db.lasting.pop(("counter.branch_id", counter_id), None)

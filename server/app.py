@@ -27,7 +27,7 @@ from server.auth.router import router as auth_router
 from server.auth.service import purge_expired
 from server.complaints.router import router as complaints_router
 from server.core import http_errors as errors
-from server.core import installation
+from server.core import installation, memory
 from server.core.bus import bus_from_url
 from server.core.clock import Clock, utc_now
 from server.core.edge import Edge
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         if settings.worker_threads:
             anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         housekeeping = asyncio.create_task(_housekeeping(state))
+        trimming = asyncio.create_task(memory.trim_every(settings.memory_trim_s))
         rollups = rollup.Background(state.ctx)  # statistics of closed days, stored
         # the events stored join the audit chain within a second, in batches
         sealing = Sealer(state.ctx)
@@ -134,9 +135,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
                 await asyncio.to_thread(settle, state.ctx())
             except Exception:  # the next start seals them: say so, and stop anyway
                 log.exception("sealing the audit trail at the stop failed")
-            housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await housekeeping
+            for task in (housekeeping, trimming):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await bus.disconnect()
             db.dispose()
 

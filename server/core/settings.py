@@ -79,6 +79,13 @@ class Settings(BaseSettings):
         description="Seconds within which the alerts read every hall again, changed or not "
         "(the others: when their events, their due times or their devices say so)",
     )
+    memory_trim_s: float = Field(
+        10.0,
+        ge=0,
+        le=3600,
+        description="Seconds between two returns of the C heap's free memory to the system "
+        "(glibc malloc_trim; 0: never)",
+    )
     alerts_evaluate: bool = Field(
         True,
         description="This process takes part in evaluating alerts (one process at a time does; "

@@ -75,25 +75,32 @@ bus).
   one instance of two workers idle, with 1,500 displays, and after an event on each; then
   one process whose display sockets tracemalloc traces (`bench/memory_probe.py`), to see
   what a socket holds. Figures and levers: architecture.md, "How it scales past one
-  machine".
+  machine". Since 8 December each process hands the C heap's free memory back every 10 s
+  (`HALLQ_MEMORY_TRIM_S`, server/core/memory.py): the busier instance peaked at 298–299 MB
+  in two runs, against 301–303 MB in three the same night without; without the alerts'
+  evaluation (the process holding its lease reads every hall at the start of a lease) it
+  peaked at 287 MB.
 
 Both backends share the machine with the bench, PostgreSQL and Redis: the load average is
 given with the figures.
 
 **One run is not the figure.** A p99 of 721 calls is their eighth slowest, and on this machine
-the slow calls come in episodes of 100–300 ms in which the calls of both instances wait
-together (architecture.md, "Where the tail comes from"): one episode more or less in a 20 s window
+the slow calls come in episodes in which the calls of both instances wait together
+(architecture.md, "Where the tail comes from"): one episode more or less in a 20 s window
 moves the p99 several-fold. On the evening of 7 December, eleven runs of the busiest hour on
-PostgreSQL + Redis gave a p99 of 49.5 to 364 ms (median 147). Later that night, with the audit
-chain's events sealed after their commit on PostgreSQL too (no transaction of a call waits for
-the chain's head any more), three runs gave 194.0, 95.7 and 157.8 ms, and one with the alerts
-not evaluated 151.6 ms. Two runs of those fourteen, one with the alerts off, lost the 100/s
-timetable (80–86 operations/s done, p99 over 6 s; the servers' CPU per operation rose from 11
-to 15–17 ms as requests piled up): at 100/s the two cores are about 80 % busy. The run below,
-with an issue's counters read in one query, gave 49.6 ms; the machine was quicker that hour
-(its load average 2.9 during the load against 5–7, and the SQLite process's CPU per operation
-5.2 ms against 6.4–6.6 in the runs before), so it is the best of them, not the usual. The one
-SQLite process gave 23.5, 167.5, 37.5, 30.2, 43.7, 36.4 and 17.7 ms in seven runs. The
+PostgreSQL + Redis gave a p99 of 49.5 to 364 ms (median 147); later that night, with the audit
+chain's events sealed after their commit, 194.0, 95.7, 157.8 and 49.6 ms, and one with the
+alerts not evaluated 151.6 ms. Two runs of those, one with the alerts off, lost the 100/s
+timetable (80–86 operations/s done, p99 over 6 s). On the night of 7–8 December the servers'
+CPU per operation went from 10.5–11 ms to 8.8–9.7 (Redis replies parsed in C, the alerts'
+rounds spaced by their cost, a counter action's lock and reads in one round trip, a token
+checked in two queries, not five: architecture.md, "Cut on 8 December"), and five runs of
+the PostgreSQL part gave 51.0, 61.9, 53.5, 60.1 and 57.8 ms for the busiest hour, 70.6, 152.3,
+81.3, 129.3 and 119.2 ms at 100/s, none of them lost; one more with the alerts not evaluated,
+52.2 and 84.4 ms: the alerts are not what is left of the tail. The run below, the seventh,
+gave 42.1 and 95.2 ms: the busiest hour's target met in one run of seven, missed by 1–12 ms
+in the others. The one SQLite process gave 23.5, 167.5, 37.5, 30.2, 43.7, 36.4, 17.7, 33.6
+and 18.0 ms in nine runs. The
 verdicts below are those of the run shown.
 """
 

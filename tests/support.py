@@ -197,26 +197,26 @@ def statements(engine: Any) -> Iterator[list[str]]:
 
 
 @contextmanager
-def driver_statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+def driver_statements() -> Iterator[list[str]]:
     """The SQL of every statement psycopg's cursors run while the block runs, `Prepared`'s
     included, each on one line, "PIPELINE: " before those sent in pipeline mode (without
     waiting for the one before: `server.core.prepared.batch`). PostgreSQL only."""
     import psycopg
 
     sent: list[str] = []
-    for name in ("execute", "executemany"):
-        method = getattr(psycopg.Cursor, name)
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("execute", "executemany"):
+            method = getattr(psycopg.Cursor, name)
 
-        def recorded(cursor: Any, query: Any, *args: Any, _method: Any = method, **kw: Any) -> Any:
-            piped = "PIPELINE: " if getattr(cursor.connection, "_pipeline", None) else ""
-            sent.append(piped + " ".join(str(query).split()))
-            return _method(cursor, query, *args, **kw)
+            def recorded(
+                cursor: Any, query: Any, *args: Any, _method: Any = method, **kw: Any
+            ) -> Any:
+                piped = "PIPELINE: " if getattr(cursor.connection, "_pipeline", None) else ""
+                sent.append(piped + " ".join(str(query).split()))
+                return _method(cursor, query, *args, **kw)
 
-        monkeypatch.setattr(psycopg.Cursor, name, recorded)
-    try:
+            patch.setattr(psycopg.Cursor, name, recorded)
         yield sent
-    finally:
-        monkeypatch.undo()
 
 
 def wait_until(predicate: Any, timeout: float, what: str, interval: float = 0.02) -> Any:

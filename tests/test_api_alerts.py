@@ -335,8 +335,9 @@ def test_sightings_are_written_in_a_few_statements_forward_only(api: Api, clock:
     assert set(seen) == set(devices)
     assert seen[devices[0]] == earlier and all(seen[d] == now for d in devices[1:])
     if not state.db.is_sqlite:  # the ids in one array parameter: the same SQL for any number
-        with statements(state.db.writer) as again:
+        with statements(state.db.writer) as fewer:
             write(ctx, partial(record_seen, sightings={d: now for d in devices[:3]}))
-        chosen = [s for s in sent + again if "device_seen" in s and "WHERE" in s]
+        chosen = [s for s in sent if "device_seen" in s and "WHERE" in s]
+        later = [s for s in fewer if "device_seen" in s and "WHERE" in s]
         assert chosen and all("= ANY" in s and " IN (" not in s for s in chosen), chosen
-        assert set(chosen[len(chosen) - 2 :]) <= set(chosen[:-2])  # the same two statements
+        assert later and set(later) <= set(chosen)  # the same statements for fewer ids

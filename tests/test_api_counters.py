@@ -266,9 +266,7 @@ def test_a_handover_needs_an_empty_hand_before_closing(api: Api) -> None:
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
-def test_a_call_reads_its_counter_once_under_the_lock_and_both_lanes_together(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_call_reads_its_counter_once_under_the_lock_and_both_lanes_together(api: Api) -> None:
     """On PostgreSQL the counter's branch is known before anything is read (a counter never
     moves to another hall): a call takes the branch's lock and reads the branch and its
     counter in one round trip (pipeline mode: the reads run once the lock is held), the
@@ -277,7 +275,7 @@ def test_a_call_reads_its_counter_once_under_the_lock_and_both_lanes_together(
     api.issue(service)
     api.issue(service, priority="priority")
     api.act(counter, "open")
-    with driver_statements(monkeypatch) as sent:
+    with driver_statements() as sent:
         called = api.act(counter, "call-next")
     assert called["ticket"]["priority"] == "priority"  # the lane's head, ahead of A001
     lock = next(i for i, s in enumerate(sent) if "pg_advisory_xact_lock" in s)

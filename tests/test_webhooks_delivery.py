@@ -177,7 +177,6 @@ def test_a_hanging_receiver_takes_no_turn_of_the_writer(
         for _ in range(dispatcher.PER_WEBHOOK):
             live.issue(service)
         hanging.wait(dispatcher.PER_WEBHOOK)
-        time.sleep(0.3)  # the pass that claimed the last of them has ended
         turns: list[object] = []
         reads: list[bool] = []
         real_write, real_read = dispatcher.write, dispatcher.Dispatcher._any_due
@@ -192,6 +191,10 @@ def test_a_hanging_receiver_takes_no_turn_of_the_writer(
 
         monkeypatch.setattr(dispatcher, "write", counted)
         monkeypatch.setattr(dispatcher.Dispatcher, "_any_due", read)
+        live.issue(service)  # a pass that reads has begun: the one that claimed has ended
+        wait_until(lambda: reads, 10, "a pass after the claiming one")
+        turns.clear()
+        reads.clear()
         for _ in range(5):
             live.issue(service)
         # the dispatcher was woken and looked: by a read, which found nothing it may claim

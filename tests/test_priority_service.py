@@ -73,3 +73,22 @@ def test_a_service_becomes_a_priority_service_by_patch(api: Api) -> None:
     assert r.status_code == 200 and r.json()["priority"] is True
     assert api.issue(service["id"])["priority"] == "priority"
     assert api.issue(service["id"], priority="appointment")["priority"] == "appointment"
+
+
+def test_the_halls_figure_for_a_priority_service_counts_the_lane_it_joins(api: Api) -> None:
+    """The kiosk's and the TV's estimate per service is the wait of a ticket taken now: a
+    priority service's ticket is called from the priority lane, ahead of the normal queue
+    (the hall's boost), so its figure is not that of a ticket behind everyone waiting."""
+    a = api.service("A", service_min=10)["id"]
+    v = api.service("V", service_min=10, priority=True)["id"]
+    counter = api.counter(1, [a, v])["id"]
+    api.act(counter, "open")
+    for _ in range(6):
+        api.issue(a)
+    services = api.get("/api/v1/branches/1/queue")["services"]
+    figures = {s["id"]: s["estimated_wait_s"] for s in services}
+    assert figures[a] > 0 and 0 <= figures[v] < figures[a] / 3, figures  # not behind the six
+    public = api.get("/api/v1/public/branches/1")["services"]
+    assert {s["id"]: s["estimated_wait_s"] for s in public}[v] == figures[v]
+    issued = api.issue(v)
+    assert issued["priority"] == "priority" and issued["estimated_wait_s"] < figures[a] / 3

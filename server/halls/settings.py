@@ -16,6 +16,13 @@ from server.core.models import Branch
 _PARSED = "_hallq_settings"
 
 
+def priority_boost_min(branch: Branch, installation_default: int) -> int:
+    """The hall's bounded boost of priority tickets, minutes: its own, else the installation's
+    (`HALLQ_PRIORITY_BOOST_MIN`)."""
+    configured = branch_settings(branch).priority_boost_min
+    return installation_default if configured is None else configured
+
+
 def branch_settings(branch: Branch) -> p.BranchSettings:
     raw: Any = branch.settings
     kept: tuple[Any, p.BranchSettings] | None = branch.__dict__.get(_PARSED)

@@ -35,11 +35,13 @@ MAX_CACHED = 10_000  # halls kept in memory (far more than an installation has)
 AROUND_THE_CLOCK = [["00:00", "24:00"]]
 
 
-def public_branch(session: Session, branch: Branch, now: datetime) -> p.PublicBranch:
+def public_branch(
+    session: Session, branch: Branch, now: datetime, boost_min: int
+) -> p.PublicBranch:
     settings = branch_settings(branch)
     hours = schedule(branch)
     today = hours.business_date(now)
-    view = queue_view(session, branch, now)
+    view = queue_view(session, branch, now, boost_min)
     rows = {s.id: s for s in halls_repo.services(session, branch.id)}
     today_hours = hours.hours_of(today)
     last = (today + timedelta(days=AHEAD_DAYS - 1)).isoformat()
@@ -117,7 +119,7 @@ class PublicCache:
         self._kept: dict[int, tuple[float, bytes]] = {}
         self._build = threading.Lock()
 
-    def get(self, db: Database, branch_id: int, now: datetime) -> bytes:
+    def get(self, db: Database, branch_id: int, now: datetime, boost_min: int) -> bytes:
         """The hall's answer as JSON, ready to send (serialised once per build, not per
         request: most of a cached answer's cost would otherwise be its serialisation)."""
         kept = self._kept.get(branch_id)
@@ -131,7 +133,8 @@ class PublicCache:
                 branch = core_repo.row(session, Branch, branch_id)
                 if branch is None:
                     raise NotFound(f"branch {branch_id} does not exist")
-                answer = public_branch(session, branch, now).model_dump_json().encode()
+                view = public_branch(session, branch, now, boost_min)
+                answer = view.model_dump_json().encode()
             if len(self._kept) >= MAX_CACHED:
                 self._kept.clear()
             self._kept[branch_id] = (time.monotonic(), answer)

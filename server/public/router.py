@@ -35,7 +35,7 @@ def public_branch(branch_id: IdPath, request: Request, app: StateDep) -> Respons
     commitments (公示), for anyone; answered from memory, at most CACHE_S old. One client
     address gets 429 past HALLQ_PUBLIC_INFO_PER_MIN requests a minute."""
     _limit(request).take(request.client.host if request.client else "")
-    body = _cache(request).get(app.db, branch_id, app.clock())
+    body = _cache(request).get(app.db, branch_id, app.clock(), app.settings.priority_boost_min)
     return Response(
         body,
         media_type="application/json",

@@ -42,7 +42,7 @@ def initial_messages(ctx: Ctx, branch_id: int, since: int | None) -> tuple[list[
             events = events_repo.events_after(session, branch_id, since, last)
             if len(events) == last - since:
                 return [event_text(e.seq, e.type, e.ts, e.data) for e in events], last
-        view = queue_view(session, branch, now)
+        view = queue_view(session, branch, now, ctx.settings.priority_boost_min)
         return [event_text(last, "snapshot", now, view.model_dump(mode="json"))], last
 
 
@@ -53,4 +53,5 @@ def queue(ctx: Ctx, branch_id: int) -> dict[str, object]:
         branch = core_repo.row(session, Branch, branch_id)
         if branch is None:
             raise NotFound(f"branch {branch_id} does not exist")
-        return queue_view(session, branch, ctx.clock()).model_dump(mode="json")
+        boost = ctx.settings.priority_boost_min
+        return queue_view(session, branch, ctx.clock(), boost).model_dump(mode="json")

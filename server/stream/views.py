@@ -16,10 +16,11 @@ from server.tickets import repository as tickets_repo
 from server.tickets.views import service_waits
 
 
-def queue_view(session: Session, branch: Branch, now: datetime) -> p.QueueView:
-    """What a hall TV or monitor shows; `seq` is the last event it reflects."""
+def queue_view(session: Session, branch: Branch, now: datetime, boost_min: int) -> p.QueueView:
+    """What a hall TV or monitor shows; `seq` is the last event it reflects. `boost_min`: the
+    installation's priority boost (`HALLQ_PRIORITY_BOOST_MIN`), for a hall that sets none."""
     services = [s for s in halls_repo.services(session, branch.id) if s.active]
-    waits = service_waits(session, branch, services, now)
+    waits = service_waits(session, branch, services, now, boost_min)
     counters = halls_repo.counters(session, branch.id)
     served_by = halls_repo.counter_service_ids(session, [c.id for c in counters])
     hours = schedule(branch)

@@ -41,6 +41,7 @@ from server.tickets.estimate import (
     remaining_s,
 )
 from server.tickets.estimate import mean_service_s as mean_of
+from server.tickets.selection import PRIORITY_LANE, effective_time
 
 RECENT_DAYS = 7
 ARRIVALS_OVER = timedelta(minutes=30)
@@ -250,13 +251,23 @@ def adopt(session: Session, branch_id: int, ticket_id: int) -> None:
         kept[2].calls[ticket_id] = kept[2].calls.pop(NEW)
 
 
-def next_wait_s(session: Session, branch: Branch, day: date, service_id: int, waiting: int,
-                now: datetime) -> int | None:  # fmt: skip
+def next_wait_s(session: Session, branch: Branch, day: date, service: Service, waiting: int,
+                now: datetime, boost_min: int) -> int | None:  # fmt: skip
     """hallq's estimate for a ticket of the service if one were issued now (the kiosk, the hall
-    TV): placed behind everyone waiting."""
-    opened = open_counters(session, branch.id).get(service_id, 0)
+    TV): a normal ticket behind everyone waiting; a priority service's ticket where call-next
+    would take it from the priority lane, with the hall's boost (`boost_min`): the queue is
+    played again with it, as when one is issued, and that play is not kept."""
+    opened = open_counters(session, branch.id).get(service.id, 0)
     made, fc = _kept_forecast(session, branch, day, now)
-    new = Waiting(NEW, service_id, "normal", now)
+    if service.priority:
+        queued_at = effective_time(now, PRIORITY_LANE, boost_min=boost_min)
+        new = Waiting(NEW, service.id, PRIORITY_LANE, queued_at)
+        made, fc = now, _forecast(session, branch, day, now, new)
+        at = fc.calls.get(NEW)
+        if at is not None:
+            return _from(at, made, now)
+    else:
+        new = Waiting(NEW, service.id, "normal", now)
     return _from(fc.after(new, waiting, opened, keep=False), made, now)
 
 

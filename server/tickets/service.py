@@ -20,7 +20,7 @@ from server.core.errors import (
 from server.core.models import Branch
 from server.core.unit_of_work import UnitOfWork
 from server.halls.models import Counter, Service
-from server.halls.settings import branch_settings
+from server.halls.settings import branch_settings, priority_boost_min
 from server.halls.views import schedule
 from server.tickets import figures
 from server.tickets import repository as tickets_repo
@@ -47,8 +47,7 @@ DEFAULT_CHANNEL = {"kiosk": "kiosk", "anonymous": "web"}
 
 
 def boost_min(ctx: Ctx, branch: Branch) -> int:
-    configured = branch_settings(branch).priority_boost_min
-    return ctx.settings.priority_boost_min if configured is None else configured
+    return priority_boost_min(branch, ctx.settings.priority_boost_min)
 
 
 def _may_issue(principal: Principal, branch: Branch) -> None:

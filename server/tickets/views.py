@@ -12,6 +12,7 @@ from server.core import repository as core_repo
 from server.core.context import Principal
 from server.core.models import Branch
 from server.halls.models import Counter, Service
+from server.halls.settings import priority_boost_min
 from server.halls.views import counter_ref, schedule
 from server.tickets import figures
 from server.tickets import repository as tickets_repo
@@ -107,10 +108,11 @@ def _estimate(position: int, mean_s: float, open_counters: int) -> int | None:
 
 
 def service_waits(
-    session: Session, branch: Branch, services: Sequence[Service], now: datetime
+    session: Session, branch: Branch, services: Sequence[Service], now: datetime, boost_min: int
 ) -> dict[int, tuple[int, int | None, int]]:
     """(waiting, estimated wait of a ticket issued now, open counters) per service; the estimate
-    is None while no counter serving the service is open."""
+    is None while no counter serving the service is open. `boost_min`: the installation's
+    priority boost, for a hall that sets none."""
     session.flush()  # the counts below read the connection directly
     day = schedule(branch).business_date(now)
     waiting: dict[int, int] = {s.id: 0 for s in services}
@@ -118,12 +120,13 @@ def service_waits(
         if ticket.service_id in waiting:
             waiting[ticket.service_id] += 1
     open_counters = figures.open_counters(session, branch.id)
+    boost = priority_boost_min(branch, boost_min)
     result = {}
     for s in services:
         opened = open_counters.get(s.id, 0)
         estimate = None
         if opened:
-            estimate = figures.next_wait_s(session, branch, day, s.id, waiting[s.id], now)
+            estimate = figures.next_wait_s(session, branch, day, s, waiting[s.id], now, boost)
         result[s.id] = (waiting[s.id], estimate, opened)
     return result
 

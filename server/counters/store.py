@@ -28,6 +28,11 @@ FIELDS = tuple(f.name for f in fields(Counter) if f.name != "events")
 CHANGEABLE = tuple(n for n in FIELDS if n not in ("id", "branch_id", "number"))
 
 
+def _branch_key(counter_id: int) -> tuple[str, int]:
+    """Where `Database.lasting` keeps the counter's branch."""
+    return ("counter.branch_id", counter_id)
+
+
 class Counters:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
@@ -50,7 +55,7 @@ class Counters:
         read it (`Database.lasting`): a counter never moves to another hall, so an action on
         PostgreSQL takes the branch's lock before it reads the counter, once, not after and
         again (`locked` checks it)."""
-        key = ("counter.branch_id", counter_id)
+        key = _branch_key(counter_id)
         known: int | None = self.uow.db.lasting.get(key)
         if known is None:
             counter = self.get(counter_id)
@@ -68,7 +73,7 @@ class Counters:
         self.uow.lock_branch(branch_id, rows=[(CounterRow, counter_id)])
         counter = self.get(counter_id)
         if counter is not None and counter.branch_id != branch_id:  # a database restored
-            self.uow.db.lasting.pop(("counter.branch_id", counter_id), None)
+            self.uow.db.lasting.pop(_branch_key(counter_id), None)
             raise Conflict(f"counter {counter_id} was moved to another hall: try again")
         return counter
 

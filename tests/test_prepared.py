@@ -144,6 +144,7 @@ def test_errors_and_nulls_as_sqlalchemy_has_them(db: Database) -> None:
 
 
 LOCK = Prepared(select(func.pg_advisory_xact_lock(bindparam("kind"), bindparam("key"))))
+PICKLED = Table("pickled_probe", MetaData(), Column("id", Integer), Column("value", PickleType))
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
@@ -172,6 +173,3 @@ def test_rows_read_after_a_lock_become_the_sessions_own(db_url: str) -> None:
             Prepared(select(PICKLED.c.value)).check_plain(database.writer.dialect)
     finally:
         database.dispose()
-
-
-PICKLED = Table("pickled_probe", MetaData(), Column("id", Integer), Column("value", PickleType))

@@ -320,9 +320,11 @@ def test_an_applied_change_hands_back_plain_seqs_not_the_branch_row(api: Api) ->
 def test_rounds_for_events_take_a_bounded_share_of_a_core(api: Api) -> None:
     """After a round for events the evaluator waits its CPU time over POKE_CPU_SHARE, and at
     least POKE_SPACING_S: a cheap round is answered as soon as before, a dear one is not
-    repeated eight times a second (the worker holding the lease serves requests too)."""
+    repeated eight times a second (the worker holding the lease serves requests too), and
+    none holds the timed rounds back beyond their interval."""
     evaluator = api.client.app.state.alerts  # type: ignore[attr-defined]
     evaluate(api)
     assert 0 < evaluator.round_cpu_s < 5  # measured: the thread's CPU time of that round
-    assert engine.poke_spacing(0.001) == engine.POKE_SPACING_S
-    assert engine.poke_spacing(0.015) == pytest.approx(0.015 / engine.POKE_CPU_SHARE)
+    assert engine.poke_spacing(0.001, 2.0) == engine.POKE_SPACING_S
+    assert engine.poke_spacing(0.015, 2.0) == pytest.approx(0.015 / engine.POKE_CPU_SHARE)
+    assert engine.poke_spacing(0.5, 2.0) == 2.0  # never past the timed rounds' interval

@@ -203,9 +203,11 @@ the next waits c / POKE_CPU_SHARE (at least POKE_SPACING_S). At 500 busy halls a
 the GIL from that worker's requests; later rounds read more halls each, for less per hall."""
 
 
-def poke_spacing(round_cpu_s: float) -> float:
-    """The wait after a round for events that took `round_cpu_s` of CPU (POKE_CPU_SHARE)."""
-    return max(POKE_SPACING_S, round_cpu_s / POKE_CPU_SHARE)
+def poke_spacing(round_cpu_s: float, interval_s: float) -> float:
+    """The wait after a round for events that took `round_cpu_s` of CPU (POKE_CPU_SHARE), at
+    most `interval_s`: the evaluator's loop waits it out, and its timed rounds (the sweep, the
+    halls changed behind its back) must not come later than their interval for it."""
+    return min(interval_s, max(POKE_SPACING_S, round_cpu_s / POKE_CPU_SHARE))
 
 
 class Evaluator:
@@ -311,7 +313,7 @@ class Evaluator:
                     # the halls poked, and those due (`round` adds them)
                     only, self._poked = self._poked, set()
                     done = await asyncio.to_thread(self.round, only)
-                    await asyncio.sleep(poke_spacing(self.round_cpu_s))
+                    await asyncio.sleep(poke_spacing(self.round_cpu_s, self.interval_s))
                 else:
                     continue
                 next_due = next_full

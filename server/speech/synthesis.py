@@ -134,6 +134,12 @@ class _Process:
         self.stuck = False
         """Set when a synthesis never returned: the owner thread is lost to it, and the
         process speaks through the `espeak-ng` command from then on."""
+        self.finished = threading.Event()
+        """Set when an utterance has ended (pyttsx3's `finished-utterance`): see `_synth`."""
+        self.engine.connect("finished-utterance", self._finished)
+
+    def _finished(self, name: object = None, completed: bool = True) -> None:
+        self.finished.set()
 
 
 _processes: dict[str | None, _Process] = {}
@@ -190,9 +196,16 @@ class Pyttsx3Engine:
         path = self._tmp / "utterance.wav"
         path.unlink(missing_ok=True)
         # pyttsx3's espeak driver print()s "Audio saved to …" on stdout.
+        finished = self._process.finished
+        finished.clear()
         with contextlib.redirect_stdout(io.StringIO()):
             self._engine.save_to_file(text, str(path))
             self._engine.runAndWait()
+            # pyttsx3 2.99's espeak driver runs the `endLoop` that `runAndWait` queues before
+            # it starts the synthesis, so `runAndWait` returns as soon as espeak-ng has begun;
+            # espeak-ng writes the file later, from its own thread (under load, after the
+            # check below: "wrote no audio", and its "Audio saved" line outside the redirect).
+            finished.wait(SYNTH_TIMEOUT_S)
         if not path.exists():
             raise RuntimeError(f"the speech engine wrote no audio for {text!r}")
         return read_wav(path)
